@@ -1,0 +1,90 @@
+"""Demo agency: a month of realistic time entries, generated at demo install.
+
+Only called from ``demo/agency_demo.xml``; a plain random generator with a fixed
+seed so every demo database looks the same relative to its install date.
+"""
+
+import random
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+# What each role writes in its timesheets, and on which kind of task.
+ROLE_WORK = {
+    "Account Director": [
+        ("Weekly status call with client", 0.5, 1.0),
+        ("Client meeting: campaign review", 1.0, 2.0),
+        ("Budget and scope follow-up", 0.5, 1.5),
+        ("Internal briefing with the team", 0.5, 1.0),
+    ],
+    "Creative Director": [
+        ("Concept review round", 1.0, 2.5),
+        ("Key visual direction", 1.5, 3.5),
+        ("Creative feedback on layouts", 0.5, 1.5),
+    ],
+    "Designer": [
+        ("Banner resizes for display", 1.0, 3.0),
+        ("Social post designs", 1.0, 3.5),
+        ("Landing page mockups", 2.0, 4.0),
+        ("Revisions after client feedback", 0.5, 2.0),
+    ],
+    "Copywriter": [
+        ("Landing page copy", 1.0, 3.0),
+        ("Social captions", 0.5, 1.5),
+        ("Email newsletter copy", 1.0, 2.5),
+    ],
+    "Media Buyer": [
+        ("Media plan update", 1.0, 2.5),
+        ("Campaign setup in Meta Ads", 1.0, 3.0),
+        ("Bid optimisation and pacing", 0.5, 1.5),
+        ("Weekly performance report", 0.5, 1.5),
+    ],
+    "Strategist": [
+        ("Audience research", 1.5, 3.5),
+        ("Campaign strategy workshop prep", 1.0, 3.0),
+        ("Competitor analysis", 1.0, 2.5),
+    ],
+}
+
+
+class AgencyDemo(models.AbstractModel):
+    """Helpers that build the demo agency (demo data only)."""
+
+    _name = "agency.demo"
+    _description = "Agency Billing demo data helpers"
+
+    @api.model
+    def _generate_demo_time(self, project_xmlids, employee_xmlids, days=30, seed=2026):
+        """Create about a month of time entries for the demo employees on the demo projects.
+
+        Each working day, each employee logs two to four entries of work typical of
+        their job position on the projects they staff. Durations are deliberately
+        not round (e.g. 0.3 h) so time rounding has something to do.
+        """
+        rng = random.Random(seed)
+        projects = [self.env.ref(x) for x in project_xmlids]
+        employees = [self.env.ref(x) for x in employee_xmlids]
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for offset in range(days, 0, -1):
+            day = today - timedelta(days=offset)
+            if day.weekday() >= 5:
+                continue
+            for employee in employees:
+                work = ROLE_WORK.get(employee.job_id.name)
+                if not work:
+                    continue
+                for _i in range(rng.randint(2, 4)):
+                    project = rng.choice(projects)
+                    label, low, high = rng.choice(work)
+                    hours = round(rng.uniform(low, high) * 20) / 20  # 3-minute steps
+                    task = rng.choice(project.task_ids) if project.task_ids else False
+                    vals_list.append({
+                        "name": label,
+                        "date": day,
+                        "employee_id": employee.id,
+                        "project_id": project.id,
+                        "task_id": task.id if task else False,
+                        "unit_amount": hours,
+                    })
+        return self.env["account.analytic.line"].create(vals_list).ids

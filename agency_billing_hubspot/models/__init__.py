@@ -1,0 +1,1 @@
+from . import agency_hubspot_backend

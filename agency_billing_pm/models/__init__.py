@@ -1,0 +1,1 @@
+from . import agency_pm_backend

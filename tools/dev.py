@@ -1,0 +1,755 @@
+#!/usr/bin/env python3
+"""Agency Billing developer harness.
+
+    ./dev test     set everything up, run every test, print "N passed, N failed"
+    ./dev run      serve Odoo on http://localhost:8069 with the addons and the demo agency
+    ./dev shell    an Odoo shell on the demo database
+    ./dev bench    run the benchmark script (tools/bench.py) in the harness virtualenv
+
+Standard library only: this file creates the virtualenv everything else runs in.
+See README.md ("Developing") for what each step does and the variables it reads.
+"""
+
+import argparse
+import ast
+import fcntl
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+import odoo_log  # noqa: E402
+
+ADDONS = ("agency_billing", "agency_billing_hubspot", "agency_billing_pm")
+ODOO_SERIES = (18, 0)
+# Bump when the way the virtualenv or the template database is built changes.
+VENV_RECIPE = "1"
+TEMPLATE_RECIPE = "1"
+CACHE = Path(os.environ.get("AGENCY_BILLING_CACHE", "~/.cache/agency-billing")).expanduser()
+DEMO_DB = os.environ.get("AGENCY_BILLING_DB", "agency_billing_demo")
+
+# Log records that are noise in this environment, never about our code.
+IGNORED_LOG = [
+    # Chromium on a machine without network looks up Google hosts at start.
+    re.compile(r"ERROR:.*(gcm|google_apis|network_service|dns)", re.I),
+]
+
+ODOO_HELP = """\
+Odoo 18.0 was not found on this machine.
+
+Looked for it in: {looked}
+
+Provide Odoo 18.0 in one of these ways, then run the command again:
+  * ODOO_SOURCE=/path/to/odoo        an Odoo 18.0 source tree, e.g.
+        git clone --depth 1 -b 18.0 https://github.com/odoo/odoo /opt/odoo/odoo-18.0
+  * ODOO_SOURCE=/path/to/odoo_18.0.latest.tar.gz   an Odoo 18.0 source distribution
+  * ODOO_SOURCE=https://nightly.odoo.com/18.0/nightly/tgz/odoo_18.0.latest.tar.gz
+        a nightly, downloaded once into {cache}
+  * install Odoo 18.0 under /opt/odoo/ (any folder name), or the Debian package
+    (it lands in /usr/lib/python3/dist-packages/odoo), and it is found by itself
+  * or use Docker: docker/README.md runs the addons and their tests in the official images
+"""
+
+PG_HELP = """\
+PostgreSQL was not reachable ({why}).
+
+The harness uses the libpq variables PGHOST, PGPORT, PGUSER and PGPASSWORD when set,
+otherwise a local server on the default socket or 127.0.0.1:5432 as the current user.
+Start the local server (Debian: pg_ctlcluster 15 main start) or export PGHOST/PGPORT/
+PGUSER/PGPASSWORD for a server where that user may create databases. Odoo refuses to
+connect as the 'postgres' superuser: create a role, e.g. createuser -s $USER.
+"""
+
+
+def say(msg="", *, err=False):
+    print(msg, file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def fail(msg, code=2):
+    say(f"\n{msg.rstrip()}\n", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def file_lock(name):
+    """Serialise harness steps between concurrent runs on one machine."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def digest(*parts):
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Odoo
+# ---------------------------------------------------------------------------
+
+
+class Odoo:
+    """An Odoo 18.0 found on this machine: where it lives and how to start it."""
+
+    def __init__(self, root, origin):
+        self.root = Path(root)
+        self.origin = origin
+        self.version = read_release(self.root)
+        pkg_addons = self.root / "odoo" / "addons"
+        if (pkg_addons / "sale" / "__manifest__.py").exists():
+            # Nightly / sdist layout: every addon lives inside the odoo package.
+            self.addons_paths = [pkg_addons]
+        else:
+            # Git checkout layout: base in odoo/addons, the apps in addons/.
+            self.addons_paths = [self.root / "addons", pkg_addons]
+        self.requirements = self.root / "requirements.txt"
+        self.system_packages = not self.requirements.exists()
+        bin_ = self.root / "odoo-bin"
+        self.entry = [str(bin_)] if bin_.exists() else ["-c", "import odoo.cli; odoo.cli.main()"]
+
+    def command(self, python):
+        return [str(python), *self.entry]
+
+    def env(self):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(self.root), *filter(None, [env.get("PYTHONPATH")])]
+        )
+        return env
+
+
+def read_release(root):
+    """Return Odoo's version_info as a tuple, or None if `root` is not an Odoo tree."""
+    release = Path(root) / "odoo" / "release.py"
+    if not release.is_file():
+        return None
+    scope = {}
+    try:
+        exec(compile(release.read_text(), str(release), "exec"), scope)
+    except Exception:
+        return None
+    info = scope.get("version_info")
+    return tuple(info) if info else None
+
+
+def _tree_root(path):
+    """Find the Odoo root inside `path` (it may be one level down, as in a tarball)."""
+    path = Path(path)
+    if read_release(path):
+        return path
+    if path.is_dir():
+        for child in sorted(path.iterdir()):
+            if child.is_dir() and read_release(child):
+                return child
+    return None
+
+
+def _unpack(archive):
+    key = digest(archive.resolve(), archive.stat().st_size, archive.stat().st_mtime)[:16]
+    target = CACHE / "odoo-src" / key
+    if not (target / ".complete").exists():
+        say(f"Unpacking {archive} into {target} (once) ...")
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(target)
+        else:
+            with tarfile.open(archive) as tf:
+                tf.extractall(target, filter="data")
+        (target / ".complete").touch()
+    return _tree_root(target)
+
+
+def _download(url):
+    name = digest(url)[:16] + "-" + Path(url.split("?")[0]).name
+    dest = CACHE / "downloads" / name
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        say(f"Downloading {url} (once) ...")
+        tmp = dest.with_suffix(".part")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp, open(tmp, "wb") as out:
+                shutil.copyfileobj(resp, out)
+        except OSError as exc:
+            fail(f"Could not download ODOO_SOURCE={url}: {exc}")
+        tmp.rename(dest)
+    return dest
+
+
+def _candidates():
+    """Places where an installed Odoo usually lives, most specific first."""
+    home = Path.home()
+    globs = [
+        (Path("/opt/odoo"), "*"),
+        (Path("/opt"), "odoo*"),
+        (Path("/usr/src"), "odoo*"),
+        (Path("/srv"), "odoo*"),
+        (home, "odoo*"),
+        (home / "src", "odoo*"),
+        (REPO.parent, "odoo*"),
+    ]
+    for base, pattern in globs:
+        if base.is_dir():
+            for path in sorted(base.glob(pattern), reverse=True):
+                if path.is_dir():
+                    yield path
+    # Debian/Ubuntu package (also what the official Docker image carries).
+    yield Path("/usr/lib/python3/dist-packages")
+
+
+def find_odoo():
+    """Locate Odoo 18.0: ODOO_SOURCE first, then the usual install places."""
+    source = os.environ.get("ODOO_SOURCE", "").strip()
+    if source:
+        if re.match(r"^https?://", source):
+            root = _unpack(_download(source))
+        else:
+            path = Path(source).expanduser()
+            if not path.exists():
+                fail(f"ODOO_SOURCE={source} does not exist.\n\n" + odoo_help([source]))
+            root = _unpack(path) if path.is_file() else _tree_root(path)
+        if not root:
+            fail(f"ODOO_SOURCE={source} holds no Odoo source tree (no odoo/release.py).")
+        odoo = Odoo(root, f"ODOO_SOURCE={source}")
+        if odoo.version[:2] != ODOO_SERIES:
+            fail(f"ODOO_SOURCE={source} is Odoo {odoo.version[:2]}, these addons need 18.0.")
+        return odoo
+    looked = []
+    for path in _candidates():
+        looked.append(str(path))
+        root = _tree_root(path) if path.name != "dist-packages" else (
+            path if read_release(path) else None
+        )
+        if root and read_release(root)[:2] == ODOO_SERIES:
+            return Odoo(root, f"found in {root}")
+    fail(odoo_help(looked))
+
+
+def odoo_help(looked):
+    return ODOO_HELP.format(looked=", ".join(looked) or "nowhere", cache=CACHE)
+
+
+# ---------------------------------------------------------------------------
+# Virtualenv
+# ---------------------------------------------------------------------------
+
+
+def _odoo_requirements(odoo):
+    """Odoo's pinned requirements, adapted to install from PyPI wheels here.
+
+    python-ldap is optional (auth_ldap) and needs OpenLDAP headers; psycopg2 is
+    taken as the binary wheel so no libpq headers are needed.
+    """
+    if odoo.system_packages:
+        return ""
+    out = []
+    for line in odoo.requirements.read_text().splitlines():
+        name = re.split(r"[=<>;\s\[]", line.strip(), maxsplit=1)[0].lower()
+        if name == "python-ldap":
+            continue
+        if name == "psycopg2":
+            line = "psycopg2-binary==2.9.9"
+        out.append(line)
+    return "\n".join(dict.fromkeys(out)) + "\n"
+
+
+def ensure_venv(odoo):
+    """Create (once) the virtualenv with Odoo's and our requirements; return its python."""
+    python = sys.executable
+    ours = (REPO / "requirements.txt").read_text()
+    theirs = _odoo_requirements(odoo)
+    key = digest(VENV_RECIPE, sys.version, theirs, ours, odoo.system_packages)[:12]
+    venv = CACHE / "venvs" / f"py{sys.version_info[0]}{sys.version_info[1]}-{key}"
+    vpython = venv / "bin" / "python"
+    if (venv / ".complete").exists():
+        return vpython
+    with file_lock("venv"):
+        if (venv / ".complete").exists():
+            return vpython
+        say(f"Creating the virtualenv {venv} (once; about a minute) ...")
+        shutil.rmtree(venv, ignore_errors=True)
+        cmd = [python, "-m", "venv", str(venv)]
+        if odoo.system_packages:
+            cmd.append("--system-site-packages")
+        subprocess.run(cmd, check=True)
+        (venv / "odoo-requirements.txt").write_text(theirs)
+        # Some of Odoo's pins build from sdists whose setup imports pkg_resources.
+        constraints = venv / "build-constraints.txt"
+        constraints.write_text("setuptools<70\n")
+        env = dict(os.environ, PIP_CONSTRAINT=str(constraints), PIP_DISABLE_PIP_VERSION_CHECK="1")
+        log = venv / "pip.log"
+        with open(log, "w") as out:
+            proc = subprocess.run(
+                [str(vpython), "-m", "pip", "install", "--no-input",
+                 "-r", str(venv / "odoo-requirements.txt"), "-r", str(REPO / "requirements.txt")],
+                env=env, stdout=out, stderr=subprocess.STDOUT, check=False,
+            )
+        if proc.returncode:
+            tail = "".join(log.read_text().splitlines(True)[-25:])
+            shutil.rmtree(venv, ignore_errors=True)
+            fail(f"Installing the Python requirements failed (pip exit {proc.returncode}):\n{tail}")
+        (venv / ".complete").touch()
+    return vpython
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL
+# ---------------------------------------------------------------------------
+
+
+def _socket_ok(path):
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(2)
+            s.connect(str(path))
+        return True
+    except OSError:
+        return False
+
+
+def _tcp_ok(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _probe_pg():
+    """Return (db options for Odoo, description) or (None, why)."""
+    port = int(os.environ.get("PGPORT") or 5432)
+    host = os.environ.get("PGHOST")
+    opts = {"db_port": str(port)}
+    if os.environ.get("PGUSER"):
+        opts["db_user"] = os.environ["PGUSER"]
+    if os.environ.get("PGPASSWORD"):
+        opts["db_password"] = os.environ["PGPASSWORD"]
+    if host:
+        if host.startswith("/"):
+            ok = _socket_ok(Path(host) / f".s.PGSQL.{port}")
+        else:
+            ok = _tcp_ok(host, port)
+        if ok:
+            return dict(opts, db_host=host), f"PGHOST={host} port {port}"
+        return None, f"nothing answers at PGHOST={host} port {port}"
+    for sock_dir in ("/var/run/postgresql", "/tmp"):
+        if _socket_ok(Path(sock_dir) / f".s.PGSQL.{port}"):
+            return dict(opts, db_host=sock_dir), f"local socket {sock_dir} port {port}"
+    if _tcp_ok("127.0.0.1", port):
+        return dict(opts, db_host="127.0.0.1"), f"127.0.0.1:{port}"
+    return None, f"no server on the local socket or 127.0.0.1:{port}"
+
+
+def find_postgres():
+    opts, desc = _probe_pg()
+    if opts is None and not os.environ.get("PGHOST") and shutil.which("pg_ctlcluster"):
+        # A local Debian cluster that is merely stopped: start it, as an admin would.
+        clusters = Path("/etc/postgresql")
+        for version in sorted(os.listdir(clusters)) if clusters.is_dir() else []:
+            say(f"PostgreSQL is not running; starting the local cluster {version}/main ...")
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                check=False, capture_output=True,
+            )
+        for _ in range(20):
+            opts, desc = _probe_pg()
+            if opts:
+                break
+            time.sleep(0.5)
+    if opts is None:
+        fail(PG_HELP.format(why=desc))
+    user = opts.get("db_user") or os.environ.get("PGUSER") or pwd.getpwuid(os.getuid()).pw_name
+    if user == "postgres":
+        fail(PG_HELP.format(why="the database user would be 'postgres', which Odoo refuses"))
+    return opts, desc
+
+
+class Pg:
+    """Tiny admin client (psycopg2 from the virtualenv) for database housekeeping."""
+
+    def __init__(self, vpython, opts):
+        self.vpython = vpython
+        self.opts = opts
+
+    def sql(self, statements, dbname="postgres"):
+        """Run statements in autocommit; return the rows of the last one as JSON-able lists."""
+        script = r"""
+import json, sys, psycopg2
+args = json.loads(sys.argv[1])
+conn = psycopg2.connect(**args["dsn"])
+conn.autocommit = True
+rows = []
+with conn.cursor() as cr:
+    for stmt in args["sql"]:
+        cr.execute(stmt)
+        rows = cr.fetchall() if cr.description else []
+print(json.dumps(rows, default=str))
+"""
+        dsn = {"dbname": dbname}
+        for key, opt in (("host", "db_host"), ("port", "db_port"), ("user", "db_user"),
+                         ("password", "db_password")):
+            if self.opts.get(opt):
+                dsn[key] = self.opts[opt]
+        proc = subprocess.run(
+            [str(self.vpython), "-c", script, json.dumps({"dsn": dsn, "sql": statements})],
+            capture_output=True, text=True, check=False,
+        )
+        if proc.returncode:
+            last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"
+            raise RuntimeError(last)
+        return json.loads(proc.stdout)
+
+    def exists(self, name):
+        return bool(self.sql([f"SELECT 1 FROM pg_database WHERE datname = '{name}'"]))
+
+    def comment(self, name):
+        rows = self.sql([
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            f"WHERE datname = '{name}'"
+        ])
+        return rows[0][0] if rows else None
+
+    def drop(self, name):
+        self.sql([
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+            f'DROP DATABASE IF EXISTS "{name}"',
+        ])
+        shutil.rmtree(DATA_DIR / "filestore" / name, ignore_errors=True)
+
+    def copy(self, template, name):
+        self.sql([f'CREATE DATABASE "{name}" TEMPLATE "{template}"'])
+        src = DATA_DIR / "filestore" / template
+        if src.exists():
+            shutil.copytree(src, DATA_DIR / "filestore" / name, dirs_exist_ok=True)
+
+
+DATA_DIR = CACHE / "odoo-data"
+
+
+def check_pg_access(pg, desc):
+    try:
+        rows = pg.sql(["SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"])
+    except RuntimeError as exc:
+        fail(PG_HELP.format(why=f"{desc}: {exc}"))
+    if not rows or not rows[0][0]:
+        fail(PG_HELP.format(why=f"{desc}: the database user may not create databases"))
+
+
+# ---------------------------------------------------------------------------
+# Running Odoo
+# ---------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def manifest(addon):
+    return ast.literal_eval((REPO / addon / "__manifest__.py").read_text())
+
+
+def odoo_dependencies():
+    """Odoo modules our addons depend on (directly), i.e. what the template database holds."""
+    deps = set()
+    for addon in ADDONS:
+        deps.update(manifest(addon).get("depends", []))
+    return sorted(deps - set(ADDONS))
+
+
+def odoo_args(odoo, pg_opts, db, *extra):
+    args = [
+        f"--addons-path={','.join(str(p) for p in [*odoo.addons_paths, REPO])}",
+        f"--data-dir={DATA_DIR}",
+        f"--database={db}",
+        f"--db-filter=^{re.escape(db)}$",
+        "--max-cron-threads=0",
+    ]
+    args += [f"--{key}={value}" for key, value in pg_opts.items()]
+    return [*args, *extra]
+
+
+def run_odoo(odoo, vpython, args, log_path, echo=None):
+    """Run Odoo to completion, writing its log to log_path; `echo(line)` filters the console."""
+    cmd = odoo.command(vpython) + args
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            cmd, env=odoo.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1, start_new_session=True,
+        )
+        try:
+            for line in proc.stdout:
+                log.write(line)
+                if echo:
+                    echo(line)
+            proc.wait()
+        except KeyboardInterrupt:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+            raise
+    return proc.returncode
+
+
+def ensure_template(odoo, vpython, pg):
+    """A database with Odoo's modules we depend on (and their demo data), built once.
+
+    Installing sale_timesheet & co. takes more than a minute; our addons are
+    installed and tested on a fresh copy of this template every run.
+    """
+    deps = odoo_dependencies()
+    key = digest(TEMPLATE_RECIPE, odoo.root, odoo.version, deps,
+                 (odoo.root / "odoo" / "release.py").stat().st_mtime)[:10]
+    name = f"ab_tpl_{key}"
+    ready = f"agency-billing template {','.join(deps)}"
+    with file_lock("template"):
+        if pg.exists(name) and pg.comment(name) == ready:
+            return name
+        say(f"Building the template database {name} with {', '.join(deps)} (once; ~90 s) ...")
+        pg.drop(name)
+        log_path = CACHE / "logs" / f"{name}.log"
+        rc = run_odoo(odoo, vpython, odoo_args(
+            odoo, pg_opts(pg), name, "--init=" + ",".join(deps), "--stop-after-init",
+            f"--http-port={free_port()}", "--log-level=warn",
+        ), log_path)
+        report = odoo_log.analyse(log_path.read_text().splitlines(), ADDONS, IGNORED_LOG)
+        if rc or report.log_errors:
+            pg.drop(name)
+            errors = "\n".join(r.text for r in report.log_errors[:5])
+            fail(f"Building the template database failed (exit {rc}); log: {log_path}\n{errors}")
+        pg.sql([f"COMMENT ON DATABASE \"{name}\" IS '{ready}'"])
+        # Drop templates of earlier recipes or dependency lists.
+        for (old,) in pg.sql(["SELECT datname FROM pg_database WHERE datname LIKE 'ab\\_tpl\\_%'"]):
+            if old != name:
+                pg.drop(old)
+    return name
+
+
+def pg_opts(pg):
+    return pg.opts
+
+
+def setup(need_chrome=False):
+    """Everything a command needs: Odoo, PostgreSQL, the virtualenv, the template."""
+    odoo = find_odoo()
+    opts, desc = find_postgres()
+    say(f"Odoo {'.'.join(map(str, odoo.version[:2]))}: {odoo.root} ({odoo.origin})")
+    say(f"PostgreSQL: {desc}")
+    vpython = ensure_venv(odoo)
+    say(f"Virtualenv: {vpython.parent.parent}")
+    pg = Pg(vpython, opts)
+    check_pg_access(pg, desc)
+    return odoo, vpython, pg
+
+
+# ---------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------
+
+
+def _echo_progress(line):
+    rec = odoo_log.RECORD_RE.match(line.rstrip("\n"))
+    if not rec:
+        return
+    msg, logger, level = rec["message"], rec["logger"], rec["level"]
+    ours = logger.startswith(tuple(f"odoo.addons.{a}" for a in ADDONS))
+    if ours and msg.startswith("Starting "):
+        say(f"  {logger.split('.')[2]}: {msg[9:].rstrip(' .')}")
+    elif level in ("ERROR", "CRITICAL") or (level == "WARNING" and ours):
+        say(f"  {level} {logger}: {msg.rstrip()}")
+    elif logger == "odoo.tests.result" or "post-tests in" in msg:
+        say(f"  {msg.rstrip()}")
+
+
+def run_repo_tests(vpython):
+    """Repo-level tests (pytest): harness, lint, anything that needs no Odoo server."""
+    junit = CACHE / "logs" / "repo-tests.xml"
+    junit.parent.mkdir(parents=True, exist_ok=True)
+    say("\n== Repository tests (pytest tests/) ==")
+    proc = subprocess.run(
+        [str(vpython), "-m", "pytest", str(REPO / "tests"), "-q", "-p", "no:cacheprovider",
+         f"--junitxml={junit}", "-rs"],
+        cwd=REPO, check=False,
+    )
+    import xml.etree.ElementTree as ET  # noqa: PLC0415
+
+    if not junit.exists():
+        return 0, 1, [f"pytest produced no report (exit {proc.returncode})"]
+    root = ET.parse(junit).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    total = sum(int(s.get("tests", 0)) for s in suites)
+    bad = sum(int(s.get(k, 0)) for s in suites for k in ("failures", "errors", "skipped"))
+    problems = []
+    if bad:
+        problems.append(f"{bad} repository test(s) failed, errored or were skipped")
+    if total == 0:
+        problems.append("pytest collected no repository tests")
+    if proc.returncode not in (0, 1) and not problems:
+        problems.append(f"pytest exited with {proc.returncode}")
+    return total - bad, bad, problems
+
+
+def cmd_test(opts):
+    started = time.time()
+    odoo, vpython, pg = setup()
+    problems = []
+    passed = failed = 0
+    if not opts.odoo_only:
+        p, f, probs = run_repo_tests(vpython)
+        passed, failed = passed + p, failed + f
+        problems += probs
+    if not opts.repo_only:
+        if not shutil.which("chromium") and not shutil.which("google-chrome") \
+                and not shutil.which("chromium-browser"):
+            problems.append(
+                "Chromium is not installed: the browser tour cannot run (Debian: apt-get install "
+                "chromium). A skipped tour counts as a failure."
+            )
+        template = ensure_template(odoo, vpython, pg)
+        db = f"ab_test_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
+        say(f"\n== Odoo tests: installing {', '.join(ADDONS)} on a fresh database {db} ==")
+        pg.copy(template, db)
+        tags = ",".join(f"/{a}" for a in ADDONS) if not opts.tags else opts.tags
+        log_path = CACHE / "logs" / f"{db}.log"
+        try:
+            rc = run_odoo(odoo, vpython, odoo_args(
+                odoo, pg.opts, db, "--init=" + ",".join(ADDONS), "--test-enable",
+                f"--test-tags={tags}", "--stop-after-init", f"--http-port={free_port()}",
+                f"--gevent-port={free_port()}", "--log-level=info",
+            ), log_path, echo=_echo_progress)
+        finally:
+            if not opts.keep_db:
+                pg.drop(db)
+        report = odoo_log.analyse(log_path.read_text().splitlines(), ADDONS, IGNORED_LOG)
+        passed += report.passed_count
+        failed += report.failed_count
+        probs = report.problems(expect_tests=True)
+        if rc and not probs:
+            probs.append(f"Odoo exited with status {rc}")
+        problems += probs
+        say(f"Odoo log: {log_path}" + (f" (database kept: {db})" if opts.keep_db else ""))
+    say(f"\nFinished in {time.time() - started:.0f} s.")
+    if problems:
+        say("Problems:", err=True)
+        for p in problems:
+            say(f"  - {p}", err=True)
+        failed = max(failed, 1)
+    say(f"{passed} passed, {failed} failed")
+    return 1 if problems or failed else 0
+
+
+def _addons_digest():
+    h = hashlib.sha256()
+    for addon in ADDONS:
+        for path in sorted((REPO / addon).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(REPO)).encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def prepare_demo_db(odoo, vpython, pg, reset=False):
+    """Make sure the demo database exists with the current addons installed."""
+    db = DEMO_DB
+    stamp = CACHE / f"{db}.addons-digest"
+    current = _addons_digest()
+    if reset and pg.exists(db):
+        pg.drop(db)
+    if not pg.exists(db):
+        template = ensure_template(odoo, vpython, pg)
+        say(f"Creating the demo database {db} ...")
+        pg.copy(template, db)
+        action = "--init"
+    elif not stamp.exists() or stamp.read_text() != current:
+        say(f"The addons changed since {db} was last updated: updating them ...")
+        action = "--update"
+    else:
+        return db
+    log_path = CACHE / "logs" / f"{db}-install.log"
+    rc = run_odoo(odoo, vpython, odoo_args(
+        odoo, pg.opts, db, f"{action}={','.join(ADDONS)}", "--stop-after-init",
+        f"--http-port={free_port()}", "--log-level=warn",
+    ), log_path, echo=_echo_progress)
+    if rc:
+        fail(f"Installing the addons on {db} failed (exit {rc}); log: {log_path}")
+    stamp.write_text(current)
+    return db
+
+
+def cmd_run(opts):
+    odoo, vpython, pg = setup()
+    db = prepare_demo_db(odoo, vpython, pg, reset=opts.reset)
+    say(f"\nServing http://localhost:{opts.port}  database {db}  login admin / password admin"
+        "  (Ctrl-C stops)")
+    args = odoo_args(odoo, pg.opts, db, f"--http-port={opts.port}",
+                     f"--gevent-port={free_port()}", "--max-cron-threads=1")
+    os.execve(str(vpython), odoo.command(vpython) + args, odoo.env())
+
+
+def cmd_shell(opts):
+    odoo, vpython, pg = setup()
+    db = prepare_demo_db(odoo, vpython, pg)
+    args = ["shell", *odoo_args(odoo, pg.opts, db, "--no-http")]
+    os.execve(str(vpython), odoo.command(vpython) + args, odoo.env())
+
+
+def cmd_bench(opts):
+    """Run tools/bench.py in the virtualenv with Odoo importable and the DB options."""
+    odoo, vpython, pg = setup()
+    template = ensure_template(odoo, vpython, pg)
+    env = odoo.env()
+    env["AB_ODOO_ADDONS_PATH"] = ",".join(str(p) for p in [*odoo.addons_paths, REPO])
+    env["AB_DATA_DIR"] = str(DATA_DIR)
+    env["AB_TEMPLATE_DB"] = template
+    env["AB_DB_OPTS"] = json.dumps(pg.opts)
+    os.execve(str(vpython), [str(vpython), str(REPO / "tools" / "bench.py"), *opts.rest], env)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="dev", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("test", help="run every test (repository tests and Odoo tests)")
+    t.add_argument("--tags", help="Odoo --test-tags instead of all of our addons' tests")
+    t.add_argument("--keep-db", action="store_true", help="keep the test database afterwards")
+    t.add_argument("--odoo-only", action="store_true", help="skip the repository tests")
+    t.add_argument("--repo-only", action="store_true", help="skip the Odoo tests")
+    t.set_defaults(func=cmd_test)
+    r = sub.add_parser("run", help="serve Odoo with the addons and the demo agency")
+    r.add_argument("--port", type=int, default=int(os.environ.get("AGENCY_BILLING_PORT", 8069)))
+    r.add_argument("--reset", action="store_true", help="recreate the demo database")
+    r.set_defaults(func=cmd_run)
+    s = sub.add_parser("shell", help="Odoo shell on the demo database")
+    s.set_defaults(func=cmd_shell)
+    b = sub.add_parser("bench", help="run tools/bench.py (figures, not a test)")
+    b.add_argument("rest", nargs=argparse.REMAINDER)
+    b.set_defaults(func=cmd_bench)
+    opts = parser.parse_args(argv)
+    return opts.func(opts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
