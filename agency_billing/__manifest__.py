@@ -16,13 +16,22 @@
         "security/agency_billing_security.xml",
         "security/ir.model.access.csv",
         "data/agency_service_type_data.xml",
+        "data/ir_cron_data.xml",
+        "wizards/agency_time_override_wizard_views.xml",
         "views/account_analytic_line_views.xml",
         "views/agency_service_type_views.xml",
+        "views/agency_rate_rule_views.xml",
+        "views/agency_classification_rule_views.xml",
+        "views/project_views.xml",
+        "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/agency_billing_menus.xml",
     ],
+
     "demo": [
         "demo/agency_demo.xml",
+        "demo/agency_rates_demo.xml",
+        "demo/agency_time_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -654,8 +654,10 @@ def cmd_test(opts):
     say(f"\nFinished in {time.time() - started:.0f} s.")
     if problems:
         say("Problems:", err=True)
-        for p in problems:
-            say(f"  - {p}", err=True)
+        for p in problems[:25]:
+            say(f"  - {p[:600]}", err=True)
+        if len(problems) > 25:
+            say(f"  ... and {len(problems) - 25} more (see the log)", err=True)
         failed = max(failed, 1)
     say(f"{passed} passed, {failed} failed")
     return 1 if problems or failed else 0

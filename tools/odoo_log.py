@@ -76,19 +76,31 @@ class TestReport:
             )
         elif expect_tests and self.odoo_summary["run"] == 0:
             out.append("Odoo ran 0 tests of our addons: the addons or their tests were not loaded.")
-        for rec in self.failures:
-            out.append(f"failed: {rec.message}")
-        for rec in self.errors:
-            out.append(f"error: {rec.message}")
+        for kind, recs in (("failed", self.failures), ("error", self.errors)):
+            for rec in recs:
+                cause = _cause(rec)
+                out.append(f"{kind}: {rec.message.strip()}" + (f" [{cause}]" if cause else ""))
         for rec in self.skipped:
             out.append(
                 f"skipped (a skipped test of ours counts as a failure): {rec.message}"
             )
         for rec in self.log_errors:
-            out.append(f"{rec.level} in the log from {rec.logger}: {rec.message}")
+            cause = _cause(rec)
+            cause = f" [{cause}]" if cause and cause != rec.message.strip() else ""
+            out.append(f"{rec.level} in the log from {rec.logger}: {rec.message.strip()}{cause}")
         for rec in self.our_warnings:
             out.append(f"WARNING from our addons in the log ({rec.logger}): {rec.message}")
         return out
+
+
+EXCEPTION_RE = re.compile(r"^[\w.]*(Error|Exception|Failure|Warning)\b.*")
+
+
+def _cause(record):
+    """The exception line of a record's traceback (else its last line)."""
+    lines = [x.strip() for x in record.extra if x.strip()]
+    found = [x for x in lines if EXCEPTION_RE.match(x)]
+    return (found or lines or [""])[-1][:300]
 
 
 def iter_records(lines):

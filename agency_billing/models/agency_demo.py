@@ -9,7 +9,16 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-# What each role writes in its timesheets, and on which kind of task.
+# The service types (codes) of the tasks each role works on.
+ROLE_TYPES = {
+    "Account Director": ("client_communication", "account_management"),
+    "Creative Director": ("creative",),
+    "Designer": ("design",),
+    "Copywriter": ("copywriting",),
+    "Media Buyer": ("media_buying",),
+    "Strategist": ("strategy",),
+}
+# What each role writes in its timesheets.
 ROLE_WORK = {
     "Account Director": [
         ("Weekly status call with client", 0.5, 1.0),
@@ -78,7 +87,11 @@ class AgencyDemo(models.AbstractModel):
                     project = rng.choice(projects)
                     label, low, high = rng.choice(work)
                     hours = round(rng.uniform(low, high) * 20) / 20  # 3-minute steps
-                    task = rng.choice(project.task_ids) if project.task_ids else False
+                    fitting = project.task_ids.filtered(
+                        lambda t, e=employee: t.service_type_id.code
+                        in ROLE_TYPES.get(e.job_id.name, ())
+                    )
+                    task = rng.choice(fitting) if fitting and rng.random() < 0.7 else False
                     vals_list.append({
                         "name": label,
                         "date": day,

@@ -7,3 +7,17 @@ class ResConfigSettings(models.TransientModel):
     agency_classification_threshold = fields.Float(
         related="company_id.agency_classification_threshold", readonly=False
     )
+    agency_time_rounding = fields.Selection(
+        related="company_id.agency_time_rounding", readonly=False
+    )
+    agency_time_rounding_unit = fields.Integer(
+        related="company_id.agency_time_rounding_unit", readonly=False
+    )
+    agency_time_rounding_minimum = fields.Integer(
+        related="company_id.agency_time_rounding_minimum", readonly=False
+    )
+
+    def action_agency_learn_now(self):
+        """Rebuild the learned classification statistics now."""
+        self.env["agency.classification.stat"]._learn(self.env.company)
+        return True

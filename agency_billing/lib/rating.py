@@ -1,0 +1,192 @@
+"""Which rate rule applies to a time entry, and at what hourly rate.
+
+Precedence (documented in the README): a rule that names more important criteria wins.
+Criteria, most important first:
+
+    sale order > project > client > employee > role (job position) > service type
+
+Client-side criteria come first because they express a contract ("ACME pays 180/h for a
+Creative Director"), which beats the agency's internal rate card ("Creative Director:
+150/h", "Marco: 160/h"). Comparison is lexicographic: the rule naming the most important
+criterion wins whatever else the other rule names. Between rules naming the same criteria,
+one limited to a date range beats an open-ended one; then the lower sequence, then the
+older rule.
+
+A rule either gives an hourly rate in its currency ("fixed") or a percentage off
+("discount"): a discount applies to the rate the entry would get without it — the best
+fixed rule ranked below it, otherwise the fallback price of the sale line or product.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+CRITERIA = ("order", "project", "partner", "employee", "job", "service_type")
+CRITERIA_LABELS = {
+    "order": "sale order",
+    "project": "project",
+    "partner": "client",
+    "employee": "employee",
+    "job": "role",
+    "service_type": "service type",
+}
+# order: 64, project: 32, partner: 16, employee: 8, job: 4, service_type: 2, dated: 1
+WEIGHTS = {name: 2 ** (len(CRITERIA) - i) for i, name in enumerate(CRITERIA)}
+DATED_WEIGHT = 1
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rate rule as plain data. Criteria are ids (or None for 'any')."""
+
+    id: int
+    sequence: int = 10
+    order: int = None
+    project: int = None
+    partner: int = None
+    employee: int = None
+    job: int = None
+    service_type: int = None
+    date_from: date = None
+    date_to: date = None
+    kind: str = "fixed"  # or "discount"
+    rate: float = 0.0
+    discount: float = 0.0
+    currency: int = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a time entry offers to match against (ids or None)."""
+
+    date: date
+    order: int = None
+    project: int = None
+    partner: int = None
+    employee: int = None
+    job: int = None
+    service_type: int = None
+
+
+@dataclass
+class Rating:
+    """The outcome for one entry."""
+
+    rule: Rule = None  # the rule that set the rate (the discount rule for a discount)
+    base_rule: Rule = None  # for a discount: the fixed rule it applied to
+    rate: float = None  # in `currency`
+    currency: int = None
+    reason: str = ""
+    candidates: list = field(default_factory=list)
+
+
+def specificity(rule):
+    """Score used to rank rules; higher is more specific."""
+    score = sum(WEIGHTS[name] for name in CRITERIA if getattr(rule, name))
+    if rule.date_from or rule.date_to:
+        score += DATED_WEIGHT
+    return score
+
+
+def rank_key(rule):
+    return (-specificity(rule), rule.sequence, rule.id)
+
+
+def matches(rule, entry):
+    """True when every criterion the rule names equals the entry's, and the date fits."""
+    for name in CRITERIA:
+        wanted = getattr(rule, name)
+        if wanted and wanted != getattr(entry, name):
+            return False
+    if rule.date_from and entry.date < rule.date_from:
+        return False
+    return not (rule.date_to and entry.date > rule.date_to)
+
+
+def matching_rules(rules, entry):
+    """All rules matching the entry, best first."""
+    return sorted((r for r in rules if matches(r, entry)), key=rank_key)
+
+
+def criteria_text(rule):
+    names = [CRITERIA_LABELS[name] for name in CRITERIA if getattr(rule, name)]
+    return " + ".join(names) if names else "any entry"
+
+
+def resolve(rules, entry, convert=None, fallback=None):
+    """Rate an entry.
+
+    :param rules: iterable of :class:`Rule` (pre-filtered to the company is enough)
+    :param convert: ``convert(amount, from_currency, day) -> amount`` into the target
+        currency; identity when None
+    :param fallback: ``(rate, currency, label)`` used as the base of a discount when no
+        fixed rule ranks below it (e.g. the sale line's price); may be None
+    :return: :class:`Rating`; ``rating.rule`` is None when no rule matched
+    """
+    convert = convert or (lambda amount, _currency, _day: amount)
+    ranked = matching_rules(rules, entry)
+    rating = Rating(candidates=ranked)
+    if not ranked:
+        rating.reason = "no rate rule matches"
+        return rating
+    best = ranked[0]
+    rating.rule = best
+    if best.kind == "fixed":
+        rating.rate = convert(best.rate, best.currency, entry.date)
+        rating.reason = (
+            f"{_rule_name(best)} ({criteria_text(best)}): {best.rate:.2f}/h"
+            + _beats(ranked)
+        )
+        return rating
+    base = next((r for r in ranked[1:] if r.kind == "fixed"), None)
+    if base:
+        base_rate = convert(base.rate, base.currency, entry.date)
+        base_text = f"{_rule_name(base)} {base.rate:.2f}/h"
+        rating.base_rule = base
+    elif fallback and fallback[0] is not None:
+        base_rate = convert(fallback[0], fallback[1], entry.date)
+        base_text = f"{fallback[2]} {fallback[0]:.2f}/h"
+    else:
+        rating.rule = None
+        rating.reason = f"{_rule_name(best)} gives {best.discount:g}% off, but no base rate"
+        return rating
+    rating.rate = base_rate * (1.0 - best.discount / 100.0)
+    rating.reason = (
+        f"{_rule_name(best)} ({criteria_text(best)}): {best.discount:g}% off {base_text}"
+    )
+    return rating
+
+
+def _rule_name(rule):
+    return rule.label or f"rule #{rule.id}"
+
+
+def _beats(ranked):
+    if len(ranked) < 2:
+        return ""
+    runner = ranked[1]
+    return f"; preferred over {_rule_name(runner)} ({criteria_text(runner)})"
+
+
+class RuleIndex:
+    """Rules of one company, with results memoised per distinct entry.
+
+    Entries of a batch share a handful of (order, project, employee, ...) combinations;
+    matching each combination once keeps rating linear in the number of combinations.
+    """
+
+    def __init__(self, rules):
+        self.rules = list(rules)
+        self.dated = any(r.date_from or r.date_to for r in self.rules)
+        self._memo = {}
+
+    def matching(self, entry):
+        key = entry if self.dated else Entry(date=None, **{
+            name: getattr(entry, name) for name in CRITERIA
+        })
+        if key not in self._memo:
+            self._memo[key] = matching_rules(self.rules, entry)
+        return self._memo[key]
+
+    def resolve(self, entry, convert=None, fallback=None):
+        return resolve(self.matching(entry), entry, convert=convert, fallback=fallback)

@@ -1,0 +1,41 @@
+from collections import defaultdict
+
+from odoo import api, models
+from odoo.osv import expression
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    @api.depends("analytic_line_ids.billed_unit_amount")
+    def _compute_qty_delivered(self):
+        return super()._compute_qty_delivered()
+
+    def _get_delivered_quantity_by_analytic(self, additional_domain):
+        """Timesheet lines deliver the billed (rounded) time of their entries, not the raw
+        time; other lines keep Odoo's computation."""
+        timesheet_lines = self.filtered(
+            lambda sol: sol.qty_delivered_method == "timesheet"
+            or sol.product_id._is_delivered_timesheet()
+        )
+        result = super(SaleOrderLine, self - timesheet_lines)._get_delivered_quantity_by_analytic(
+            additional_domain
+        )
+        if timesheet_lines:
+            result.update(timesheet_lines._agency_delivered_billed_time(additional_domain))
+        return result
+
+    def _agency_delivered_billed_time(self, additional_domain):
+        """{sale line id: billed time in the line's unit} over the matching entries (hook)."""
+        result = defaultdict(float)
+        domain = expression.AND([[("so_line", "in", self.ids)], additional_domain])
+        groups = self.env["account.analytic.line"].sudo()._read_group(
+            domain, ["product_uom_id", "so_line"], ["billed_unit_amount:sum"]
+        )
+        for uom, sale_line, quantity in groups:
+            if uom and sale_line.product_uom.category_id == uom.category_id:
+                quantity = uom._compute_quantity(
+                    quantity, sale_line.product_uom, rounding_method="HALF-UP"
+                )
+            result[sale_line.id] += quantity
+        return result

@@ -1,0 +1,1 @@
+from . import agency_time_override_wizard
