@@ -727,6 +727,7 @@ def cmd_bench(opts):
     env["AB_DATA_DIR"] = str(DATA_DIR)
     env["AB_TEMPLATE_DB"] = template
     env["AB_DB_OPTS"] = json.dumps(pg.opts)
+    env["AB_ODOO_COMMAND"] = json.dumps(odoo.command(vpython))
     os.execve(str(vpython), [str(vpython), str(REPO / "tools" / "bench.py"), *opts.rest], env)
 
 
@@ -749,6 +750,10 @@ def main(argv=None):
     b = sub.add_parser("bench", help="run tools/bench.py (figures, not a test)")
     b.add_argument("rest", nargs=argparse.REMAINDER)
     b.set_defaults(func=cmd_bench)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:
+        # argparse's REMAINDER does not take arguments that start with "--" (bench --entries).
+        return cmd_bench(argparse.Namespace(rest=argv[1:]))
     opts = parser.parse_args(argv)
     return opts.func(opts)
 

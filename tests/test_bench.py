@@ -1,0 +1,142 @@
+"""The benchmark script (tools/bench.py) without Odoo: options, sections, generated vals.
+
+Nothing here runs Odoo or measures time; ./dev bench does that and prints figures.
+"""
+
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+import bench
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def fake_agency(**size):
+    """An Agency with made-up ids, as generate_agency() would return it."""
+    size = bench.AgencySize(**size)
+    roles = list(bench.ROLES)
+    return bench.Agency(
+        size=size,
+        client_ids=list(range(1, size.clients + 1)),
+        employee_ids=list(range(100, 100 + size.employees)),
+        employee_roles=[roles[i % len(roles)] for i in range(size.employees)],
+        project_ids=list(range(1000, 1000 + size.clients)),
+        task_ids=[list(range(5000 + p * 10, 5000 + p * 10 + size.tasks_per_project))
+                  for p in range(size.clients)],
+    )
+
+
+def test_help_runs_without_odoo():
+    """--help works outside ./dev (no AB_* variables, no Odoo import)."""
+    proc = subprocess.run([sys.executable, str(REPO / "tools" / "bench.py"), "--help"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    for option in ("--sections", "--entries", "--batch-sizes", "--keep", "--json"):
+        assert option in proc.stdout
+
+
+def test_sections_registry():
+    assert "create" in bench.SECTIONS
+    for section in bench.SECTIONS.values():
+        assert callable(section.run)
+        assert section.help
+
+
+def test_default_parameters():
+    opts = bench.build_parser().parse_args([])
+    section = bench.SECTIONS["create"]
+    assert opts.sections == list(bench.SECTIONS)
+    assert bench.section_batches(opts, section) == [1_000, 10_000]
+    assert bench.section_size(opts, section) == bench.AgencySize()
+    assert opts.repeat == 1 and not opts.keep and opts.json is None
+
+
+def test_parameters_parse():
+    opts = bench.build_parser().parse_args([
+        "--sections", "create", "--entries", "20,000", "--batch-sizes", "100,1_000,50000",
+        "--clients", "7", "--employees", "9", "--tasks", "2", "--days", "30", "--seed", "1",
+        "--repeat", "3", "--keep", "--json", "out.json",
+    ])
+    section = bench.SECTIONS["create"]
+    assert opts.sections == ["create"]
+    # Sizes above --entries are dropped; --entries is always the last batch.
+    assert bench.section_batches(opts, section) == [100, 1_000, 20_000]
+    assert bench.section_size(opts, section) == bench.AgencySize(
+        clients=7, employees=9, tasks_per_project=2, days=30, seed=1)
+    assert opts.repeat == 3 and opts.keep and opts.json == Path("out.json")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--sections", "nope"],
+    ["--entries", "0"],
+    ["--entries", "many"],
+    ["--batch-sizes", "10,-1"],
+])
+def test_bad_parameters_are_refused(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        bench.build_parser().parse_args(argv)
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_time_entry_vals_are_deterministic_and_plausible():
+    agency = fake_agency(clients=4, employees=6, tasks_per_project=3, days=60)
+    today = date(2026, 3, 31)
+    vals = bench.time_entry_vals(agency, 500, today)
+    assert len(vals) == 500
+    assert vals == bench.time_entry_vals(agency, 500, today)
+    # A smaller batch is a prefix of a larger one: batch sizes compare like with like.
+    assert bench.time_entry_vals(agency, 50, today) == vals[:50]
+    for v in vals:
+        assert 0.25 <= v["unit_amount"] <= 4
+        assert round(v["unit_amount"] * 20, 6).is_integer()
+        assert today - timedelta(days=60) <= v["date"] < today
+        p = agency.project_ids.index(v["project_id"])
+        assert v["task_id"] in agency.task_ids[p]
+        e = agency.employee_ids.index(v["employee_id"])
+        assert v["name"] in bench.ROLES[agency.employee_roles[e]]
+    assert len({v["project_id"] for v in vals}) == 4
+
+
+def test_harness_environment(monkeypatch):
+    for name in ("AB_ODOO_ADDONS_PATH", "AB_DATA_DIR", "AB_TEMPLATE_DB", "AB_DB_OPTS"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SystemExit) as exc:
+        bench.Harness.from_environ()
+    assert "./dev bench" in str(exc.value.code)
+    harness = bench.Harness.from_environ({
+        "AB_ODOO_ADDONS_PATH": "/odoo/addons,/repo", "AB_DATA_DIR": "/data",
+        "AB_TEMPLATE_DB": "ab_tpl_x", "AB_DB_OPTS": '{"db_host": "/run/pg", "db_port": "5432"}',
+        "AB_ODOO_COMMAND": '["/venv/bin/python", "/odoo/odoo-bin"]',
+    })
+    args = harness.odoo_args("-d", "x")
+    assert "--addons-path=/odoo/addons,/repo" in args
+    assert "--db_host=/run/pg" in args and "--db_port=5432" in args
+    assert args[-2:] == ["-d", "x"]
+    assert harness.filestore("db") == Path("/data/filestore/db")
+
+
+def figures(db, entries, seconds, queries):
+    return bench.Figures(db=db, entries=entries, seconds=seconds, create_seconds=seconds,
+                         flush_seconds=0, queries=queries, create_queries=queries,
+                         flush_queries=0, rss_peak_mib=0, rss_growth_mib=0,
+                         with_so_line=entries)
+
+
+def test_checks_and_table_from_given_figures():
+    """The verdicts are computed from the printed numbers (no timing happens here)."""
+    best = {
+        ("native", 1000): figures("native", 1000, 1.0, 200),
+        ("agency", 1000): figures("agency", 1000, 1.2, 250),
+        ("native", 10000): figures("native", 10000, 10.0, 300),
+        ("agency", 10000): figures("agency", 10000, 16.0, 900),
+    }
+    checks = bench.create_checks(best, [1000, 10000])
+    assert [c["ok"] for c in checks] == [False, True, False]
+    assert checks[0]["value"] == 1.6
+    table = bench.format_table([f.as_dict() for f in best.values()])
+    assert "queries/entry" in table and "10,000" in table

@@ -1,0 +1,832 @@
+#!/usr/bin/env python3
+"""Agency Billing benchmarks: generate an agency of a given size, print figures.
+
+    ./dev bench [--sections create] [--entries N] [--batch-sizes 1000] [--keep] [--json PATH]
+
+Run through ``./dev bench``: the harness provides the virtualenv, the template database
+(Odoo's sale_timesheet, sale_project, account_payment, mail and their demo data) and these
+environment variables:
+
+    PYTHONPATH            the Odoo root, so ``import odoo`` works
+    AB_ODOO_ADDONS_PATH   comma-separated addons path, including this repository
+    AB_DATA_DIR           Odoo data dir (filestores in AB_DATA_DIR/filestore/<db>)
+    AB_TEMPLATE_DB        the template database
+    AB_DB_OPTS            JSON dict of Odoo database options (db_host, db_port, ...)
+    AB_ODOO_COMMAND       JSON list: how dev.py starts Odoo (python + odoo-bin); optional
+
+Two fresh databases are copied from the template: ``ab_bench_native`` (Odoo's own
+sale_timesheet, the baseline) and ``ab_bench_agency`` (the three agency addons installed).
+Odoo then runs in this process; every measurement happens in its own cursor, which is
+rolled back, so each one starts from the same state. Both databases are dropped at the
+end unless ``--keep``.
+
+The benchmark is made of *sections* (``SECTIONS``), each a function that receives the
+prepared databases and shares the data-generation helpers below. Today:
+
+    create   create N time entries in one create() + flush_all(), native vs agency
+
+Benchmarks print figures; they assert nothing about time (see README.md, "Benchmarks").
+"""
+
+import argparse
+import gc
+import importlib
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+import dev  # noqa: E402
+import odoo_log  # noqa: E402
+
+NATIVE_DB = "ab_bench_native"
+AGENCY_DB = "ab_bench_agency"
+# Order matters: each measurement runs the native database first, then the agency one.
+DATABASES = {"native": NATIVE_DB, "agency": AGENCY_DB}
+TIME_TARGET = 1.5  # agency time at most 1.5x native sale_timesheet for the same entries
+FLAT_FACTOR = 2.0  # queries "flat" when the largest batch needs less than 2x the smallest
+
+# Job positions and what each writes in its timesheets (names only matter for realism).
+ROLES = {
+    "Account Director": ["Weekly status call with client", "Budget and scope follow-up"],
+    "Creative Director": ["Concept review round", "Key visual direction"],
+    "Designer": ["Banner resizes for display", "Landing page mockups", "Social post designs"],
+    "Copywriter": ["Landing page copy", "Email newsletter copy", "Social captions"],
+    "Media Buyer": ["Campaign setup in Meta Ads", "Bid optimisation and pacing"],
+    "Strategist": ["Audience research", "Competitor analysis"],
+}
+# Service products sold by the hour: (name, price per hour). Each order has one line each.
+SERVICES = [
+    ("Bench Strategy (hour)", 160.0),
+    ("Bench Creative (hour)", 150.0),
+    ("Bench Design (hour)", 120.0),
+    ("Bench Account management (hour)", 110.0),
+]
+
+
+def say(msg=""):
+    """Progress messages go to stderr; the figures go to stdout."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencySize:
+    """How big the generated agency is; everything derives from ``seed``."""
+
+    clients: int = 50
+    employees: int = 40
+    tasks_per_project: int = 5
+    days: int = 60
+    seed: int = 2026
+
+    def check(self):
+        """Raise ValueError when a parameter makes no agency."""
+        for name in ("clients", "employees", "tasks_per_project", "days"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        return self
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the benchmark: a function and the sizes it runs at by default."""
+
+    run: object
+    help: str
+    size: AgencySize = AgencySize()
+    entries: int = 10_000
+    batch_sizes: tuple = (1_000,)
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1; accepts 10000, 10_000 and 10,000."""
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def int_list(text):
+    """argparse type: comma-separated positive integers ("1000" or "100,1000")."""
+    return tuple(positive_int(part) for part in text.split(",") if part.strip())
+
+
+def section_list(text):
+    """argparse type: comma-separated names of SECTIONS, in the order given."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section(s) {', '.join(unknown) or '(none)'}; "
+            f"choose among: {', '.join(SECTIONS)}"
+        )
+    return names
+
+
+def build_parser():
+    """Command-line options; size options default to each section's own defaults."""
+    parser = argparse.ArgumentParser(
+        prog="./dev bench", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    create = SECTIONS["create"]
+    parser.add_argument("--sections", type=section_list, default=list(SECTIONS),
+                        metavar="NAMES", help="comma-separated sections to run "
+                        f"(default: all, i.e. {','.join(SECTIONS)})")
+    parser.add_argument("--entries", type=positive_int, metavar="N",
+                        help=f"time entries of the largest batch (create: {create.entries:,})")
+    parser.add_argument("--batch-sizes", type=int_list, metavar="N[,N...]",
+                        help="smaller batch sizes measured too "
+                        f"(create: {','.join(map(str, create.batch_sizes))})")
+    parser.add_argument("--clients", type=positive_int, metavar="N",
+                        help=f"clients, one order and project each (create: {create.size.clients})")
+    parser.add_argument("--employees", type=positive_int, metavar="N",
+                        help=f"employees logging time (create: {create.size.employees})")
+    parser.add_argument("--tasks", type=positive_int, metavar="N",
+                        help=f"tasks per project (create: {create.size.tasks_per_project})")
+    parser.add_argument("--days", type=positive_int, metavar="N",
+                        help=f"entries spread over the last N days (create: {create.size.days})")
+    parser.add_argument("--seed", type=int, help=f"random seed (create: {create.size.seed})")
+    parser.add_argument("--repeat", type=positive_int, default=1, metavar="R",
+                        help="measure each batch R times, report the fastest (default 1)")
+    parser.add_argument("--warmup", type=int, default=50, metavar="N",
+                        help="entries created and rolled back first in each database (default 50)")
+    parser.add_argument("--keep", action="store_true",
+                        help=f"keep the databases {NATIVE_DB} and {AGENCY_DB} afterwards")
+    parser.add_argument("--json", metavar="PATH", type=Path,
+                        help="also write the figures as JSON to PATH")
+    return parser
+
+
+def section_size(opts, section):
+    """The agency size of a section: its defaults, overridden by the command line."""
+    overrides = {
+        "clients": opts.clients, "employees": opts.employees,
+        "tasks_per_project": opts.tasks, "days": opts.days, "seed": opts.seed,
+    }
+    return replace(section.size, **{k: v for k, v in overrides.items() if v is not None}).check()
+
+
+def section_batches(opts, section):
+    """Batch sizes of a section, ascending, always ending with the number of entries."""
+    entries = opts.entries or section.entries
+    smaller = opts.batch_sizes if opts.batch_sizes is not None else section.batch_sizes
+    return sorted({*(n for n in smaller if n < entries), entries})
+
+
+# ---------------------------------------------------------------------------
+# Harness environment and Odoo
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Harness:
+    """What ./dev bench hands over in the environment (see the module docstring)."""
+
+    addons_path: str
+    data_dir: Path
+    template: str
+    db_opts: dict
+    odoo_command: list
+
+    @classmethod
+    def from_environ(cls, environ=None):
+        """Read the AB_* variables; stop with a clear message when run outside ./dev."""
+        environ = os.environ if environ is None else environ
+        missing = [name for name in ("AB_ODOO_ADDONS_PATH", "AB_DATA_DIR", "AB_TEMPLATE_DB",
+                                     "AB_DB_OPTS") if not environ.get(name)]
+        if missing:
+            sys.exit(f"bench.py: {', '.join(missing)} not set. Run it as ./dev bench ...")
+        command = json.loads(environ.get("AB_ODOO_COMMAND") or "null")
+        if not command:
+            odoo_root = next(p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+            command = [sys.executable, str(Path(odoo_root) / "odoo-bin")]
+        return cls(
+            addons_path=environ["AB_ODOO_ADDONS_PATH"],
+            data_dir=Path(environ["AB_DATA_DIR"]),
+            template=environ["AB_TEMPLATE_DB"],
+            db_opts=json.loads(environ["AB_DB_OPTS"]),
+            odoo_command=command,
+        )
+
+    def odoo_args(self, *extra):
+        """Odoo options shared by the install subprocess and the in-process config."""
+        args = [f"--addons-path={self.addons_path}", f"--data-dir={self.data_dir}",
+                "--max-cron-threads=0", "--log-level=warn"]
+        args += [f"--{key}={value}" for key, value in self.db_opts.items()]
+        return [*args, *extra]
+
+    def filestore(self, dbname):
+        return self.data_dir / "filestore" / dbname
+
+
+def load_odoo(harness):
+    """Import Odoo and configure it like the harness does; return the odoo package."""
+    odoo = importlib.import_module("odoo")
+    for name in ("odoo.api", "odoo.modules.registry", "odoo.release", "odoo.sql_db"):
+        importlib.import_module(name)
+    odoo.tools.config.parse_config(harness.odoo_args())
+    return odoo
+
+
+class PeakMemory:
+    """Peak resident memory (RSS) of the process while a block runs, in MiB.
+
+    On Linux the kernel's peak-RSS mark (VmHWM) is reset before the block by writing 5 to
+    /proc/self/clear_refs, so ``peak`` is the block's own peak and ``growth`` that peak
+    minus the RSS at the start. Elsewhere both come from getrusage(RUSAGE_SELF).ru_maxrss,
+    whose growth only shows what goes beyond the earlier peak of the process.
+
+    Python keeps freed memory for reuse, so the growth of a block that follows a bigger
+    one is small: compare the peaks, and read the growth of the first runs.
+    """
+
+    METHOD_HWM = "RSS peak per measurement (VmHWM reset via /proc/self/clear_refs)"
+    METHOD_RUSAGE = "getrusage(RUSAGE_SELF).ru_maxrss (process peak; growth beyond it only)"
+
+    def __init__(self):
+        self.method = self.available_method()
+        self.start = self._now()
+
+    @classmethod
+    def available_method(cls):
+        """Which figure this machine gives (resets the peak mark when it can)."""
+        return cls.METHOD_HWM if cls._reset_hwm() else cls.METHOD_RUSAGE
+
+    @staticmethod
+    def _reset_hwm():
+        try:
+            with open("/proc/self/clear_refs", "w") as handle:
+                handle.write("5")
+            return True
+        except OSError:
+            return False
+
+    @staticmethod
+    def _status_kib(key):
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+        raise KeyError(key)
+
+    def _now(self):
+        if self.method == self.METHOD_HWM:
+            return self._status_kib("VmRSS")
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def peak_kib(self):
+        """The peak since the start (VmHWM) or of the process (ru_maxrss), in KiB."""
+        if self.method == self.METHOD_HWM:
+            return self._status_kib("VmHWM")
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def figures(self):
+        """(peak MiB, growth MiB over the start) at the end of the block."""
+        peak = self.peak_kib()
+        return round(peak / 1024, 1), round(max(peak - self.start, 0) / 1024, 1)
+
+
+# ---------------------------------------------------------------------------
+# Databases
+# ---------------------------------------------------------------------------
+
+
+def _quote_db(name):
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise ValueError(f"unexpected database name {name!r}")
+    return f'"{name}"'
+
+
+class Bench:
+    """The prepared databases, their registries, and the figures collected so far."""
+
+    def __init__(self, harness, opts):
+        self.harness = harness
+        self.opts = opts
+        self.odoo = None
+        self.registries = {}
+        self.context = {}
+        self.results = {}
+
+    # -- administration ------------------------------------------------------
+
+    @contextmanager
+    def admin_cursor(self):
+        """Autocommit cursor on the 'postgres' database, for CREATE/DROP DATABASE."""
+        with closing(self.odoo.sql_db.db_connect("postgres").cursor()) as cr:
+            cr._cnx.autocommit = True
+            yield cr
+
+    def drop(self, dbname):
+        """Drop a database and its filestore, closing Odoo's and others' connections."""
+        self.odoo.modules.registry.Registry.delete(dbname)
+        self.odoo.sql_db.close_db(dbname)
+        with self.admin_cursor() as cr:
+            cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = %s AND pid != pg_backend_pid()", (dbname,))
+            cr.execute(f"DROP DATABASE IF EXISTS {_quote_db(dbname)}")
+        shutil.rmtree(self.harness.filestore(dbname), ignore_errors=True)
+
+    def copy_template(self, dbname, attempts=30):
+        """CREATE DATABASE ... TEMPLATE, retrying while someone else copies the template."""
+        template = self.harness.template
+        for attempt in range(attempts):
+            try:
+                with self.admin_cursor() as cr:
+                    cr.execute(f"CREATE DATABASE {_quote_db(dbname)} "
+                               f"TEMPLATE {_quote_db(template)}")
+                break
+            except Exception as exc:
+                if "being accessed by other users" not in str(exc) or attempt == attempts - 1:
+                    raise
+                time.sleep(1)
+        src = self.harness.filestore(template)
+        if src.exists():
+            shutil.copytree(src, self.harness.filestore(dbname), dirs_exist_ok=True)
+
+    def install_addons(self, dbname):
+        """Install the agency addons in a subprocess, as ./dev does (without our demo)."""
+        log_path = self.harness.data_dir.parent / "logs" / f"{dbname}-install.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [*self.harness.odoo_command, *self.harness.odoo_args(
+            f"--database={dbname}", f"--db-filter=^{dbname}$", "-i", ",".join(dev.ADDONS),
+            "--stop-after-init", "--without-demo=all", f"--http-port={dev.free_port()}",
+        )]
+        with open(log_path, "w") as log:
+            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
+        lines = log_path.read_text().splitlines()
+        report = odoo_log.analyse(lines, dev.ADDONS, dev.IGNORED_LOG)
+        if proc.returncode or report.log_errors:
+            errors = "\n".join(rec.text for rec in report.log_errors[:3]) or "\n".join(lines[-20:])
+            raise RuntimeError(f"installing {', '.join(dev.ADDONS)} in {dbname} failed "
+                               f"(exit {proc.returncode}); log: {log_path}\n{errors}")
+
+    def prepare(self):
+        """Fresh copies of the template; the agency addons installed in one of them."""
+        self.odoo = load_odoo(self.harness)
+        for dbname in DATABASES.values():
+            self.drop(dbname)
+        for dbname in DATABASES.values():
+            say(f"Copying {self.harness.template} into {dbname} ...")
+            self.copy_template(dbname)
+        say(f"Installing {', '.join(dev.ADDONS)} in {AGENCY_DB} ...")
+        started = time.perf_counter()
+        self.install_addons(AGENCY_DB)
+        self.context["install_agency_addons_s"] = round(time.perf_counter() - started, 1)
+        for key, dbname in DATABASES.items():
+            say(f"Loading the Odoo registry of {dbname} ...")
+            self.registries[key] = self.odoo.modules.registry.Registry(dbname)
+        self.context.update(self.machine_context())
+
+    def cleanup(self):
+        """Drop the databases unless --keep."""
+        if self.odoo is None:
+            return
+        if self.opts.keep:
+            say(f"Databases kept: {', '.join(DATABASES.values())}")
+            return
+        for dbname in DATABASES.values():
+            self.drop(dbname)
+
+    # -- environments --------------------------------------------------------
+
+    @contextmanager
+    def env(self, key, commit=False):
+        """A superuser environment on a new cursor; rolled back unless commit=True."""
+        with self.registries[key].cursor() as cr:
+            env = self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
+            try:
+                yield env
+                if commit:
+                    env.flush_all()
+                    cr.commit()
+            finally:
+                cr.rollback()
+
+    def machine_context(self):
+        """What the figures depend on: machine, versions, load."""
+        with self.env("agency") as env:
+            env.cr.execute("SHOW server_version")
+            pg_version = env.cr.fetchone()[0]
+            modules = env["ir.module.module"].search([("name", "in", list(dev.ADDONS))])
+            addons = {m.name: f"{m.latest_version} ({m.state})" for m in modules}
+        try:
+            commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                                    capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            commit = ""
+        return {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+            "cpu_count": os.cpu_count(),
+            "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(),
+            "odoo": self.odoo.release.version,
+            "postgresql": pg_version,
+            "repo_commit": commit,
+            "agency_addons": addons,
+            "memory_method": PeakMemory.available_method(),
+        }
+
+
+# ---------------------------------------------------------------------------
+# Data generation (Odoo core models only: works in the native database too)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Agency:
+    """Ids of a generated agency in one database: what time-entry vals are made of.
+
+    Lists are in generation order, so the same index means the same thing in every
+    database even though the ids differ.
+    """
+
+    size: AgencySize
+    client_ids: list = field(default_factory=list)
+    employee_ids: list = field(default_factory=list)
+    employee_roles: list = field(default_factory=list)
+    product_ids: list = field(default_factory=list)
+    order_ids: list = field(default_factory=list)
+    project_ids: list = field(default_factory=list)
+    task_ids: list = field(default_factory=list)  # one list of task ids per project
+
+
+def _find_or_create(model, name):
+    record = model.search([("name", "=", name)], limit=1)
+    return record or model.create({"name": name})
+
+
+def generate_agency(env, size, tag="Bench"):
+    """Create clients, employees, products, confirmed orders, projects and tasks.
+
+    One confirmed sale order per client with one hourly line per service, one billable
+    project per client invoiced on the order's first line, ``tasks_per_project`` tasks
+    each. Deterministic: random.Random(size.seed). Mail tracking is off (setup, not timed).
+    """
+    rng = random.Random(size.seed)
+    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,
+                           mail_notrack=True))
+    agency = Agency(size=size)
+    hour = env.ref("uom.product_uom_hour")
+    jobs = {role: _find_or_create(env["hr.job"], role) for role in ROLES}
+
+    clients = env["res.partner"].create([
+        {"name": f"{tag} Client {i:04d}", "is_company": True,
+         "email": f"billing{i}@client{i}.example"}
+        for i in range(size.clients)
+    ])
+    agency.client_ids = clients.ids
+
+    roles = [rng.choice(list(ROLES)) for _i in range(size.employees)]
+    employees = env["hr.employee"].create([
+        {"name": f"{tag} Employee {i:04d}", "job_id": jobs[role].id, "job_title": role,
+         "hourly_cost": rng.randrange(30, 80)}
+        for i, role in enumerate(roles)
+    ])
+    agency.employee_ids, agency.employee_roles = employees.ids, roles
+
+    products = env["product.product"].create([
+        {"name": f"{name} [{tag}]", "type": "service", "service_type": "timesheet",
+         "invoice_policy": "delivery", "service_tracking": "no", "list_price": price,
+         "uom_id": hour.id, "uom_po_id": hour.id}
+        for name, price in SERVICES
+    ])
+    agency.product_ids = products.ids
+
+    orders = env["sale.order"].create([
+        {"partner_id": client.id, "client_order_ref": f"{tag} contract {i:04d}",
+         "order_line": [
+             (0, 0, {"product_id": product.id, "product_uom_qty": rng.randrange(20, 200, 10),
+                     "price_unit": product.list_price})
+             for product in products
+         ]}
+        for i, client in enumerate(clients)
+    ])
+    orders.action_confirm()
+    agency.order_ids = orders.ids
+
+    projects = env["project.project"].create([
+        {"name": f"{tag} Project {i:04d}", "partner_id": order.partner_id.id,
+         "allow_billable": True, "allow_timesheets": True,
+         "sale_line_id": order.order_line.sorted("id")[0].id}
+        for i, order in enumerate(orders)
+    ])
+    agency.project_ids = projects.ids
+    tasks = env["project.task"].create([
+        {"name": f"{tag} Task {p:04d}.{t}", "project_id": project.id}
+        for p, project in enumerate(projects)
+        for t in range(size.tasks_per_project)
+    ])
+    per_project = size.tasks_per_project
+    agency.task_ids = [tasks.ids[p * per_project:(p + 1) * per_project]
+                       for p in range(len(projects))]
+    env.flush_all()
+    return agency
+
+
+def time_entry_vals(agency, count, today=None):
+    """``count`` account.analytic.line vals on the agency's projects, deterministic.
+
+    Larger clients get more time (weights 1/sqrt(rank)); dates spread over the last
+    ``days`` days; durations in 0.05 h steps from 0.25 to 4 h. A shorter list is a
+    prefix of a longer one with the same seed.
+    """
+    size = agency.size
+    rng = random.Random(size.seed + 1)
+    today = today or date.today()
+    weights = [1 / (rank + 1) ** 0.5 for rank in range(len(agency.project_ids))]
+    project_indexes = range(len(agency.project_ids))
+    vals_list = []
+    for _i in range(count):
+        p = rng.choices(project_indexes, weights)[0]
+        e = rng.randrange(len(agency.employee_ids))
+        vals_list.append({
+            "name": rng.choice(ROLES[agency.employee_roles[e]]),
+            "date": today - timedelta(days=rng.randint(1, size.days)),
+            "employee_id": agency.employee_ids[e],
+            "project_id": agency.project_ids[p],
+            "task_id": rng.choice(agency.task_ids[p]),
+            "unit_amount": round(rng.randint(5, 80) * 0.05, 2),
+        })
+    return vals_list
+
+
+# ---------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """One measurement of creating time entries."""
+
+    db: str
+    entries: int
+    seconds: float
+    create_seconds: float
+    flush_seconds: float
+    queries: int
+    create_queries: int
+    flush_queries: int
+    rss_peak_mib: float
+    rss_growth_mib: float
+    with_so_line: int
+
+    @property
+    def per_second(self):
+        return self.entries / self.seconds if self.seconds else 0.0
+
+    @property
+    def queries_per_entry(self):
+        return self.queries / self.entries
+
+    def as_dict(self):
+        return dict(asdict(self), entries_per_second=round(self.per_second, 1),
+                    queries_per_entry=round(self.queries_per_entry, 4))
+
+
+def measure_create(bench, key, vals_list):
+    """Time one create(vals_list) + flush_all() in a cursor that is rolled back."""
+    sql_db = bench.odoo.sql_db
+    with bench.env(key) as env:
+        vals_list = [dict(vals) for vals in vals_list]  # create() alters its vals
+        gc.collect()
+        memory = PeakMemory()
+        q0, t0 = sql_db.sql_counter, time.perf_counter()
+        lines = env["account.analytic.line"].create(vals_list)
+        q1, t1 = sql_db.sql_counter, time.perf_counter()
+        env.flush_all()
+        q2, t2 = sql_db.sql_counter, time.perf_counter()
+        rss_peak, rss_growth = memory.figures()
+        with_so_line = len(lines.filtered("so_line"))
+    return Figures(
+        db=key, entries=len(vals_list), seconds=round(t2 - t0, 3),
+        create_seconds=round(t1 - t0, 3), flush_seconds=round(t2 - t1, 3),
+        queries=q2 - q0, create_queries=q1 - q0, flush_queries=q2 - q1,
+        rss_peak_mib=rss_peak, rss_growth_mib=rss_growth, with_so_line=with_so_line,
+    )
+
+
+def prepare_agencies(bench, size, tag):
+    """Generate (and commit) the same agency in both databases; return {key: Agency}."""
+    agencies = {}
+    for key, dbname in DATABASES.items():
+        say(f"Generating the agency in {dbname}: {size.clients} clients, "
+            f"{size.employees} employees, {size.tasks_per_project} tasks per project ...")
+        with bench.env(key, commit=True) as env:
+            agencies[key] = generate_agency(env, size, tag=tag)
+    return agencies
+
+
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
+
+
+def section_create(bench, section, opts):
+    """Creating time entries: one create() of N vals + flush_all(), native vs agency.
+
+    Batches run in ascending size; within a batch size the databases alternate so a
+    noisy neighbour hurts both alike. The fastest of --repeat runs is reported.
+    """
+    size = section_size(opts, section)
+    batches = section_batches(opts, section)
+    agencies = prepare_agencies(bench, size, tag="Bench create")
+    today = date.today()
+    vals = {key: time_entry_vals(agency, batches[-1], today) for key, agency in agencies.items()}
+    if opts.warmup:
+        for key in DATABASES:
+            say(f"Warming up {DATABASES[key]} with {opts.warmup} entries (rolled back) ...")
+            measure_create(bench, key, vals[key][:opts.warmup])
+    samples = []
+    for entries in batches:
+        for run in range(opts.repeat):
+            for key in DATABASES:
+                say(f"Measuring {entries:,} entries in {DATABASES[key]}"
+                    + (f" (run {run + 1}/{opts.repeat})" if opts.repeat > 1 else "") + " ...")
+                samples.append(measure_create(bench, key, vals[key][:entries]))
+    best = {}
+    for fig in samples:
+        slot = (fig.db, fig.entries)
+        if slot not in best or fig.seconds < best[slot].seconds:
+            best[slot] = fig
+    return {
+        "title": f"time entries in ONE create() + flush_all() "
+                 f"(agency of {size.clients} clients, {size.employees} employees)",
+        "size": asdict(size),
+        "batch_sizes": batches,
+        "repeat": opts.repeat,
+        "rows": [best[(key, n)].as_dict() for n in batches for key in DATABASES],
+        "samples": [fig.as_dict() for fig in samples],
+        "checks": create_checks(best, batches),
+    }
+
+
+def create_checks(best, batches):
+    """The targets of the create section, with the numbers they are decided on."""
+    largest, smallest = batches[-1], batches[0]
+    native, agency = best[("native", largest)], best[("agency", largest)]
+    ratio = agency.seconds / native.seconds if native.seconds else float("inf")
+    checks = [{
+        "name": f"agency/native time at {largest:,} entries",
+        "value": round(ratio, 2),
+        "detail": f"{agency.seconds:.2f} s / {native.seconds:.2f} s = {ratio:.2f}x",
+        "target": f"<= {TIME_TARGET}x native",
+        "ok": ratio <= TIME_TARGET,
+    }]
+    for key in DATABASES:
+        if largest == smallest:
+            continue
+        small, large = best[(key, smallest)], best[(key, largest)]
+        growth = large.queries / small.queries if small.queries else float("inf")
+        marginal = (large.queries - small.queries) / (largest - smallest) * 1000
+        checks.append({
+            "name": f"{key} query count {smallest:,} -> {largest:,} entries",
+            "value": round(growth, 2),
+            "marginal_queries_per_1000_entries": round(marginal, 1),
+            "detail": f"{small.queries:,} -> {large.queries:,} queries = {growth:.2f}x "
+                      f"for {largest / smallest:g}x the entries, "
+                      f"{marginal:+.0f} queries per 1,000 more",
+            "target": f"flat: < {FLAT_FACTOR:g}x",
+            "ok": growth < FLAT_FACTOR,
+        })
+    return checks
+
+
+SECTIONS = {
+    "create": Section(
+        run=section_create,
+        help="create N time entries in one create() + flush_all(), native vs agency",
+    ),
+    # Later: "scope" (burn and alerts over 500 projects / 50,000 entries) and "billing"
+    # (a billing run for 200 clients / 50,000 entries vs sale.order._create_invoices),
+    # each a function like section_create sharing generate_agency() and time_entry_vals().
+}
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+COLUMNS = [
+    # (header, key, format)
+    ("DB", "db", "{}"),
+    ("entries", "entries", "{:,}"),
+    ("seconds", "seconds", "{:.2f}"),
+    ("entries/s", "entries_per_second", "{:,.0f}"),
+    ("queries", "queries", "{:,}"),
+    ("queries/entry", "queries_per_entry", "{:.4f}"),
+    ("create s", "create_seconds", "{:.2f}"),
+    ("flush s", "flush_seconds", "{:.2f}"),
+    ("create q", "create_queries", "{:,}"),
+    ("flush q", "flush_queries", "{:,}"),
+    ("RSS peak MiB", "rss_peak_mib", "{:,.0f}"),
+    ("RSS +MiB", "rss_growth_mib", "{:,.1f}"),
+    ("with SO line", "with_so_line", "{:,}"),
+]
+
+
+def format_table(rows, columns=COLUMNS):
+    """Right-aligned plain-text table (first column left-aligned)."""
+    cells = [[header for header, _key, _fmt in columns]]
+    cells += [[fmt.format(row[key]) for _header, key, fmt in columns] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    out = []
+    for line in cells:
+        parts = [line[0].ljust(widths[0])]
+        parts += [cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)]
+        out.append("  ".join(parts))
+    out.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(out)
+
+
+def format_context(context):
+    """The machine context as a few lines."""
+    return "\n".join([
+        f"Machine: {context['cpu_count']} CPUs ({context['cpus_usable']} usable), "
+        f"load average {' '.join(map(str, context['load_average']))}, "
+        f"Python {context['python']}",
+        f"Odoo {context['odoo']}, PostgreSQL {context['postgresql']}, "
+        f"repository {context['repo_commit'] or '?'}",
+        "Agency addons: " + ", ".join(f"{k} {v}" for k, v in sorted(
+            context["agency_addons"].items())),
+        f"Memory: {context['memory_method']}",
+    ])
+
+
+def print_section(name, result):
+    """A section's table and checks on stdout."""
+    print(f"\n== {name}: {result['title']} ==")
+    if result.get("repeat", 1) > 1:
+        print(f"(fastest of {result['repeat']} runs per row)")
+    print(format_table(result["rows"]))
+    print()
+    for check in result["checks"]:
+        verdict = "OK" if check["ok"] else "NOT MET"
+        print(f"  {check['name']}: {check['detail']} (target {check['target']}): {verdict}")
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+
+def run(opts, harness):
+    """Prepare the databases, run the sections, print (and save) the figures."""
+    started = time.perf_counter()
+    bench = Bench(harness, opts)
+    try:
+        bench.prepare()
+        print(format_context(bench.context), flush=True)
+        for name in opts.sections:
+            section = SECTIONS[name]
+            bench.results[name] = section.run(bench, section, opts)
+            print_section(name, bench.results[name])
+    finally:
+        bench.cleanup()
+    bench.context["total_s"] = round(time.perf_counter() - started, 1)
+    bench.context["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"\nTotal {bench.context['total_s']:.0f} s (set-up included).")
+    if opts.json:
+        opts.json.write_text(json.dumps(
+            {"context": bench.context, "sections": bench.results}, indent=2, default=str) + "\n")
+        print(f"Figures written to {opts.json}")
+    return 0
+
+
+def main(argv=None):
+    opts = build_parser().parse_args(argv)
+    for name in opts.sections:
+        try:
+            section_size(opts, SECTIONS[name])
+        except ValueError as exc:
+            build_parser().error(str(exc))
+    return run(opts, Harness.from_environ())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
