@@ -630,14 +630,65 @@ def measure_create(bench, key, vals_list):
     )
 
 
+# Service type (code) of each bench product, by position in SERVICES.
+SERVICE_TYPE_CODES = ["strategy", "creative", "design", "account_management"]
+ROLE_RATES = {
+    "Account Director": 140.0, "Creative Director": 160.0, "Designer": 110.0,
+    "Copywriter": 100.0, "Media Buyer": 120.0, "Strategist": 150.0,
+}
+
+
+def configure_agency_rules(env, agency):
+    """Give the agency database what a real agency has configured: service types billed
+    under the bench products, a rate card per role, client agreements (a role rate for
+    every 5th client, a 10% creative discount for every 7th), classification rules and
+    time rounding for every 3rd client. Rules make each entry go through matching,
+    currency-free rating, SO-line routing (new lines at agreed rates) and rounding."""
+    env = env(context=dict(env.context, tracking_disable=True))
+    # Start from the bench's own configuration only (our demo data may be installed).
+    env["agency.rate.rule"].search([]).active = False
+    env["agency.classification.rule"].search([]).active = False
+    types = {t.code: t for t in env["agency.service.type"].search([("code", "!=", False)])}
+    for code, product_id in zip(SERVICE_TYPE_CODES, agency.product_ids, strict=True):
+        types[code].product_id = product_id
+    jobs = {job.name: job for job in env["hr.job"].search([("name", "in", list(ROLES))])}
+    Rule = env["agency.rate.rule"]
+    Rule.create([{"name": f"Card {role}", "job_id": jobs[role].id, "rate": rate}
+                 for role, rate in ROLE_RATES.items()])
+    clients = env["res.partner"].browse(agency.client_ids)
+    Rule.create([{"name": f"Agreement {c.name}", "partner_id": c.id,
+                  "job_id": jobs["Creative Director"].id, "rate": 175.0}
+                 for c in clients[::5]])
+    Rule.create([{"name": f"Discount {c.name}", "partner_id": c.id,
+                  "service_type_id": types["creative"].id, "rate_type": "discount",
+                  "discount": 10.0} for c in clients[::7]])
+    env["agency.classification.rule"].create([
+        {"name": "Client calls", "keywords": "status call, client call",
+         "service_type_id": types["client_communication"].id},
+        {"name": "Design", "keywords": "banner, mockups, designs",
+         "service_type_id": types["design"].id},
+        {"name": "Concepts", "keywords": "concept, key visual",
+         "service_type_id": types["creative"].id},
+        {"name": "Research", "keywords": "research, competitor",
+         "service_type_id": types["strategy"].id},
+        {"name": "Internal", "keywords": "internal", "billable": "non_billable",
+         "service_type_id": types["internal"].id},
+    ])
+    clients[::3].write({"time_rounding": "up", "time_rounding_unit": 15})
+    env.flush_all()
+
+
 def prepare_agencies(bench, size, tag):
-    """Generate (and commit) the same agency in both databases; return {key: Agency}."""
+    """Generate (and commit) the same agency in both databases; return {key: Agency}.
+    The agency database also gets its rate card, agreements and classification rules."""
     agencies = {}
     for key, dbname in DATABASES.items():
         say(f"Generating the agency in {dbname}: {size.clients} clients, "
             f"{size.employees} employees, {size.tasks_per_project} tasks per project ...")
         with bench.env(key, commit=True) as env:
             agencies[key] = generate_agency(env, size, tag=tag)
+            if key == "agency":
+                configure_agency_rules(env, agencies[key])
     return agencies
 
 

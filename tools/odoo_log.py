@@ -89,7 +89,8 @@ class TestReport:
             cause = f" [{cause}]" if cause and cause != rec.message.strip() else ""
             out.append(f"{rec.level} in the log from {rec.logger}: {rec.message.strip()}{cause}")
         for rec in self.our_warnings:
-            out.append(f"WARNING from our addons in the log ({rec.logger}): {rec.message}")
+            out.append(f"WARNING from our addons (or a Python warning) in the log "
+                       f"({rec.logger}): {rec.message.strip()}")
         return out
 
 
@@ -169,6 +170,6 @@ def analyse(lines, addons, ignore=()):
             if rec.message.endswith("at least one error occurred in a test"):
                 continue
             report.log_errors.append(rec)
-        elif rec.level == "WARNING" and _is_ours(rec, addons):
+        elif rec.level == "WARNING" and (rec.logger == "py.warnings" or _is_ours(rec, addons)):
             report.our_warnings.append(rec)
     return report

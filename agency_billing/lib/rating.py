@@ -120,7 +120,8 @@ def resolve(rules, entry, convert=None, fallback=None):
     :param convert: ``convert(amount, from_currency, day) -> amount`` into the target
         currency; identity when None
     :param fallback: ``(rate, currency, label)`` used as the base of a discount when no
-        fixed rule ranks below it (e.g. the sale line's price); may be None
+        fixed rule ranks below it (e.g. the sale line's price), or a callable returning
+        it (called only when needed); may be None
     :return: :class:`Rating`; ``rating.rule`` is None when no rule matched
     """
     convert = convert or (lambda amount, _currency, _day: amount)
@@ -143,7 +144,10 @@ def resolve(rules, entry, convert=None, fallback=None):
         base_rate = convert(base.rate, base.currency, entry.date)
         base_text = f"{_rule_name(base)} {base.rate:.2f}/h"
         rating.base_rule = base
-    elif fallback and fallback[0] is not None:
+    elif callable(fallback) and (fallback := fallback()) and fallback[0] is not None:
+        base_rate = convert(fallback[0], fallback[1], entry.date)
+        base_text = f"{fallback[2]} {fallback[0]:.2f}/h"
+    elif fallback and not callable(fallback) and fallback[0] is not None:
         base_rate = convert(fallback[0], fallback[1], entry.date)
         base_text = f"{fallback[2]} {fallback[0]:.2f}/h"
     else:
@@ -190,3 +194,13 @@ class RuleIndex:
 
     def resolve(self, entry, convert=None, fallback=None):
         return resolve(self.matching(entry), entry, convert=convert, fallback=fallback)
+
+    def memo_key(self, entry, currency):
+        """A key under which the rating of `entry` in `currency` can be reused for other
+        entries, or None when it depends on the entry's date (currency conversion)."""
+        matching = self.matching(entry)
+        if any(rule.currency and rule.currency != currency for rule in matching):
+            return None
+        if any(rule.kind == "discount" for rule in matching[:1]):
+            return None  # the fallback base price depends on the entry's own contract
+        return (tuple(rule.id for rule in matching), entry.order, currency)

@@ -93,17 +93,20 @@ class AccountAnalyticLine(models.Model):
     @api.depends("classification_method", "classification_reason", "no_rate_rule",
                  "rate_issue", "is_billable", "project_id.allow_billable")
     def _compute_needs_review(self):
+        no_rule = self.env._("No rate rule: billed at the sale line's price")
+        values = {}
         for line in self:
             reasons = []
             if line.project_id and line.classification_method == "review":
-                reasons.append(line.classification_reason or _("Unclassified"))
+                reasons.append(line.classification_reason or self.env._("Unclassified"))
             if line.is_billable and line.project_id.allow_billable:
                 if line.rate_issue:
                     reasons.append(line.rate_issue)
                 elif line.no_rate_rule:
-                    reasons.append(_("No rate rule: billed at the sale line's price"))
-            line.needs_review = bool(reasons)
-            line.review_reason = "; ".join(reasons) or False
+                    reasons.append(no_rule)
+            values[line] = {"needs_review": bool(reasons),
+                            "review_reason": "; ".join(reasons) or False}
+        self._agency_assign(values)
 
     # ------------------------------------------------------------------
     # Overrides by hand, with who and why
@@ -111,11 +114,13 @@ class AccountAnalyticLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._agency_override_locks(vals)
+        # What the caller set by hand (create() adds computed values to vals_list).
+        explicit = [OVERRIDE_FIELDS.keys() & vals.keys() for vals in vals_list]
+        for vals, changed in zip(vals_list, explicit, strict=True):
+            if changed:
+                self._agency_override_locks(vals)
         lines = super().create(vals_list)
-        for line, vals in zip(lines, vals_list, strict=True):
-            changed = OVERRIDE_FIELDS.keys() & vals.keys()
+        for line, changed in zip(lines, explicit, strict=True):
             if changed and line.project_id:
                 line._agency_log_overrides(dict.fromkeys(changed))
         return lines
@@ -295,26 +300,26 @@ class AccountAnalyticLine(models.Model):
 
     service_type_id = fields.Many2one(
         "agency.service.type", compute="_compute_classification", store=True,
-        readonly=False, precompute=True, index="btree_not_null",
+        readonly=False, index="btree_not_null",
     )
     classification_method = fields.Selection(
         CLASSIFICATION_METHODS, compute="_compute_classification", store=True,
-        readonly=False, precompute=True, string="Classified By",
+        readonly=False, string="Classified By",
     )
     classification_rule_id = fields.Many2one(
         "agency.classification.rule", compute="_compute_classification", store=True,
-        readonly=False, precompute=True, ondelete="set null",
+        readonly=False, ondelete="set null",
     )
     classification_confidence = fields.Float(
-        compute="_compute_classification", store=True, readonly=False, precompute=True,
+        compute="_compute_classification", store=True, readonly=False,
         digits=(3, 2), help="1.0 for rules and people; the probability of a learned suggestion.",
     )
     classification_reason = fields.Char(
-        compute="_compute_classification", store=True, readonly=False, precompute=True,
+        compute="_compute_classification", store=True, readonly=False,
     )
     classification_billable = fields.Selection(
         [("default", "Service type"), ("billable", "Billable"), ("non_billable", "Non-billable")],
-        compute="_compute_classification", store=True, readonly=False, precompute=True,
+        compute="_compute_classification", store=True, readonly=False,
     )
     classification_locked = fields.Boolean(
         copy=False, help="Classified by hand: rules and re-rating leave it alone."
@@ -325,7 +330,7 @@ class AccountAnalyticLine(models.Model):
     exclusion_reason = fields.Char(copy=False)
     is_billable = fields.Boolean(
         string="Billable Time", compute="_compute_is_billable", store=True, readonly=False,
-        precompute=True, index=True,
+        index=True,
     )
 
     @api.depends("name", "source", "external_activity_type", "project_id", "task_id",
@@ -364,14 +369,14 @@ class AccountAnalyticLine(models.Model):
                 "service_type_id": False,
                 "classification_confidence": 0.0,
             }
-            notes = [_("Rule: %s", rule.reason)] if rule else []
+            notes = [self.env._("Rule: %s", rule.reason)] if rule else []
             if rule and rule.service_type:
                 decision.update(service_type_id=rule.service_type,
                                 classification_method="rule", classification_confidence=1.0)
             elif task.service_type_id:
                 decision.update(service_type_id=task.service_type_id.id,
                                 classification_method="task", classification_confidence=1.0)
-                notes.append(_("Task '%(task)s' is %(type)s work", task=task.name,
+                notes.append(self.env._("Task '%(task)s' is %(type)s work", task=task.name,
                                type=task.service_type_id.name))
             else:
                 need_learning[line] = classification.features(
@@ -387,10 +392,9 @@ class AccountAnalyticLine(models.Model):
                 decision, notes = decisions[line]
                 suggestion = classification.suggest(tokens, counts, totals)
                 line._agency_decide_learned(decision, notes, suggestion, threshold, names)
-        for line, (decision, notes) in decisions.items():
+        for decision, notes in decisions.values():
             decision["classification_reason"] = "; ".join(notes) or False
-            for fname, value in decision.items():
-                line[fname] = value
+        self._agency_assign({line: decision for line, (decision, _notes) in decisions.items()})
 
     def _agency_decide_learned(self, decision, notes, suggestion, threshold, names):
         """Apply a confident suggestion, else the project's type, else flag for review."""
@@ -399,7 +403,7 @@ class AccountAnalyticLine(models.Model):
             decision.update(service_type_id=suggestion.service_type,
                             classification_method="learned",
                             classification_confidence=round(suggestion.confidence, 2))
-            notes.append(_(
+            notes.append(self.env._(
                 "Learned from %(n)s past entries: %(words)s → %(type)s (%(pct)s%%)",
                 n=suggestion.entries, words=", ".join(f"'{w}'" for w in suggestion.evidence),
                 type=names.get(suggestion.service_type, ""),
@@ -411,40 +415,58 @@ class AccountAnalyticLine(models.Model):
         project_type = line.project_id.service_type_id
         if project_type:
             decision.update(service_type_id=project_type.id, classification_method="project")
-            notes.append(_("Project's service type %s", project_type.name))
+            notes.append(self.env._("Project's service type %s", project_type.name))
         elif suggestion:
             decision["classification_method"] = "review"
-            notes.append(_(
+            notes.append(self.env._(
                 "Low-confidence suggestion %(type)s (%(pct)s%%, below %(min)s%%): please "
                 "classify", type=names.get(suggestion.service_type, ""),
                 pct=int(suggestion.confidence * 100), min=int(threshold * 100),
             ))
         else:
             decision["classification_method"] = "review"
-            notes.append(_("No rule, task type, learned suggestion or project type: please "
-                           "classify"))
+            notes.append(self.env._(
+                "No rule, task type, learned suggestion or project type: please classify"
+            ))
 
     @api.depends("exclude_from_billing", "service_type_id", "service_type_id.billable",
                  "classification_billable", "project_id")
     def _compute_is_billable(self):
+        values = {}
         for line in self:
             if not line._is_not_billed():
-                line._agency_keep(("is_billable",))
+                billable = line.is_billable  # kept as invoiced
             elif not line.project_id or line.exclude_from_billing:
-                line.is_billable = False
+                billable = False
             elif line.classification_billable == "billable":
-                line.is_billable = True
+                billable = True
             elif line.classification_billable == "non_billable":
-                line.is_billable = False
+                billable = False
             elif line.service_type_id:
-                line.is_billable = line.service_type_id.billable
+                billable = line.service_type_id.billable
             else:
-                line.is_billable = True
+                billable = True
+            values[line] = {"is_billable": billable}
+        self._agency_assign(values)
 
     def _agency_keep(self, fnames):
         """Keep the current values of computed fields (for invoiced or locked entries)."""
         for fname in fnames:
             self[fname] = self[fname]
+
+    def _agency_assign(self, values_by_line):
+        """Assign computed values, one cache write per group of entries sharing the same
+        values (per-record assignment dominates the cost of rating large batches).
+
+        :param values_by_line: {entry: {field name: value}}
+        """
+        groups = {}
+        for line, values in values_by_line.items():
+            groups.setdefault(tuple(values.items()), []).append(line.id)
+        for items, ids in groups.items():
+            lines = self.browse(ids)
+            for fname, value in items:
+                lines[fname] = value
 
     # ------------------------------------------------------------------
     # Rating: role, rate rule, rate, billed time and amount
@@ -452,36 +474,36 @@ class AccountAnalyticLine(models.Model):
 
     job_id = fields.Many2one(
         "hr.job", string="Role", compute="_compute_job_id", store=True, readonly=False,
-        precompute=True, help="The employee's job position unless set on the entry.",
+        help="The employee's job position unless set on the entry.",
     )
     agency_currency_id = fields.Many2one(
         "res.currency", string="Rate Currency", compute="_compute_agency_rating", store=True,
-        readonly=False, precompute=True,
+        readonly=False,
     )
     rate_rule_id = fields.Many2one(
         "agency.rate.rule", compute="_compute_agency_rating", store=True,
-        readonly=False, precompute=True, ondelete="set null", index="btree_not_null",
+        readonly=False, ondelete="set null", index="btree_not_null",
     )
     agency_rate = fields.Monetary(
         string="Rate", currency_field="agency_currency_id", compute="_compute_agency_rating",
-        store=True, readonly=False, precompute=True,
+        store=True, readonly=False,
         help="Hourly rate from the winning rate rule (or set by hand), in the order's currency.",
     )
     rate_reason = fields.Char(
-        compute="_compute_agency_rating", store=True, readonly=False, precompute=True,
+        compute="_compute_agency_rating", store=True, readonly=False,
     )
     no_rate_rule = fields.Boolean(
-        compute="_compute_agency_rating", store=True, readonly=False, precompute=True,
+        compute="_compute_agency_rating", store=True, readonly=False,
         help="No rate rule matched: Odoo's own sale line decides the price.",
     )
     rate_issue = fields.Char(
-        compute="_compute_agency_rating", store=True, readonly=False, precompute=True,
+        compute="_compute_agency_rating", store=True, readonly=False,
         help="Why the rate could not be fully resolved (client, currency...).",
     )
     rate_locked = fields.Boolean(copy=False, help="Rate set by hand: re-rating keeps it.")
     billed_unit_amount = fields.Float(
         string="Billed Time", compute="_compute_billed_unit_amount", store=True,
-        readonly=False, precompute=True, digits="Product Unit of Measure",
+        readonly=False, digits="Product Unit of Measure",
         help="Time invoiced for this entry: the raw time rounded per the client's policy "
         "(zero when the entry is not billable).",
     )
@@ -500,11 +522,10 @@ class AccountAnalyticLine(models.Model):
 
     @api.depends("employee_id")
     def _compute_job_id(self):
-        for line in self:
-            if line._is_not_billed():
-                line.job_id = line.employee_id.job_id
-            else:
-                line._agency_keep(("job_id",))
+        self._agency_assign({
+            line: {"job_id": line.employee_id.job_id if line._is_not_billed() else line.job_id}
+            for line in self
+        })
 
     # ------------------------------------------------------------------
     # Rating
@@ -538,6 +559,10 @@ class AccountAnalyticLine(models.Model):
         """Rate the entries of one company against its rules, in one pass."""
         index = self.env["agency.rate.rule"]._rule_index(company)
         converter = _Converter(self.env, company)
+        no_rule = self.env._("No rate rule matches: Odoo's own sale line decides")
+        no_client = self.env._("No client on the project or its sale order")
+        memo = {}
+        values = {}
         for line in self:
             order = line._agency_sale_order()
             currency = order.currency_id or company.currency_id
@@ -551,24 +576,37 @@ class AccountAnalyticLine(models.Model):
                 job=line.job_id.id or None,
                 service_type=line.service_type_id.id or None,
             )
-            result = index.resolve(
+            memo_key = index.memo_key(entry, currency.id)
+            result = memo.get(memo_key) if memo_key else None
+            result = result or index.resolve(
                 entry,
                 convert=lambda amount, cur, day, to=currency: converter.convert(amount, cur, to,
                                                                                day),
-                fallback=line._agency_fallback_price(order, company),
+                fallback=lambda line=line, order=order: line._agency_fallback_price(order,
+                                                                                    company),
             )
+            if memo_key:
+                memo[memo_key] = result
             issues = []
             if not client and line.project_id.allow_billable:
-                issues.append(_("No client on the project or its sale order"))
+                issues.append(no_client)
             issues += converter.pop_issues()
-            line.agency_currency_id = currency
-            line.rate_rule_id = result.rule.id if result.rule else False
-            line.agency_rate = currency.round(result.rate) if result.rule else 0.0
-            line.no_rate_rule = not result.rule
-            line.rate_reason = result.reason if result.rule else _(
-                "No rate rule matches (%s): Odoo's own sale line decides", result.reason
-            ) if result.candidates else _("No rate rule matches: Odoo's own sale line decides")
-            line.rate_issue = "; ".join(issues) or False
+            if result.rule:
+                reason = result.reason
+            elif result.candidates:
+                reason = self.env._("No rate rule matches (%s): Odoo's own sale line decides",
+                                    result.reason)
+            else:
+                reason = no_rule
+            values[line] = {
+                "agency_currency_id": currency,
+                "rate_rule_id": result.rule.id if result.rule else False,
+                "agency_rate": currency.round(result.rate) if result.rule else 0.0,
+                "no_rate_rule": not result.rule,
+                "rate_reason": reason,
+                "rate_issue": "; ".join(issues) or False,
+            }
+        self._agency_assign(values)
 
     def _agency_fallback_price(self, order, company):
         """(rate, currency id, label) a discount applies to when no fixed rule ranks below it:
@@ -580,8 +618,10 @@ class AccountAnalyticLine(models.Model):
             line = next((sol for sol in order.order_line if sol.product_id == product
                          and not sol.display_type), None)
             if line:
-                return (line.price_unit, order.currency_id.id, _("sale line %s", line.name))
-        return (product.lst_price, company.currency_id.id, _("price of %s", product.name))
+                label = self.env._("sale line %s", line.name)
+                return (line.price_unit, order.currency_id.id, label)
+        label = self.env._("price of %s", product.name)
+        return (product.lst_price, company.currency_id.id, label)
 
     # ------------------------------------------------------------------
     # Rounding
@@ -591,16 +631,16 @@ class AccountAnalyticLine(models.Model):
                  "project_id.sale_line_id")
     def _compute_billed_unit_amount(self):
         hour = self.env.ref("uom.product_uom_hour")
+        values = {}
         for line in self:
             if not line._is_not_billed():
-                # Entries invoiced before this addon existed keep their raw time.
-                if not line.billed_unit_amount and line.unit_amount:
-                    line.billed_unit_amount = line.unit_amount
-                else:
-                    line._agency_keep(("billed_unit_amount",))
+                # Kept once invoiced; entries invoiced before this addon existed keep their
+                # raw time.
+                values[line] = {"billed_unit_amount": line.billed_unit_amount
+                                or line.unit_amount}
                 continue
             if not line.project_id or not line.is_billable:
-                line.billed_unit_amount = 0.0
+                values[line] = {"billed_unit_amount": 0.0}
                 continue
             client = line._agency_client(line._agency_sale_order())
             method, unit, minimum = client._agency_rounding_policy(line.company_id)
@@ -610,19 +650,23 @@ class AccountAnalyticLine(models.Model):
             billed = rounding.round_hours(hours, method, unit, minimum)
             if uom != hour and uom.category_id == hour.category_id:
                 billed = hour._compute_quantity(billed, uom, round=False)
-            line.billed_unit_amount = billed
+            values[line] = {"billed_unit_amount": billed}
+        self._agency_assign(values)
 
     @api.depends("billed_unit_amount", "agency_rate", "rate_rule_id", "rate_locked",
                  "so_line.price_unit")
     def _compute_billed_amount(self):
+        values = {}
         for line in self:
             if line.rate_rule_id or line.rate_locked:
-                line.billing_rate = line.agency_rate
+                rate = line.agency_rate
             else:
-                line.billing_rate = line.so_line.price_unit
-            line.billed_amount = line.agency_currency_id.round(
-                line.billed_unit_amount * line.billing_rate
-            ) if line.agency_currency_id else line.billed_unit_amount * line.billing_rate
+                rate = line.so_line.price_unit
+            amount = line.billed_unit_amount * rate
+            if line.agency_currency_id:
+                amount = line.agency_currency_id.round(amount)
+            values[line] = {"billing_rate": rate, "billed_amount": amount}
+        self._agency_assign(values)
 
     # ------------------------------------------------------------------
     # Routing to the sale line that bills the entry
@@ -640,15 +684,14 @@ class AccountAnalyticLine(models.Model):
         service at their rate; non-billable ones to none; others as Odoo does."""
         if self.project_id and not self.is_billable:
             return self.env["sale.order.line"]
-        native = super()._timesheet_determine_sale_line()
         key = self._agency_route_key()
-        if not key:
-            return native
-        lines_map = self.env.context.get("agency_sale_lines")
-        if lines_map is None or key not in lines_map:
-            lines_map = self._agency_prepare_sale_lines()
-        line_id = lines_map.get(key)
-        return self.env["sale.order.line"].browse(line_id) if line_id else native
+        if key:
+            lines_map = self.env.context.get("agency_sale_lines")
+            if lines_map is None or key not in lines_map:
+                lines_map = self._agency_prepare_sale_lines()
+            if line_id := lines_map.get(key):
+                return self.env["sale.order.line"].browse(line_id)
+        return super()._timesheet_determine_sale_line()
 
     def _agency_route_key(self):
         """(order id, product id, rate) of the sale line that should bill this entry."""
@@ -675,6 +718,14 @@ class AccountAnalyticLine(models.Model):
         keys = {key: line for line in todo if (key := line._agency_route_key())}
         if not keys:
             return {}
+        mapping = self._agency_find_sale_lines(keys)
+        return mapping
+
+    def _agency_find_sale_lines(self, keys):
+        """{key: sale line id} for route keys, creating the missing lines in one batch.
+
+        :param keys: {(order id, product id, rate): an entry routed there}
+        """
         SaleLine = self.env["sale.order.line"].sudo()
         orders = self.env["sale.order"].sudo().browse({key[0] for key in keys})
         existing = SaleLine.search([
@@ -699,11 +750,27 @@ class AccountAnalyticLine(models.Model):
                 continue
             vals_list.append(line._agency_sale_line_values(order, key, next_sequence))
         if vals_list:
-            created = SaleLine.with_context(no_update_allocated_hours=True).create(vals_list)
+            created = SaleLine.with_context(
+                no_update_allocated_hours=True, sale_no_log_for_new_lines=True
+            ).create(vals_list)
             for sol in created:
                 mapping[(sol.order_id.id, sol.product_id.id,
                          sol.currency_id.round(sol.price_unit))] = sol.id
+            self._agency_log_new_sale_lines(created)
         return mapping
+
+    @api.model
+    def _agency_log_new_sale_lines(self, sale_lines):
+        """One chatter note per order listing the billing lines rate rules added."""
+        bodies = {}
+        for sol in sale_lines:
+            bodies.setdefault(sol.order_id.id, []).append(f"{sol.name} ({sol.price_unit:.2f})")
+        orders = sale_lines.order_id
+        orders._message_log_batch(bodies={
+            order_id: self.env._("Agency Billing added billing lines for rated time: %s",
+                                 ", ".join(lines))
+            for order_id, lines in bodies.items()
+        })
 
     def _agency_sale_line_values(self, order, key, next_sequence):
         """Values of a new time-and-materials line billing this entry's rate (hook)."""
@@ -722,9 +789,22 @@ class AccountAnalyticLine(models.Model):
             "discount": 0.0,
             "sequence": sequence,
         }
+        contract_line = self.task_id.sale_line_id or self.project_id.sale_line_id
+        if contract_line.order_id == order:
+            # Same project, same analytic accounts as the contract line it sits next to.
+            values["analytic_distribution"] = contract_line.analytic_distribution
+        sibling = next((sol for sol in order.order_line
+                        if sol.product_id == product and not sol.display_type), None)
+        if sibling:
+            # Same product on the same order: same taxes, unit and lead time (saves Odoo
+            # computing them line by line when rules add many lines at once).
+            values.update(tax_id=[(6, 0, sibling.tax_id.ids)],
+                          product_uom=sibling.product_uom.id,
+                          customer_lead=sibling.customer_lead)
         if product.service_tracking != "no":
             values["project_id"] = self.project_id.id  # never spawn a project
         return values
+
 
 class _Converter:
     """Currency conversion at an entry's date, memoised per (currency, date)."""
