@@ -1,4 +1,5 @@
 from . import account_analytic_line
+from . import account_move_line
 from . import agency_classification_rule
 from . import agency_classification_stat
 from . import agency_demo

@@ -85,6 +85,15 @@ class AccountAnalyticLine(models.Model):
     override_ids = fields.One2many(
         "agency.time.override", "line_id", string="Overrides", readonly=True
     )
+    billing_hold = fields.Boolean(
+        string="Held", copy=False, index=True,
+        help="Billable, but neither counted as delivered nor invoiced until released "
+        "(e.g. over scope until the client approves a change request).",
+    )
+    billing_hold_reason = fields.Char(string="Hold Reason", copy=False)
+    over_scope = fields.Boolean(
+        copy=False, help="Recorded after its scope budget line was used up."
+    )
 
     # ------------------------------------------------------------------
     # Review flags

@@ -7,9 +7,14 @@ from odoo.osv import expression
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
-    @api.depends("analytic_line_ids.billed_unit_amount")
+    @api.depends("analytic_line_ids.billed_unit_amount", "analytic_line_ids.billing_hold")
     def _compute_qty_delivered(self):
         return super()._compute_qty_delivered()
+
+    def _timesheet_compute_delivered_quantity_domain(self):
+        """Held time is not delivered until it is released."""
+        return expression.AND([super()._timesheet_compute_delivered_quantity_domain(),
+                               [("billing_hold", "=", False)]])
 
     def _get_delivered_quantity_by_analytic(self, additional_domain):
         """Timesheet lines deliver the billed (rounded) time of their entries, not the raw

@@ -99,3 +99,19 @@ class TestOverridesAndExclusion(AgencyBillingCase):
         action = rule.with_user(self.user_finance).action_rerate_now()
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(entry.agency_rate, 105.0)
+
+    def test_held_time_is_neither_delivered_nor_invoiced_until_released(self):
+        self.env["agency.rate.rule"].create({"rate": 100.0, "job_id": self.job_designer.id})
+        billed = self._time(self.emp_designer, 1.0, task=self.task_design)
+        held = self._time(self.emp_designer, 2.0, task=self.task_design,
+                          billing_hold=True, billing_hold_reason="Over scope")
+        self.assertEqual(billed.so_line, held.so_line)
+        self.assertEqual(billed.so_line.qty_delivered, 1.0)
+        first = self._invoice()
+        self.assertEqual(first.amount_untaxed, 100.0)
+        self.assertFalse(held.timesheet_invoice_id)
+        held.write({"billing_hold": False, "billing_hold_reason": False})
+        self.assertEqual(held.so_line.qty_delivered, 3.0)
+        second = self._invoice()
+        self.assertEqual(second.amount_untaxed, 200.0)
+        self.assertEqual(held.timesheet_invoice_id, second)
