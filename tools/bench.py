@@ -169,6 +169,11 @@ def build_parser():
     parser.add_argument("--seed", type=int, help=f"random seed (create: {create.size.seed})")
     parser.add_argument("--repeat", type=positive_int, default=1, metavar="R",
                         help="measure each batch R times, report the fastest (default 1)")
+    parser.add_argument("--history", type=int, default=10000, metavar="N",
+                        help="create section: also measure after N earlier entries were "
+                        "committed (the 'steady' scenario, where the billing lines at the "
+                        "agreed rates already exist); 0 measures only the cold scenario "
+                        "(default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=50, metavar="N",
                         help="entries created and rolled back first in each database (default 50)")
     parser.add_argument("--keep", action="store_true",
@@ -594,6 +599,7 @@ class Figures:
     rss_peak_mib: float
     rss_growth_mib: float
     with_so_line: int
+    scenario: str = "cold"
 
     @property
     def per_second(self):
@@ -713,15 +719,22 @@ def section_create(bench, section, opts):
             say(f"Warming up {DATABASES[key]} with {opts.warmup} entries (rolled back) ...")
             measure_create(bench, key, vals[key][:opts.warmup])
     samples = []
-    for entries in batches:
-        for run in range(opts.repeat):
-            for key in DATABASES:
-                say(f"Measuring {entries:,} entries in {DATABASES[key]}"
-                    + (f" (run {run + 1}/{opts.repeat})" if opts.repeat > 1 else "") + " ...")
-                samples.append(measure_create(bench, key, vals[key][:entries]))
+    scenarios = ["cold"] + (["steady"] if opts.history else [])
+    for scenario in scenarios:
+        if scenario == "steady":
+            commit_history(bench, agencies, opts.history, today)
+        for entries in batches:
+            for run in range(opts.repeat):
+                for key in DATABASES:
+                    say(f"Measuring {entries:,} entries in {DATABASES[key]} ({scenario})"
+                        + (f" (run {run + 1}/{opts.repeat})" if opts.repeat > 1 else "")
+                        + " ...")
+                    fig = measure_create(bench, key, vals[key][:entries])
+                    fig.scenario = scenario
+                    samples.append(fig)
     best = {}
     for fig in samples:
-        slot = (fig.db, fig.entries)
+        slot = (fig.db, fig.entries, fig.scenario)
         if slot not in best or fig.seconds < best[slot].seconds:
             best[slot] = fig
     return {
@@ -730,19 +743,34 @@ def section_create(bench, section, opts):
         "size": asdict(size),
         "batch_sizes": batches,
         "repeat": opts.repeat,
-        "rows": [best[(key, n)].as_dict() for n in batches for key in DATABASES],
+        "rows": [best[(key, n, scenario)].as_dict()
+                 for scenario in scenarios for n in batches for key in DATABASES],
         "samples": [fig.as_dict() for fig in samples],
-        "checks": create_checks(best, batches),
+        "checks": [check for scenario in scenarios
+                   for check in create_checks(best, batches, scenario)],
     }
 
 
-def create_checks(best, batches):
+def commit_history(bench, agencies, count, today):
+    """Commit `count` earlier time entries in both databases (not timed): the weeks of work
+    before the measured batch, after which a contract's billing lines exist."""
+    for key, agency in agencies.items():
+        say(f"Committing {count:,} earlier entries in {DATABASES[key]} (not timed) ...")
+        history = time_entry_vals(replace(agency, size=replace(agency.size,
+                                                               seed=agency.size.seed + 7)),
+                                  count, today)
+        with bench.env(key, commit=True) as env:
+            env["account.analytic.line"].create(history)
+            env.flush_all()
+
+
+def create_checks(best, batches, scenario="cold"):
     """The targets of the create section, with the numbers they are decided on."""
     largest, smallest = batches[-1], batches[0]
-    native, agency = best[("native", largest)], best[("agency", largest)]
+    native, agency = best[("native", largest, scenario)], best[("agency", largest, scenario)]
     ratio = agency.seconds / native.seconds if native.seconds else float("inf")
     checks = [{
-        "name": f"agency/native time at {largest:,} entries",
+        "name": f"[{scenario}] agency/native time at {largest:,} entries",
         "value": round(ratio, 2),
         "detail": f"{agency.seconds:.2f} s / {native.seconds:.2f} s = {ratio:.2f}x",
         "target": f"<= {TIME_TARGET}x native",
@@ -751,11 +779,11 @@ def create_checks(best, batches):
     for key in DATABASES:
         if largest == smallest:
             continue
-        small, large = best[(key, smallest)], best[(key, largest)]
+        small, large = best[(key, smallest, scenario)], best[(key, largest, scenario)]
         growth = large.queries / small.queries if small.queries else float("inf")
         marginal = (large.queries - small.queries) / (largest - smallest) * 1000
         checks.append({
-            "name": f"{key} query count {smallest:,} -> {largest:,} entries",
+            "name": f"[{scenario}] {key} query count {smallest:,} -> {largest:,} entries",
             "value": round(growth, 2),
             "marginal_queries_per_1000_entries": round(marginal, 1),
             "detail": f"{small.queries:,} -> {large.queries:,} queries = {growth:.2f}x "
@@ -785,6 +813,7 @@ SECTIONS = {
 COLUMNS = [
     # (header, key, format)
     ("DB", "db", "{}"),
+    ("contracts", "scenario", "{}"),
     ("entries", "entries", "{:,}"),
     ("seconds", "seconds", "{:.2f}"),
     ("entries/s", "entries_per_second", "{:,.0f}"),

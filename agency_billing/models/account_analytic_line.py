@@ -13,7 +13,7 @@ classification); this model gathers records, calls them and writes the results.
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from ..lib import classification, rating, rounding
 from .agency_classification_rule import SOURCES
@@ -65,7 +65,7 @@ class AccountAnalyticLine(models.Model):
     _inherit = "account.analytic.line"
 
     source = fields.Selection(
-        SOURCES, default="manual", index=True, help="Where this time entry was recorded."
+        SOURCES, default="manual", help="Where this time entry was recorded."
     )
     external_ref = fields.Char(
         string="External Reference", index="btree_not_null", copy=False,
@@ -75,7 +75,7 @@ class AccountAnalyticLine(models.Model):
         help="Type of the external activity (e.g. call, meeting, email, task)."
     )
     needs_review = fields.Boolean(
-        compute="_compute_needs_review", store=True, index=True,
+        compute="_compute_needs_review", store=True,
         help="Classification or rating could not be decided with confidence.",
     )
     review_reason = fields.Char(compute="_compute_needs_review", store=True)
@@ -86,7 +86,7 @@ class AccountAnalyticLine(models.Model):
         "agency.time.override", "line_id", string="Overrides", readonly=True
     )
     billing_hold = fields.Boolean(
-        string="Held", copy=False, index=True,
+        string="Held", copy=False,
         help="Billable, but neither counted as delivered nor invoiced until released "
         "(e.g. over scope until the client approves a change request).",
     )
@@ -94,6 +94,18 @@ class AccountAnalyticLine(models.Model):
     over_scope = fields.Boolean(
         copy=False, help="Recorded after its scope budget line was used up."
     )
+
+    def init(self):
+        # Partial indexes: the few entries to review or to re-rate, found without adding
+        # index upkeep to every time entry written.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS account_analytic_line_agency_review_idx "
+            "ON account_analytic_line (company_id) WHERE needs_review"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS account_analytic_line_agency_rerate_idx "
+            "ON account_analytic_line (company_id) WHERE agency_rerate_needed"
+        )
 
     # ------------------------------------------------------------------
     # Review flags
@@ -309,7 +321,7 @@ class AccountAnalyticLine(models.Model):
 
     service_type_id = fields.Many2one(
         "agency.service.type", compute="_compute_classification", store=True,
-        readonly=False, index="btree_not_null",
+        readonly=False,
     )
     classification_method = fields.Selection(
         CLASSIFICATION_METHODS, compute="_compute_classification", store=True,
@@ -339,7 +351,6 @@ class AccountAnalyticLine(models.Model):
     exclusion_reason = fields.Char(copy=False)
     is_billable = fields.Boolean(
         string="Billable Time", compute="_compute_is_billable", store=True, readonly=False,
-        index=True,
     )
 
     @api.depends("name", "source", "external_activity_type", "project_id", "task_id",
@@ -491,7 +502,7 @@ class AccountAnalyticLine(models.Model):
     )
     rate_rule_id = fields.Many2one(
         "agency.rate.rule", compute="_compute_agency_rating", store=True,
-        readonly=False, ondelete="set null", index="btree_not_null",
+        readonly=False, ondelete="set null",
     )
     agency_rate = fields.Monetary(
         string="Rate", currency_field="agency_currency_id", compute="_compute_agency_rating",
@@ -548,6 +559,14 @@ class AccountAnalyticLine(models.Model):
         partner = order.partner_id or self.task_id.partner_id or self.project_id.partner_id
         return partner.commercial_partner_id
 
+    def _agency_context(self, memo):
+        """{'order', 'client'} of this entry, memoised per (task, project) in `memo`."""
+        key = (self.task_id.id, self.project_id.id)
+        if key not in memo:
+            order = self._agency_sale_order()
+            memo[key] = {"order": order, "client": self._agency_client(order)}
+        return memo[key]
+
     @api.depends("employee_id", "job_id", "service_type_id", "project_id", "task_id", "date",
                  "rate_locked", "project_id.sale_line_id", "task_id.sale_line_id",
                  "project_id.partner_id", "task_id.partner_id")
@@ -570,12 +589,11 @@ class AccountAnalyticLine(models.Model):
         converter = _Converter(self.env, company)
         no_rule = self.env._("No rate rule matches: Odoo's own sale line decides")
         no_client = self.env._("No client on the project or its sale order")
-        memo = {}
-        values = {}
+        memo, contexts, values = {}, {}, {}
         for line in self:
-            order = line._agency_sale_order()
+            context = line._agency_context(contexts)
+            order, client = context["order"], context["client"]
             currency = order.currency_id or company.currency_id
-            client = line._agency_client(order)
             entry = rating.Entry(
                 date=line.date,
                 order=order.id or None,
@@ -640,7 +658,7 @@ class AccountAnalyticLine(models.Model):
                  "project_id.sale_line_id")
     def _compute_billed_unit_amount(self):
         hour = self.env.ref("uom.product_uom_hour")
-        values = {}
+        contexts, policies, values = {}, {}, {}
         for line in self:
             if not line._is_not_billed():
                 # Kept once invoiced; entries invoiced before this addon existed keep their
@@ -651,14 +669,21 @@ class AccountAnalyticLine(models.Model):
             if not line.project_id or not line.is_billable:
                 values[line] = {"billed_unit_amount": 0.0}
                 continue
-            client = line._agency_client(line._agency_sale_order())
-            method, unit, minimum = client._agency_rounding_policy(line.company_id)
+            context = line._agency_context(contexts)
+            policy_key = (context["client"].id, line.company_id.id)
+            if policy_key not in policies:
+                policies[policy_key] = context["client"]._agency_rounding_policy(
+                    line.company_id
+                )
+            method, unit, minimum = policies[policy_key]
             uom = line.product_uom_id or line.company_id.project_time_mode_id or hour
-            hours = uom._compute_quantity(line.unit_amount, hour, round=False) \
-                if uom.category_id == hour.category_id else line.unit_amount
-            billed = rounding.round_hours(hours, method, unit, minimum)
-            if uom != hour and uom.category_id == hour.category_id:
-                billed = hour._compute_quantity(billed, uom, round=False)
+            if uom == hour or uom.category_id != hour.category_id:
+                billed = rounding.round_hours(line.unit_amount, method, unit, minimum)
+            else:
+                hours = uom._compute_quantity(line.unit_amount, hour, round=False)
+                billed = hour._compute_quantity(
+                    rounding.round_hours(hours, method, unit, minimum), uom, round=False
+                )
             values[line] = {"billed_unit_amount": billed}
         self._agency_assign(values)
 
@@ -671,10 +696,13 @@ class AccountAnalyticLine(models.Model):
                 rate = line.agency_rate
             else:
                 rate = line.so_line.price_unit
+            currency = line.agency_currency_id
             amount = line.billed_unit_amount * rate
-            if line.agency_currency_id:
-                amount = line.agency_currency_id.round(amount)
-            values[line] = {"billing_rate": rate, "billed_amount": amount}
+            values[line] = {
+                "billing_rate": rate,
+                "billed_amount": float_round(amount, precision_rounding=currency.rounding)
+                if currency else amount,
+            }
         self._agency_assign(values)
 
     # ------------------------------------------------------------------

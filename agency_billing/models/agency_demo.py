@@ -101,3 +101,12 @@ class AgencyDemo(models.AbstractModel):
                         "unit_amount": hours,
                     })
         return self.env["account.analytic.line"].create(vals_list).ids
+
+    @api.model
+    def _learn_and_rerate(self):
+        """Learn from the demo's classified time, then re-rate the open entries so the ones
+        no rule or task classified get the learned suggestion (or stay flagged)."""
+        self.env["agency.classification.stat"]._learn()
+        lines = self.env["account.analytic.line"].search([("project_id", "!=", False)])
+        lines._agency_rerate()
+        return True
