@@ -130,13 +130,14 @@ def figures(db, entries, seconds, queries):
 def test_checks_and_table_from_given_figures():
     """The verdicts are computed from the printed numbers (no timing happens here)."""
     best = {
-        ("native", 1000): figures("native", 1000, 1.0, 200),
-        ("agency", 1000): figures("agency", 1000, 1.2, 250),
-        ("native", 10000): figures("native", 10000, 10.0, 300),
-        ("agency", 10000): figures("agency", 10000, 16.0, 900),
+        ("native", 1000, "cold"): figures("native", 1000, 1.0, 200),
+        ("agency", 1000, "cold"): figures("agency", 1000, 1.2, 250),
+        ("native", 10000, "cold"): figures("native", 10000, 10.0, 300),
+        ("agency", 10000, "cold"): figures("agency", 10000, 16.0, 900),
     }
-    checks = bench.create_checks(best, [1000, 10000])
+    checks = bench.create_checks(best, [1000, 10000], "cold")
     assert [c["ok"] for c in checks] == [False, True, False]
     assert checks[0]["value"] == 1.6
     table = bench.format_table([f.as_dict() for f in best.values()])
-    assert "queries/entry" in table and "10,000" in table
+    assert "queries/entry" in table and "10,000" in table and "cold" in table
+    assert checks[0]["name"].startswith("[cold]")
