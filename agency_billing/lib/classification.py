@@ -140,6 +140,7 @@ def suggest(tokens, token_counts, class_totals, min_entries=5, alpha=1.0):
     norm = sum(math.exp(s - peak) for s in scores.values())
     confidence = 1.0 / norm
     evidence = sorted(
-        known, key=lambda t: token_counts.get((t, top), 0) / class_totals[top], reverse=True
+        (t for t in known if ":" not in t),
+        key=lambda t: token_counts.get((t, top), 0) / class_totals[top], reverse=True,
     )[:3]
     return Suggestion(top, confidence, evidence, class_totals[top])
