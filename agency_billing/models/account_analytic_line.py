@@ -55,7 +55,7 @@ CLASSIFICATION_FIELDS = (
 SCOPE_FIELDS = {
     "project_id", "task_id", "service_type_id", "unit_amount", "date", "employee_id",
     "job_id", "agency_rate", "exclude_from_billing", "classification_billable",
-    "is_billable", "billed_unit_amount", "billing_hold", "so_line",
+    "is_billable", "billed_unit_amount", "billing_hold",
 }
 # Changes of these fields record the entry on another budget line.
 SCOPE_MOVE_FIELDS = {"project_id", "task_id", "service_type_id"}

@@ -179,7 +179,7 @@ class AgencyScopeLine(models.Model):
             line.alert_user_id = line.project_id._agency_alert_user()
 
     def _compute_change_request_count(self):
-        groups = self.env["sale.order"]._read_group(
+        groups = self.env["sale.order"].sudo()._read_group(
             [("agency_scope_line_id", "in", self.ids)], ["agency_scope_line_id"], ["__count"]
         )
         counts = {line.id: count for line, count in groups}
@@ -465,7 +465,7 @@ class AgencyScopeLine(models.Model):
         by_key = {(line.project_id.id, line.service_type_id.id, line.milestone_id.id or False):
                   line for line in self}
         todo = defaultdict(list)
-        for entry in entries:
+        for entry in entries.sudo():
             if (entry.project_id and entry.service_type_id and entry.is_billable
                     and not entry.over_scope_policy and entry._is_not_billed()):
                 line = self._agency_line_for(entry, by_key)
@@ -482,9 +482,7 @@ class AgencyScopeLine(models.Model):
             )
             if first is None:
                 continue
-            over = self.env["account.analytic.line"].sudo().browse(
-                [e.id for e in ordered[first:]]
-            )
+            over = self.env["account.analytic.line"].browse([e.id for e in ordered[first:]])
             policy = line._agency_over_scope_policy()
             line._agency_mark_over_scope(over, policy)
             marked = True
@@ -518,15 +516,11 @@ class AgencyScopeLine(models.Model):
             values.update(billing_hold=True, billing_hold_reason=reason)
         entries.with_context(agency_scope_skip=True).write(values)
         hours = sum(entries.mapped("unit_amount"))
-        self.project_id.sudo().message_post(
-            body=_(
-                "%(count)s time entries (%(hours)s h) recorded after the %(line)s budget was "
-                "used up: %(outcome)s.",
-                count=len(entries), hours=f"{hours:.2f}", line=self.display_name,
-                outcome=outcome,
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
+        self.project_id.sudo()._message_log(body=_(
+            "%(count)s time entries (%(hours)s h) recorded after the %(line)s budget was "
+            "used up: %(outcome)s.",
+            count=len(entries), hours=f"{hours:.2f}", line=self.display_name, outcome=outcome,
+        ))
 
     # ------------------------------------------------------------------
     # Alerts: once per threshold per line, and once for a forecast overrun
@@ -547,7 +541,7 @@ class AgencyScopeLine(models.Model):
         :return: the number of alerts sent
         """
         thresholds = {}
-        alerts = []
+        crossings, forecasts = [], []
         for line in self.sudo():
             project = line.project_id
             if project not in thresholds:
@@ -557,53 +551,68 @@ class AgencyScopeLine(models.Model):
             crossed = scope.thresholds_to_alert(thresholds[project], line.burn_percent,
                                                 line.alerted_threshold)
             if crossed:
-                alerts.append((line, crossed))
+                crossings.append((line, crossed))
             if line.forecast_overrun and not line.forecast_alerted:
-                alerts.append((line, None))
-        for line, crossed in alerts:
-            line._agency_send_alert(crossed)
-        return len(alerts)
+                forecasts.append((line, None))
+        # A line can have both alerts due at once: they go out one after the other.
+        for alerts in (crossings, forecasts):
+            if alerts:
+                self._agency_send_alerts(alerts)
+        return len(crossings) + len(forecasts)
 
-    def _agency_send_alert(self, crossed):
-        """One activity and one email to the alerted user, one note in the project's
-        chatter. ``crossed``: the thresholds reached, or None for a forecast overrun."""
-        self.ensure_one()
-        summary = self._agency_alert_summary(crossed)
-        values = {"last_alert_summary": summary, "last_alert_date": fields.Datetime.now()}
-        if crossed:
-            values["alerted_threshold"] = crossed[-1]
-        else:
-            values["forecast_alerted"] = True
-        self.with_context(agency_scope_skip=True).write(values)
-        project = self.project_id
-        user = self.alert_user_id
-        figures = self._agency_figures_html()
-        if user:
-            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create({
-                "res_model_id": self.env["ir.model"]._get_id("project.project"),
-                "res_id": project.id,
-                "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
-                "user_id": user.id,
-                "summary": summary,
-                "note": figures,
-                "date_deadline": fields.Date.context_today(self),
-                "automated": True,
-            })
-            template = self.env.ref("agency_billing.mail_template_scope_alert",
-                                    raise_if_not_found=False)
-            if template:
-                template.sudo().send_mail(self.id)
-            who = _("Sent to %(user)s.", user=user.name)
-            if not project.account_director_id:
-                who = _("Sent to %(user)s, the project manager: this project has no Account "
-                        "Director.", user=user.name)
-        else:
-            who = _("No one was alerted: the project has no Account Director and no project "
-                    "manager.")
-        project.sudo().message_post(
-            body=Markup("<p><b>%s</b></p>%s<p>%s</p>") % (summary, figures, who),
-            subtype_xmlid="mail.mt_note",
-        )
+    @api.model
+    def _agency_send_alerts(self, alerts):
+        """Per alert: one activity and one email for the alerted user, one note in the
+        project's chatter — created in batch. ``alerts``: [(line, thresholds crossed, or
+        None for a forecast overrun)], at most one per line."""
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        project_model = self.env["ir.model"]._get_id("project.project")
+        activities, notes, mailed = [], [], self.browse()
+        for line, crossed in alerts:
+            line = line.sudo()
+            summary = line._agency_alert_summary(crossed)
+            values = {"last_alert_summary": summary, "last_alert_date": now}
+            if crossed:
+                values["alerted_threshold"] = crossed[-1]
+            else:
+                values["forecast_alerted"] = True
+            line.with_context(agency_scope_skip=True).write(values)
+            project, user = line.project_id, line.alert_user_id
+            figures = line._agency_figures_html()
+            if user:
+                activities.append({
+                    "res_model_id": project_model, "res_id": project.id,
+                    "activity_type_id": todo.id, "user_id": user.id, "summary": summary,
+                    "note": figures, "date_deadline": today, "automated": True,
+                })
+                mailed |= line
+                who = _("Sent to %(user)s.", user=user.name)
+                if not project.account_director_id:
+                    who = _("Sent to %(user)s, the project manager: this project has no "
+                            "Account Director.", user=user.name)
+            else:
+                who = _("No one was alerted: the project has no Account Director and no "
+                        "project manager.")
+            notes.append((project, Markup("<p><b>%s</b></p>%s<p>%s</p>") % (summary, figures,
+                                                                            who)))
+        # Follow first: creating several activities of one user on one project at once
+        # would subscribe the user to it twice.
+        projects_by_user = defaultdict(set)
+        for values in activities:
+            projects_by_user[values["user_id"]].add(values["res_id"])
+        for user_id, project_ids in projects_by_user.items():
+            self.env["project.project"].sudo().browse(project_ids).message_subscribe(
+                partner_ids=self.env["res.users"].browse(user_id).partner_id.ids)
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True).create(activities)
+        template = self.env.ref("agency_billing.mail_template_scope_alert",
+                                raise_if_not_found=False)
+        if template and mailed:
+            template.sudo().send_mail_batch(mailed.ids)
+        for project, body in notes:
+            project.sudo()._message_log(body=body)
 
     def _agency_alert_summary(self, crossed):
         if crossed:

@@ -37,7 +37,7 @@ class ProjectProject(models.Model):
         "75,90,100. Empty: the company default.",
     )
     agency_scope_line_ids = fields.One2many(
-        "agency.scope.line", "project_id", string="Scope Budget", copy=True
+        "agency.scope.line", "project_id", string="Scope Budget", copy=False
     )
     agency_scope_currency_id = fields.Many2one(
         "res.currency", compute="_compute_agency_scope", store=True, string="Scope Currency"
@@ -116,7 +116,7 @@ class ProjectProject(models.Model):
             })
 
     def _compute_agency_change_request_count(self):
-        groups = self.env["sale.order"]._read_group(
+        groups = self.env["sale.order"].sudo()._read_group(
             [("agency_change_request_project_id", "in", self.ids)],
             ["agency_change_request_project_id"], ["__count"],
         )

@@ -4,5 +4,5 @@ from . import test_overrides
 from . import test_rate_rules
 from . import test_rounding
 from . import test_scope
-from . import test_scope_portal
+from . import test_scope_ui
 from . import test_ui

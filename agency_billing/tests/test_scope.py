@@ -268,6 +268,21 @@ class TestScopeAlerts(ScopeCase):
         self._design(1.0)
         self.assertEqual(len(self._activities()), 2)
 
+    def test_lines_of_one_project_alert_in_one_batch(self):
+        design = self._line(self.st_design, 10.0)
+        creative = self._line(self.st_creative, 4.0)
+        self.env["account.analytic.line"].create([
+            {"name": "Layouts", "employee_id": self.emp_designer.id, "date": DAY,
+             "project_id": self.project.id, "task_id": self.task_design.id, "unit_amount": 8.0},
+            {"name": "Concepts", "employee_id": self.emp_cd.id, "date": DAY,
+             "project_id": self.project.id, "task_id": self.task_creative.id,
+             "unit_amount": 4.0},
+        ])
+        self.assertEqual((design.alerted_threshold, creative.alerted_threshold), (75, 100))
+        self.assertEqual(len(self._activities()), 2)
+        self.assertEqual(len(self._mails(design) | self._mails(creative)), 2)
+        self.assertIn(self.user_ad.partner_id, self.project.message_partner_ids)
+
     def test_budget_growth_rearms(self):
         design = self._line(self.st_design, 10.0)
         self._design(8.0)
@@ -440,6 +455,26 @@ class TestOverScopePolicy(ScopeCase):
         self.assertEqual(held, entries[0])
         self.assertEqual(line.held_hours, 2.0)
         self.assertEqual(len(self._notes("recorded after the")), 1)
+
+    def test_timesheet_user_records_time_over_scope(self):
+        """An employee who only records timesheets triggers the policy and the alerts."""
+        self.client.agency_over_scope_policy = "held"
+        line = self._line(self.st_design, 2.0)
+        user = self.env["res.users"].create({
+            "name": "Tess Timesheet", "login": "ab_timesheet_only",
+            "groups_id": [Command.set([self.env.ref("hr_timesheet.group_hr_timesheet_user").id])],
+        })
+        self.emp_designer.user_id = user
+        Entry = self.env["account.analytic.line"].with_user(user)
+        values = {"name": "Banners", "project_id": self.project.id,
+                  "task_id": self.task_design.id, "employee_id": self.emp_designer.id,
+                  "date": DAY}
+        Entry.create(dict(values, unit_amount=2.0))
+        over = Entry.create(dict(values, unit_amount=1.0))
+        self.assertTrue(over.sudo().billing_hold)
+        self.assertEqual(line.held_hours, 1.0)
+        self.assertEqual(line.alerted_threshold, 100)
+        self.assertEqual(len(self._activities()), 1)
 
     def test_lines_without_budget_never_hold(self):
         self.client.agency_over_scope_policy = "held"

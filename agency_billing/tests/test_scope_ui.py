@@ -88,3 +88,36 @@ class TestScopePortal(HttpCase):
         )
         self.assertEqual(invoice.amount_untaxed, 200.0)
         self.assertEqual(held.timesheet_invoice_id, invoice)
+
+
+@tagged("post_install", "-at_install")
+class TestScopeScreens(HttpCase):
+    """An Account Director finds a project over budget and its budget lines in the web
+    client (list, form tab, kanban badge)."""
+
+    def test_projects_at_risk_tour(self):
+        env = self.env(context=dict(self.env.context, tracking_disable=True))
+        env["agency.rate.rule"].search([]).active = False
+        design = env.ref("agency_billing.service_type_design")
+        new_test_user(
+            env, login="ab_scope_ad", password="ab_scope_ad",
+            groups="agency_billing.group_agency_billing_user,project.group_project_user,"
+            "sales_team.group_sale_salesman",
+        )
+        client = env["res.partner"].create({"name": "Tour Client", "is_company": True})
+        project = env["project.project"].create({
+            "name": "Tour Scope Project", "partner_id": client.id, "allow_timesheets": True,
+            "service_type_id": design.id,
+        })
+        task = env["project.task"].create({"name": "Layouts", "project_id": project.id,
+                                           "service_type_id": design.id})
+        employee = env["hr.employee"].create({"name": "Tour Designer"})
+        env["agency.scope.line"].create({"project_id": project.id,
+                                         "service_type_id": design.id, "budget_hours": 10.0})
+        env["account.analytic.line"].create({
+            "name": "Layouts", "project_id": project.id, "task_id": task.id,
+            "employee_id": employee.id, "unit_amount": 12.0, "date": date(2026, 3, 2),
+        })
+        self.assertEqual(project.agency_scope_status, "over")
+        self.start_tour("/odoo/action-agency_billing.action_agency_projects_at_risk",
+                        "agency_scope_screens_tour", login="ab_scope_ad")
