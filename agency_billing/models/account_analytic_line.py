@@ -636,7 +636,12 @@ class AccountAnalyticLine(models.Model):
     def _agency_fallback_price(self, order, company):
         """(rate, currency id, label) a discount applies to when no fixed rule ranks below it:
         the order's own line for the service's product, else the product's sales price."""
-        product = self.service_type_id.product_id
+        return self._agency_product_price(self.service_type_id.product_id, order, company)
+
+    @api.model
+    def _agency_product_price(self, product, order, company):
+        """(rate, currency id, label) of a service product on an order (its line, else the
+        product's sales price), or None without product."""
         if not product:
             return None
         if order:
@@ -864,8 +869,7 @@ class AccountAnalyticLine(models.Model):
 
     def _agency_scope_recorded(self):
         """After create: these entries are recorded on their budget lines."""
-        if not self.env.context.get("agency_scope_skip"):
-            self._agency_scope_update(self._agency_scope_pairs(), recorded=self)
+        self._agency_scope_update(self._agency_scope_pairs(), recorded=self)
 
     def _agency_scope_snapshot(self, vals):
         """Before write: the budget lines the entries burn, when ``vals`` may change it."""

@@ -757,28 +757,24 @@ class AgencyScopeLine(models.Model):
 
     def _agency_planned_rate(self, order):
         """Hourly rate of extra hours of this line for the client, in ``order``'s currency:
-        the rate rule a client's entry of this service type would get, else the line's
-        average rate so far, else the contract line's price, else the product's price."""
+        the rate rule a client's entry of this service type would get (no person or
+        role), else the line's blended rate so far, else the contract's price for the
+        service (its sale line, else the product's sales price)."""
         self.ensure_one()
         company = self.company_id
         currency = order.currency_id
         converter = _Converter(self.env, company)
-        client = self.project_id._agency_scope_client()
         contract = self.project_id.sale_line_id.order_id
         today = fields.Date.context_today(self)
-        product = self.service_type_id.product_id
-        contract_line = self.sale_line_id or contract.order_line.filtered(
-            lambda sol: sol.product_id == product and not sol.display_type)[:1]
 
         def fallback():
-            if contract_line:
-                return (contract_line.price_unit, contract_line.currency_id.id,
-                        contract_line.name)
-            return (product.lst_price, company.currency_id.id, product.name)
+            return self.env["account.analytic.line"]._agency_product_price(
+                self.service_type_id.product_id, contract, company)
 
         result = self.env["agency.rate.rule"]._rule_index(company).resolve(
             rating.Entry(date=today, order=contract.id or None, project=self.project_id.id,
-                         partner=client.id or None, service_type=self.service_type_id.id),
+                         partner=self.project_id._agency_scope_client().id or None,
+                         service_type=self.service_type_id.id),
             convert=lambda amount, cur, day: converter.convert(amount, cur, currency, day),
             fallback=fallback,
         )
@@ -786,8 +782,10 @@ class AgencyScopeLine(models.Model):
             return currency.round(result.rate)
         if self.burn_hours and self.currency_id == currency:
             return currency.round(self.burn_amount / self.burn_hours)
-        rate, from_currency, _label = fallback()
-        return currency.round(converter.convert(rate, from_currency, currency, today))
+        price = fallback()
+        if not price:
+            return 0.0
+        return currency.round(converter.convert(price[0], price[1], currency, today))
 
     def _agency_create_change_request(self, hours, note=False):
         """Draft a quotation for ``hours`` extra hours of this line at the client's rates:

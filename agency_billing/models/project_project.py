@@ -184,13 +184,14 @@ class ProjectProject(models.Model):
             result[stype.product_id.id].append(stype)
         return result
 
-    def _agency_sold_budgets(self):
+    def _agency_sold_budgets(self, contract_lines=None):
         """What the sale orders of these projects sold, as budget defaults.
 
         Hours (and their amount) per time-and-materials line of a service type's product,
         the amount of each fixed-fee milestone. When several service types share a
         product, the first of them (by sequence) gets the budget.
 
+        :param contract_lines: the result of :meth:`_agency_contract_lines`, if known
         :return: {(project id, service type id, milestone id or False):
                   (hours, amount, first sale line)}
         """
@@ -202,7 +203,9 @@ class ProjectProject(models.Model):
             old_hours, old_amount, first = sold.get(key, (0.0, 0.0, sale_line))
             sold[key] = (old_hours + hours, old_amount + amount, first)
 
-        for project_id, sale_lines in self._agency_contract_lines().items():
+        if contract_lines is None:
+            contract_lines = self._agency_contract_lines()
+        for project_id, sale_lines in contract_lines.items():
             for sol in sale_lines:
                 stypes = types_by_product.get(sol.product_id.id)
                 if stypes:
@@ -227,10 +230,11 @@ class ProjectProject(models.Model):
         projects = self._origin.sudo()
         types_by_product = self._agency_types_by_product()
         used = defaultdict(set)
-        for project_id, sale_lines in projects._agency_contract_lines().items():
+        contract_lines = projects._agency_contract_lines()
+        for project_id, sale_lines in contract_lines.items():
             for product in sale_lines.product_id:
                 used[project_id].update(stype.id for stype in types_by_product.get(product.id, []))
-        for project_id, type_id, _milestone in projects._agency_sold_budgets():
+        for project_id, type_id, _milestone in projects._agency_sold_budgets(contract_lines):
             used[project_id].add(type_id)
         for project in projects:
             if project.service_type_id:
