@@ -24,6 +24,8 @@ The benchmark is made of *sections* (``SECTIONS``), each a function that receive
 prepared databases and shares the data-generation helpers below. Today:
 
     create   create N time entries in one create() + flush_all(), native vs agency
+    scope    the scope cron (burn, forecasts, alerts) over 500 projects at 10,000 and
+             50,000 time entries, and the scope hook on 1,000 new entries (agency only)
 
 Benchmarks print figures; they assert nothing about time (see README.md, "Benchmarks").
 """
@@ -795,14 +797,262 @@ def create_checks(best, batches, scenario="cold"):
     return checks
 
 
+# ---------------------------------------------------------------------------
+# Section "scope": burn and alerts of scope budget lines
+# ---------------------------------------------------------------------------
+
+SCOPE_TYPE_CODES = ["strategy", "creative", "design", "account_management"]
+# Share of its budget each line is calibrated to before a measurement, by line index:
+# the same mix of quiet lines, 75 %, 90 % and 100 % alerts at every number of entries.
+SCOPE_TARGETS = [0.3, 0.5, 0.8, 0.92, 1.05]
+SCOPE_CHUNK = 5_000  # time entries created (and committed) per create() while generating
+
+
+def generate_scope_agency(env, size, tag="Bench scope"):
+    """Projects with a scope budget line per service type, people and a rate card.
+
+    ``size.clients`` clients with one billable project each (no sale order: burn needs
+    rated billable time, not a contract), ``size.tasks_per_project`` tasks each of a
+    service type, one budget line per project and service type, an Account Director,
+    an end date 30 days ahead (so forecasts matter). Deterministic (``size.seed``).
+    """
+    rng = random.Random(size.seed)
+    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,
+                           mail_notrack=True, agency_scope_skip=True))
+    env["agency.rate.rule"].search([]).active = False
+    env["agency.classification.rule"].search([]).active = False
+    agency = Agency(size=size)
+    jobs = {role: _find_or_create(env["hr.job"], role) for role in ROLES}
+    roles = [rng.choice(list(ROLES)) for _i in range(size.employees)]
+    employees = env["hr.employee"].create([
+        {"name": f"{tag} Employee {i:04d}", "job_id": jobs[role].id, "job_title": role,
+         "hourly_cost": rng.randrange(30, 80)}
+        for i, role in enumerate(roles)
+    ])
+    agency.employee_ids, agency.employee_roles = employees.ids, roles
+    env["agency.rate.rule"].create([{"name": f"Card {role}", "job_id": jobs[role].id,
+                                     "rate": rate} for role, rate in ROLE_RATES.items()])
+    types = env["agency.service.type"].search([("code", "in", SCOPE_TYPE_CODES)])
+    types = [types.filtered(lambda t, c=code: t.code == c) for code in SCOPE_TYPE_CODES]
+    clients = env["res.partner"].create([
+        {"name": f"{tag} Client {i:04d}", "is_company": True} for i in range(size.clients)
+    ])
+    agency.client_ids = clients.ids
+    today = date.today()
+    projects = env["project.project"].create([
+        {"name": f"{tag} Project {i:04d}", "partner_id": client.id, "allow_billable": True,
+         "allow_timesheets": True, "account_director_id": env.ref("base.user_admin").id,
+         "date_start": today - timedelta(days=size.days), "date": today + timedelta(days=30)}
+        for i, client in enumerate(clients)
+    ])
+    agency.project_ids = projects.ids
+    per_project = size.tasks_per_project
+    tasks = env["project.task"].create([
+        {"name": f"{tag} Task {p:04d}.{t}", "project_id": project.id,
+         "service_type_id": types[t % len(types)].id}
+        for p, project in enumerate(projects) for t in range(per_project)
+    ])
+    agency.task_ids = [tasks.ids[p * per_project:(p + 1) * per_project]
+                       for p in range(len(projects))]
+    env["agency.scope.line"].create([
+        {"project_id": project.id, "service_type_id": stype.id, "budget_hours": 1.0,
+         "budget_amount": 0.0}
+        for project in projects for stype in types[:per_project]
+    ])
+    env.flush_all()
+    return agency
+
+
+def add_scope_entries(bench, vals_list):
+    """Create time entries in committed chunks (generation, not measured)."""
+    for start in range(0, len(vals_list), SCOPE_CHUNK):
+        with bench.env("agency", commit=True) as env:
+            env["account.analytic.line"].with_context(
+                tracking_disable=True, agency_scope_skip=True
+            ).create([dict(vals) for vals in vals_list[start:start + SCOPE_CHUNK]])
+
+
+def calibrate_scope(env, project_ids):
+    """Budgets putting each line at SCOPE_TARGETS of its current burn, alerts unsent
+    (set-up of a measurement, not measured)."""
+    quiet = env(context=dict(env.context, agency_scope_skip=True))
+    lines = quiet["agency.scope.line"].search([("project_id", "in", project_ids)],
+                                              order="id")
+    burns = {
+        (project.id, stype.id): (hours, amount)
+        for project, stype, hours, amount in quiet["account.analytic.line"]._read_group(
+            [("project_id", "in", project_ids), ("is_billable", "=", True)],
+            ["project_id", "service_type_id"], ["billed_unit_amount:sum", "billed_amount:sum"],
+        )
+    }
+    for index, line in enumerate(lines):
+        hours, amount = burns.get((line.project_id.id, line.service_type_id.id), (0.0, 0.0))
+        target = SCOPE_TARGETS[index % len(SCOPE_TARGETS)]
+        line.write({"budget_hours": round(hours / target, 2) or 1.0,
+                    "budget_amount": round(amount / target, 2)})
+    lines.write({"alerted_threshold": 0, "forecast_alerted": False, "evaluated_on": False})
+    env.flush_all()
+    return lines
+
+
+def measure_scope_run(bench, env, label, entries):
+    """Time the scope cron until every line is evaluated (batches of 1,000 lines)."""
+    sql_db = bench.odoo.sql_db
+    Line = env["agency.scope.line"]
+    activities = env["mail.activity"].search_count([("res_model", "=", "project.project")])
+    lines = Line.search_count([])
+    gc.collect()
+    memory = PeakMemory()
+    q0, t0 = sql_db.sql_counter, time.perf_counter()
+    batches = 0
+    while Line._cron_scope_evaluate():
+        batches += 1
+    env.flush_all()
+    q1, t1 = sql_db.sql_counter, time.perf_counter()
+    alerts = env["mail.activity"].search_count([("res_model", "=", "project.project")]) \
+        - activities
+    return {
+        "run": label, "entries": entries, "lines": lines, "batches": batches,
+        "seconds": round(t1 - t0, 3), "queries": q1 - q0, "alerts": alerts,
+        "queries_per_line": round((q1 - q0) / lines, 3) if lines else 0.0,
+        "rss_peak_mib": memory.figures()[0],
+    }
+
+
+def measure_scope_hook(bench, agency, vals_list, entries, hook):
+    """One create() of new time entries + flush_all() on calibrated budgets whose due
+    alerts were sent, with or without the scope hook (burn, over-scope policy, alerts)."""
+    sql_db = bench.odoo.sql_db
+    with bench.env("agency") as env:
+        calibrate_scope(env, agency.project_ids)
+        env["agency.scope.line"]._cron_scope_evaluate(batch_size=100_000)
+        env.flush_all()
+        context = dict(env.context, tracking_disable=True)
+        if not hook:
+            context["agency_scope_skip"] = True
+        Entry = env["account.analytic.line"].with_context(context)
+        activities = env["mail.activity"].search_count([("res_model", "=", "project.project")])
+        tasks = env["project.task"].browse({vals["task_id"] for vals in vals_list})
+        task_types = {task.id: task.service_type_id.id for task in tasks}
+        lines = len({(vals["project_id"], task_types[vals["task_id"]]) for vals in vals_list})
+        gc.collect()
+        memory = PeakMemory()
+        q0, t0 = sql_db.sql_counter, time.perf_counter()
+        Entry.create([dict(vals) for vals in vals_list])
+        env.flush_all()
+        q1, t1 = sql_db.sql_counter, time.perf_counter()
+        alerts = env["mail.activity"].search_count([("res_model", "=", "project.project")]) \
+            - activities
+    return {
+        "run": f"record {len(vals_list):,} entries" + (" (scope hook)" if hook else
+                                                     " (hook off)"),
+        "entries": entries, "lines": lines if hook else 0, "batches": 1,
+        "seconds": round(t1 - t0, 3), "queries": q1 - q0, "alerts": alerts,
+        "queries_per_line": round((q1 - q0) / lines, 3) if hook and lines else 0.0,
+        "rss_peak_mib": memory.figures()[0],
+    }
+
+
+def section_scope(bench, section, opts):
+    """Scope burn and alerts: the scope cron over all budget lines, at growing numbers of
+    time entries (agency database only; the native one has no scope).
+
+    At each size: budgets calibrated to the current burn (a fixed mix of quiet lines and
+    lines crossing 75, 90 and 100 %), then the cron's first run (burn, forecasts and
+    alerts: activities, emails, chatter notes) and a second run the next day (nothing
+    left to alert), each in a transaction rolled back; and one create() of 1,000 new
+    entries with and without the scope hook.
+    """
+    size = section_size(opts, section)
+    batches = section_batches(opts, section)
+    say(f"Generating the scope agency in {AGENCY_DB}: {size.clients} projects, "
+        f"{size.tasks_per_project} budget lines each ...")
+    with bench.env("agency", commit=True) as env:
+        agency = generate_scope_agency(env, size)
+    today = date.today()
+    vals = time_entry_vals(agency, batches[-1] + 1_000, today)
+    extra, vals = vals[-1_000:], vals[:-1_000]
+    rows, done = [], 0
+    for entries in batches:
+        say(f"Adding {entries - done:,} time entries (in chunks of {SCOPE_CHUNK:,}) ...")
+        add_scope_entries(bench, vals[done:entries])
+        done = entries
+        for _repeat in range(opts.repeat):
+            say(f"Measuring the scope cron over {entries:,} entries ...")
+            with bench.env("agency") as env:
+                calibrate_scope(env, agency.project_ids)
+                rows.append(measure_scope_run(bench, env, "cron, first run", entries))
+                env["agency.scope.line"].search([]).with_context(
+                    agency_scope_skip=True).write({"evaluated_on": False})
+                env.flush_all()
+                rows.append(measure_scope_run(bench, env, "cron, next day", entries))
+        say("Measuring the scope hook on 1,000 new entries ...")
+        rows.append(measure_scope_hook(bench, agency, extra, entries, hook=False))
+        rows.append(measure_scope_hook(bench, agency, extra, entries, hook=True))
+    return {
+        "title": f"scope burn, forecasts and alerts ({size.clients} projects, "
+                 f"{size.clients * size.tasks_per_project:,} budget lines)",
+        "size": asdict(size),
+        "batch_sizes": batches,
+        "repeat": opts.repeat,
+        "columns": SCOPE_COLUMNS,
+        "rows": rows,
+        "checks": scope_checks(rows, batches),
+    }
+
+
+def scope_checks(rows, batches):
+    """Query counts of the cron runs must not grow with the number of entries."""
+    checks = []
+    smallest, largest = batches[0], batches[-1]
+    if smallest == largest:
+        return checks
+    for run in ("cron, first run", "cron, next day"):
+        small = min((r for r in rows if r["run"] == run and r["entries"] == smallest),
+                    key=lambda r: r["seconds"])
+        large = min((r for r in rows if r["run"] == run and r["entries"] == largest),
+                    key=lambda r: r["seconds"])
+        growth = large["queries"] / small["queries"] if small["queries"] else float("inf")
+        checks.append({
+            "name": f"scope {run}: query count {smallest:,} -> {largest:,} entries",
+            "value": round(growth, 2),
+            "detail": f"{small['queries']:,} -> {large['queries']:,} queries = {growth:.2f}x "
+                      f"for {largest / smallest:g}x the entries ({small['alerts']} and "
+                      f"{large['alerts']} alerts)",
+            "target": f"flat: < {FLAT_FACTOR:g}x",
+            "ok": growth < FLAT_FACTOR,
+        })
+    return checks
+
+
+SCOPE_COLUMNS = [
+    ("run", "run", "{}"),
+    ("entries", "entries", "{:,}"),
+    ("lines", "lines", "{:,}"),
+    ("cron batches", "batches", "{:,}"),
+    ("seconds", "seconds", "{:.2f}"),
+    ("queries", "queries", "{:,}"),
+    ("queries/line", "queries_per_line", "{:.3f}"),
+    ("alerts", "alerts", "{:,}"),
+    ("RSS peak MiB", "rss_peak_mib", "{:,.0f}"),
+]
+
+
 SECTIONS = {
     "create": Section(
         run=section_create,
         help="create N time entries in one create() + flush_all(), native vs agency",
     ),
-    # Later: "scope" (burn and alerts over 500 projects / 50,000 entries) and "billing"
-    # (a billing run for 200 clients / 50,000 entries vs sale.order._create_invoices),
-    # each a function like section_create sharing generate_agency() and time_entry_vals().
+    "scope": Section(
+        run=section_scope,
+        help="scope burn, forecasts and alerts over 500 projects at 10,000 and 50,000 entries",
+        size=AgencySize(clients=500, employees=40, tasks_per_project=4, days=60),
+        entries=50_000,
+        batch_sizes=(10_000,),
+    ),
+    # Later: "billing" (a billing run for 200 clients / 50,000 entries vs
+    # sale.order._create_invoices), a function like section_create sharing
+    # generate_agency() and time_entry_vals().
 }
 
 
@@ -862,7 +1112,7 @@ def print_section(name, result):
     print(f"\n== {name}: {result['title']} ==")
     if result.get("repeat", 1) > 1:
         print(f"(fastest of {result['repeat']} runs per row)")
-    print(format_table(result["rows"]))
+    print(format_table(result["rows"], result.get("columns") or COLUMNS))
     print()
     for check in result["checks"]:
         verdict = "OK" if check["ok"] else "NOT MET"

@@ -4,10 +4,13 @@ from . import agency_classification_rule
 from . import agency_classification_stat
 from . import agency_demo
 from . import agency_rate_rule
+from . import agency_scope_demo
+from . import agency_scope_line
 from . import agency_service_type
 from . import agency_time_override
 from . import project_project
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import sale_order
 from . import sale_order_line

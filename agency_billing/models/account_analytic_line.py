@@ -15,7 +15,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_round
 
-from ..lib import classification, rating, rounding
+from ..lib import classification, rating, rounding, scope
 from .agency_classification_rule import SOURCES
 
 # Fields a person (or an integration) may set by hand; each such change is an override
@@ -50,6 +50,15 @@ CLASSIFICATION_FIELDS = (
     "classification_reason",
     "classification_billable",
 )
+
+# Changes of these fields move time between budget lines or change its burn.
+SCOPE_FIELDS = {
+    "project_id", "task_id", "service_type_id", "unit_amount", "date", "employee_id",
+    "job_id", "agency_rate", "exclude_from_billing", "classification_billable",
+    "is_billable", "billed_unit_amount", "billing_hold",
+}
+# Changes of these fields record the entry on another budget line.
+SCOPE_MOVE_FIELDS = {"project_id", "task_id", "service_type_id"}
 
 RATING_FIELDS = (
     "agency_currency_id",
@@ -144,12 +153,16 @@ class AccountAnalyticLine(models.Model):
         for line, changed in zip(lines, explicit, strict=True):
             if changed and line.project_id:
                 line._agency_log_overrides(dict.fromkeys(changed))
+        lines._agency_scope_recorded()
         return lines
 
     def write(self, vals):
+        scope_before = self._agency_scope_snapshot(vals)
         changed = OVERRIDE_FIELDS.keys() & vals.keys()
         if not changed:
-            return super().write(vals)
+            res = super().write(vals)
+            self._agency_scope_written(vals, scope_before)
+            return res
         billed = self.filtered(lambda line: not line._is_not_billed())
         if billed:
             raise UserError(_(
@@ -162,6 +175,7 @@ class AccountAnalyticLine(models.Model):
         res = super().write(vals)
         for line in self:
             line._agency_log_overrides(before[line.id])
+        self._agency_scope_written(vals, scope_before)
         return res
 
     def _agency_override_locks(self, vals):
@@ -450,7 +464,7 @@ class AccountAnalyticLine(models.Model):
             ))
 
     @api.depends("exclude_from_billing", "service_type_id", "service_type_id.billable",
-                 "classification_billable", "project_id")
+                 "classification_billable", "project_id", "over_scope_policy")
     def _compute_is_billable(self):
         values = {}
         for line in self:
@@ -458,6 +472,8 @@ class AccountAnalyticLine(models.Model):
                 billable = line.is_billable  # kept as invoiced
             elif not line.project_id or line.exclude_from_billing:
                 billable = False
+            elif line.over_scope_policy == "absorbed":
+                billable = False  # over scope, absorbed by the agency
             elif line.classification_billable == "billable":
                 billable = True
             elif line.classification_billable == "non_billable":
@@ -638,7 +654,12 @@ class AccountAnalyticLine(models.Model):
     def _agency_fallback_price(self, order, company):
         """(rate, currency id, label) a discount applies to when no fixed rule ranks below it:
         the order's own line for the service's product, else the product's sales price."""
-        product = self.service_type_id.product_id
+        return self._agency_product_price(self.service_type_id.product_id, order, company)
+
+    @api.model
+    def _agency_product_price(self, product, order, company):
+        """(rate, currency id, label) of a service product on an order (its line, else the
+        product's sales price), or None without product."""
         if not product:
             return None
         if order:
@@ -841,6 +862,70 @@ class AccountAnalyticLine(models.Model):
         if product.service_tracking != "no":
             values["project_id"] = self.project_id.id  # never spawn a project
         return values
+
+    # ------------------------------------------------------------------
+    # Scope: burn against budget lines, over-scope policy
+    # ------------------------------------------------------------------
+    # Recording or changing time refreshes the burn of the budget lines it touches, applies
+    # the client's over-scope policy to time recorded after a line is used up, and sends
+    # due alerts — once per batch (see agency.scope.line). Context key agency_scope_skip
+    # turns this off (internal writes, bulk loads).
+
+    over_scope_policy = fields.Selection(
+        scope.OVER_SCOPE_POLICIES, copy=False, readonly=True, index="btree_not_null",
+        help="How this entry, recorded after its budget line was used up, is treated.",
+    )
+    over_scope_reason = fields.Char(copy=False, readonly=True)
+
+    def _agency_scope_pairs(self):
+        """{(project id, service type id)} of these entries (which budget lines they burn)."""
+        return {(line.project_id.id, line.service_type_id.id) for line in self
+                if line.project_id and line.service_type_id}
+
+    @api.model
+    def _agency_scope_update(self, pairs, recorded=None):
+        """Refresh the budget lines of these (project, service type) pairs; ``recorded``
+        entries are new on their line and get the over-scope policy."""
+        if not pairs or self.env.context.get("agency_scope_skip"):
+            return
+        lines = self.env["agency.scope.line"].sudo().search_fetch(
+            [("project_id", "in", list({project for project, _type in pairs}))],
+            ["project_id", "service_type_id", "milestone_id"],
+        ).filtered(lambda line: (line.project_id.id, line.service_type_id.id) in pairs)
+        if lines:
+            lines._agency_after_time_recorded(recorded)
+
+    def _agency_scope_recorded(self):
+        """After create: these entries are recorded on their budget lines."""
+        self._agency_scope_update(self._agency_scope_pairs(), recorded=self)
+
+    def _agency_scope_snapshot(self, vals):
+        """Before write: the budget lines the entries burn, when ``vals`` may change it."""
+        if self.env.context.get("agency_scope_skip") or not SCOPE_FIELDS & vals.keys():
+            return None
+        return self._agency_scope_pairs()
+
+    def _agency_scope_written(self, vals, before):
+        """After write: refresh the lines left and joined; moved entries count as newly
+        recorded on their new line."""
+        if before is None:
+            return
+        moved = self if SCOPE_MOVE_FIELDS & vals.keys() else None
+        self._agency_scope_update(before | self._agency_scope_pairs(), recorded=moved)
+
+    def unlink(self):
+        pairs = None if self.env.context.get("agency_scope_skip") else self._agency_scope_pairs()
+        res = super().unlink()
+        if pairs:
+            self._agency_scope_update(pairs)
+        return res
+
+    def _agency_change_request_key(self, order):
+        """(order id, product id, rate) of the change-request line billing this entry."""
+        product = self.service_type_id.product_id
+        if not product:
+            return None
+        return (order.id, product.id, order.currency_id.round(self.billing_rate))
 
 
 class _Converter:

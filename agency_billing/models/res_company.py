@@ -1,6 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..lib import scope
+from .agency_scope_line import check_thresholds
+
 
 class ResCompany(models.Model):
     """Company-wide defaults of Agency Billing (each client may override them)."""
@@ -46,3 +49,34 @@ class ResCompany(models.Model):
                 "agency_time_rounding_minimum"} & set(vals):
             self.env["account.analytic.line"]._agency_flag_rerate(self)
         return res
+
+    # ------------------------------------------------------------------
+    # Scope budgets: alert thresholds, over-scope policy, forecast window
+    # ------------------------------------------------------------------
+
+    agency_scope_thresholds = fields.Char(
+        string="Default Alert Thresholds (%)",
+        default=scope.format_thresholds(scope.DEFAULT_THRESHOLDS),
+        required=True,
+        help="Comma-separated burn percentages of a budget line that alert the project's "
+        "Account Director (1 to 200, increasing); projects may override them.",
+    )
+    agency_over_scope_policy = fields.Selection(
+        scope.OVER_SCOPE_POLICIES, string="Default Over-Scope Policy", default="billed",
+        required=True,
+        help="What happens to time recorded after its budget line is used up, for clients "
+        "without their own policy.",
+    )
+    agency_scope_forecast_days = fields.Integer(
+        string="Forecast Window (days)", default=28,
+        help="The recent burn rate that forecasts when a budget line is used up is measured "
+        "over this many days.",
+    )
+
+    @api.constrains("agency_scope_thresholds", "agency_scope_forecast_days")
+    def _check_agency_scope(self):
+        for company in self:
+            check_thresholds(self.env, company.agency_scope_thresholds,
+                             _("the company %s", company.name))
+            if company.agency_scope_forecast_days < 1:
+                raise ValidationError(_("The forecast window is at least one day."))

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..lib import scope
+
 ROUNDING = [
     ("company", "Company default"),
     ("none", "No rounding"),
@@ -28,6 +30,13 @@ class ResPartner(models.Model):
     )
     agency_rate_rule_ids = fields.One2many(
         "agency.rate.rule", "partner_id", string="Rate Agreements"
+    )
+    agency_over_scope_policy = fields.Selection(
+        [("company", "Company default"), *scope.OVER_SCOPE_POLICIES],
+        string="Over-Scope Policy", default="company", required=True,
+        help="What happens to this client's time recorded after its budget line is used "
+        "up: billed at rate, held (billable, not invoiced until a change request is "
+        "approved) or absorbed (non-billable).",
     )
 
     @api.constrains("time_rounding", "time_rounding_unit", "time_rounding_minimum")
@@ -61,4 +70,5 @@ class ResPartner(models.Model):
     def _commercial_fields(self):
         return super()._commercial_fields() + [
             "time_rounding", "time_rounding_unit", "time_rounding_minimum",
+            "agency_over_scope_policy",
         ]
