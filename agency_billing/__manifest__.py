@@ -17,7 +17,12 @@
         "security/ir.model.access.csv",
         "data/agency_service_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_billing.xml",
+        "data/agency_billing_data.xml",
+        "data/ir_cron_billing_data.xml",
+        "report/report_invoice_agency.xml",
         "wizards/agency_time_override_wizard_views.xml",
+        "wizards/agency_invoice_approve_wizard_views.xml",
         "views/account_analytic_line_views.xml",
         "views/agency_service_type_views.xml",
         "views/agency_rate_rule_views.xml",
@@ -25,6 +30,11 @@
         "views/project_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/account_move_views.xml",
+        "views/agency_billing_run_views.xml",
+        "views/res_partner_billing_views.xml",
+        "views/sale_order_billing_views.xml",
+        "views/res_config_settings_billing_views.xml",
         "views/agency_billing_menus.xml",
     ],
 
@@ -32,6 +42,7 @@
         "demo/agency_demo.xml",
         "demo/agency_rates_demo.xml",
         "demo/agency_time_demo.xml",
+        "demo/agency_billing_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

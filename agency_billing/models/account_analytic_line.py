@@ -814,6 +814,21 @@ class AccountAnalyticLine(models.Model):
             values["project_id"] = self.project_id.id  # never spawn a project
         return values
 
+    # ------------------------------------------------------------------
+    # Billing: time covered by a retainer period
+    # ------------------------------------------------------------------
+
+    retainer_period_id = fields.Many2one(
+        "agency.retainer.period", copy=False, readonly=True,
+        index="btree_not_null", ondelete="set null",
+        help="The retainer period whose billing this entry belongs to.",
+    )
+    retainer_hours = fields.Float(
+        string="Covered by Retainer", copy=False, readonly=True, digits=(16, 4),
+        help="Part of the billed time the retainer fee covers; only the rest is billed at "
+        "the entry's rate.",
+    )
+
 
 class _Converter:
     """Currency conversion at an entry's date, memoised per (currency, date)."""

@@ -1,1 +1,2 @@
+from . import agency_invoice_approve_wizard
 from . import agency_time_override_wizard
