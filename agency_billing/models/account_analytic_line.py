@@ -829,6 +829,14 @@ class AccountAnalyticLine(models.Model):
         "the entry's rate.",
     )
 
+    @api.model
+    def _agency_fields_kept_when_billed(self):
+        """Stored fields of entries that depend on their invoice: their computes keep the
+        value of billed entries, so linking entries to an invoice need not recompute them
+        (see account.move._link_timesheets_to_invoice)."""
+        tree = self.env.registry.get_trigger_tree([self._fields["timesheet_invoice_id"]])
+        return [field for field in tree.root if field.model_name == self._name and field.store]
+
 
 class _Converter:
     """Currency conversion at an entry's date, memoised per (currency, date)."""

@@ -172,6 +172,63 @@ class AccountMove(models.Model):
                 why=reason,
             ), subtype_xmlid="mail.mt_note")
 
+    def _link_timesheets_to_invoice(self, start_date=None, end_date=None):
+        """Linking entries to their invoice makes them billed: every computed value of a
+        billed entry (project, classification, rate, billed time...) is kept as it is,
+        so they are protected from a recomputation that would change nothing and costs
+        more than the invoicing itself on invoices of many entries."""
+        sale_lines = self.invoice_line_ids.sale_line_ids.filtered(
+            lambda sol: sol.product_id.invoice_policy == "delivery"
+            and sol.product_id.service_type == "timesheet"
+        )
+        if not sale_lines:
+            return super()._link_timesheets_to_invoice(start_date, end_date)
+        Line = self.env["account.analytic.line"].sudo()
+        entries = Line.search([("so_line", "in", sale_lines.ids), *NOT_INVOICED])
+        with self.env.protecting(Line._agency_fields_kept_when_billed(), entries):
+            batched = self.env["account.move"]
+            if self.env.context.get("agency_billing_run"):
+                batched = self._agency_link_timesheets(start_date, end_date)
+            # Odoo's own linking, invoice line by invoice line, for the others.
+            return super(AccountMove, self - batched)._link_timesheets_to_invoice(
+                start_date, end_date)
+
+    def _agency_link_timesheets(self, start_date=None, end_date=None):
+        """Odoo's linking of invoiced time entries to their invoice, in one search for
+        all these invoices and one write per invoice (Odoo searches and writes once per
+        invoice line): billing runs draft many invoices of many lines at once. Same
+        entries: those of the invoiced timesheet lines matching
+        ``_timesheet_domain_get_invoiced_lines``, within the period.
+
+        :return: the invoices linked (the draft customer invoices among these)
+        """
+        drafts = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "draft")
+        invoice_of = {}
+        for move in drafts:
+            for sol in move.invoice_line_ids.sale_line_ids:
+                if sol.product_id.invoice_policy == "delivery" \
+                        and sol.product_id.service_type == "timesheet":
+                    invoice_of[sol.id] = move.id
+        if not invoice_of:
+            return drafts
+        sale_lines = self.env["sale.order.line"].browse(list(invoice_of))
+        if not start_date and not end_date:
+            start_date, end_date = self._get_range_dates(sale_lines.order_id)
+        domain = self.env["account.move.line"]._timesheet_domain_get_invoiced_lines(sale_lines)
+        if start_date:
+            domain = [*domain, ("date", ">=", start_date)]
+        if end_date:
+            domain = [*domain, ("date", "<=", end_date)]
+        groups = self.env["account.analytic.line"].sudo()._read_group(
+            domain, ["so_line"], ["id:array_agg"])
+        by_move = defaultdict(list)
+        for sale_line, ids in groups:
+            by_move[invoice_of[sale_line.id]].extend(ids)
+        Line = self.env["account.analytic.line"].sudo()
+        for move_id, ids in by_move.items():
+            Line.browse(ids).write({"timesheet_invoice_id": move_id})
+        return drafts
+
     def button_cancel(self):
         res = super().button_cancel()
         self._agency_release_billing()

@@ -7,6 +7,7 @@ from . import test_billing_report
 from . import test_billing_retainer
 from . import test_billing_review
 from . import test_billing_run
+from . import test_billing_ui
 from . import test_classification
 from . import test_install
 from . import test_overrides
