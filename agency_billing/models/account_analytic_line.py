@@ -815,7 +815,7 @@ class AccountAnalyticLine(models.Model):
         return values
 
     # ------------------------------------------------------------------
-    # Billing: time covered by a retainer period
+    # Billing: time covered by a retainer; what linking entries to an invoice keeps
     # ------------------------------------------------------------------
 
     retainer_period_id = fields.Many2one(

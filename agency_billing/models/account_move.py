@@ -186,19 +186,17 @@ class AccountMove(models.Model):
         Line = self.env["account.analytic.line"].sudo()
         entries = Line.search([("so_line", "in", sale_lines.ids), *NOT_INVOICED])
         with self.env.protecting(Line._agency_fields_kept_when_billed(), entries):
-            batched = self.env["account.move"]
-            if self.env.context.get("agency_billing_run"):
-                batched = self._agency_link_timesheets(start_date, end_date)
-            # Odoo's own linking, invoice line by invoice line, for the others.
+            batched = self._agency_link_timesheets(start_date, end_date)
+            # Odoo's own linking (invoice line by invoice line) for any other move.
             return super(AccountMove, self - batched)._link_timesheets_to_invoice(
                 start_date, end_date)
 
     def _agency_link_timesheets(self, start_date=None, end_date=None):
         """Odoo's linking of invoiced time entries to their invoice, in one search for
         all these invoices and one write per invoice (Odoo searches and writes once per
-        invoice line): billing runs draft many invoices of many lines at once. Same
-        entries: those of the invoiced timesheet lines matching
-        ``_timesheet_domain_get_invoiced_lines``, within the period.
+        invoice line; rated time makes invoices of many lines). Same entries: those of
+        the invoiced timesheet lines matching ``_timesheet_domain_get_invoiced_lines``
+        (extensions of it apply), within the period.
 
         :return: the invoices linked (the draft customer invoices among these)
         """

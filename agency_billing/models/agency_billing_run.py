@@ -428,6 +428,7 @@ class AgencyBillingRun(models.Model):
         """Outcome of each job; advance the cycles; mark the clients billed by this run
         (this update is what makes a concurrent run skip them)."""
         held = self._held_hours(jobs)
+        self._log_drafted(jobs)
         for job in jobs:
             job.held_hours = held.get(job.client.id, 0.0)
             job.auto_send = self.env["account.move"]
@@ -464,6 +465,23 @@ class AgencyBillingRun(models.Model):
             if job.kind == "cycle":
                 values["billing_last_period_end"] = job.end
             job.client.sudo().write(values)
+
+    def _log_drafted(self, jobs):
+        """Say on each new invoice which run drafted it, for what and for which period."""
+        kinds = dict(JOB_KINDS)
+        bodies = {}
+        for job in jobs:
+            for move in job.invoices or []:
+                if job.start:
+                    period = _("%(start)s – %(end)s", start=job.start, end=job.end)
+                else:
+                    period = _("up to %s", job.end)
+                bodies[move.id] = _(
+                    "Drafted by billing run %(run)s (%(kind)s), time %(period)s.",
+                    run=self.name, kind=kinds[job.kind], period=period,
+                )
+        if bodies:
+            self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
 
     def _held_hours(self, jobs):
         """{client id: hours of held time not invoiced, up to each job's end}."""

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..lib import billing_cycle
 from .agency_billing_run import agency_today
@@ -237,6 +237,8 @@ class ResPartner(models.Model):
     def action_agency_run_billing(self):
         """Run billing for this client now: draft invoices of everything delivered up to
         today (see agency.billing.run._run_clients)."""
+        if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
+            raise AccessError(_("Only Agency Billing administrators run billing."))
         run = self.env["agency.billing.run"]._run_clients(self.commercial_partner_id,
                                                           trigger="manual")
         return run._get_records_action(name=_("Billing Run"))

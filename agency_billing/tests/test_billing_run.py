@@ -4,7 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .billing_common import AgencyBillingRunCase
@@ -38,6 +38,8 @@ class TestBillingRun(AgencyBillingRunCase):
         self.assertEqual(invoice.amount_untaxed, 480.0)  # 2 h x 150 + 1.5 h x 120
         self.assertEqual(len(invoice.timesheet_ids), 2, "entries linked: invoiced once")
         self.assertFalse(self._flags(invoice))
+        self.assertIn(f"Drafted by billing run {run.name} (Billing cycle), time 2026-03-01",
+                      invoice.message_ids[0].body)
         self.assertEqual(self.client.billing_last_period_end, date(2026, 3, 31))
         self.assertEqual(self.client.billing_last_run_id, run)
         # Exactly once: a second run the same day has nothing due, billing by hand nothing
@@ -166,6 +168,8 @@ class TestBillingRun(AgencyBillingRunCase):
         self.assertEqual(run.line_ids.kind, "manual")
         self.assertEqual(run.invoice_ids.amount_untaxed, 300.0)
         self.assertEqual(run.user_id, self.user_finance)
+        with self.assertRefused(AccessError, "Only Agency Billing administrators"):
+            self.client.with_user(self.user_ad).action_agency_run_billing()
 
     def test_failing_client_never_half_invoiced(self):
         """A client whose billing fails half-way (after its invoice was created) is rolled
