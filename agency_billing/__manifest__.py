@@ -22,6 +22,11 @@
         "data/mail_template_scope_data.xml",
         "wizards/agency_time_override_wizard_views.xml",
         "wizards/agency_change_request_wizard_views.xml",
+        "data/mail_template_billing.xml",
+        "data/agency_billing_data.xml",
+        "data/ir_cron_billing_data.xml",
+        "report/report_invoice_agency.xml",
+        "wizards/agency_invoice_approve_wizard_views.xml",
         "views/account_analytic_line_views.xml",
         "views/account_analytic_line_scope_views.xml",
         "views/agency_service_type_views.xml",
@@ -32,6 +37,11 @@
         "views/agency_scope_line_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/account_move_views.xml",
+        "views/agency_billing_run_views.xml",
+        "views/res_partner_billing_views.xml",
+        "views/sale_order_billing_views.xml",
+        "views/res_config_settings_billing_views.xml",
         "views/agency_billing_menus.xml",
     ],
 
@@ -40,6 +50,7 @@
         "demo/agency_rates_demo.xml",
         "demo/agency_time_demo.xml",
         "demo/agency_scope_demo.xml",
+        "demo/agency_billing_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -141,3 +141,39 @@ def test_checks_and_table_from_given_figures():
     table = bench.format_table([f.as_dict() for f in best.values()])
     assert "queries/entry" in table and "10,000" in table and "cold" in table
     assert checks[0]["name"].startswith("[cold]")
+
+
+def invoicing(db, entries, seconds, queries, invoices=200, rss=400.0):
+    return bench.InvoicingFigures(db=db, entries=entries, invoices=invoices, seconds=seconds,
+                                  queries=queries, rss_peak_mib=rss, rss_growth_mib=0.0,
+                                  invoiced_entries=entries, untaxed=0.0)
+
+
+def test_billing_section_defaults():
+    """200 clients; 10,000 then 50,000 entries, i.e. 50 then 250 entries per invoice."""
+    opts = bench.build_parser().parse_args(["--sections", "billing"])
+    section = bench.SECTIONS["billing"]
+    assert opts.sections == ["billing"]
+    assert bench.section_batches(opts, section) == [10_000, 50_000]
+    assert bench.section_size(opts, section).clients == 200
+    assert set(bench.INVOICING) == {"native", "odoo@agency", "agency"}
+
+
+def test_billing_checks_from_given_figures():
+    best = {
+        ("native", 10_000): invoicing("native", 10_000, 10.0, 4_000),
+        ("odoo@agency", 10_000): invoicing("odoo@agency", 10_000, 12.0, 5_000),
+        ("agency", 10_000): invoicing("agency", 10_000, 12.5, 5_200),
+        ("native", 50_000): invoicing("native", 50_000, 20.0, 4_400),
+        ("odoo@agency", 50_000): invoicing("odoo@agency", 50_000, 24.0, 5_600),
+        ("agency", 50_000): invoicing("agency", 50_000, 25.0, 8_000, rss=1_100.0),
+    }
+    checks = {c["name"].split(" at ")[0]: c for c in bench.billing_checks(best, [10_000, 50_000])}
+    assert checks["billing run/native time"]["value"] == 1.25
+    assert checks["billing run/native time"]["ok"] is True
+    assert checks["billing run/Odoo's own invoicing of the same rated time"]["ok"] is None
+    assert checks["native queries per invoice"]["ok"] is True  # 20 -> 22 per invoice
+    assert checks["agency queries per invoice"]["ok"] is False  # 26 -> 40 per invoice
+    assert checks["billing run peak memory"]["ok"] is False
+    table = bench.format_table([f.as_dict() for f in best.values()], bench.BILLING_COLUMNS)
+    assert "queries/invoice" in table and "odoo@agency" in table and "50,000" in table

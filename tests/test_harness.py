@@ -82,3 +82,10 @@ def test_requirements_adapted_for_wheels(tmp_path):
 def test_template_dependencies_come_from_manifests():
     """The template database holds exactly the Odoo modules our manifests depend on."""
     assert dev.odoo_dependencies() == ["account_payment", "mail", "sale_project", "sale_timesheet"]
+
+
+def test_template_holds_test_only_modules():
+    """The demo payment provider is in the test template, never in a manifest."""
+    assert "payment_demo" in dev.template_modules()
+    assert "payment_demo" not in dev.odoo_dependencies()
+    assert set(dev.odoo_dependencies()) <= set(dev.template_modules())

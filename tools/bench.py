@@ -26,6 +26,7 @@ prepared databases and shares the data-generation helpers below. Today:
     create   create N time entries in one create() + flush_all(), native vs agency
     scope    the scope cron (burn, forecasts, alerts) over 500 projects at 10,000 and
              50,000 time entries, and the scope hook on 1,000 new entries (agency only)
+    billing  a billing run for every client vs Odoo's own sale.order._create_invoices
 
 Benchmarks print figures; they assert nothing about time (see README.md, "Benchmarks").
 """
@@ -1038,6 +1039,218 @@ SCOPE_COLUMNS = [
 ]
 
 
+# Section "billing": a billing run vs Odoo's own sale.order._create_invoices
+# ---------------------------------------------------------------------------
+
+BILLING_TIME_TARGET = 1.3  # the billing run at most 1.3x native _create_invoices
+BILLING_FLAT_FACTOR = 1.25  # queries per invoice "flat" as entries per invoice grow
+MEMORY_TARGET_MIB = 1024  # peak resident memory of the billing run
+
+
+@dataclass
+class InvoicingFigures:
+    """One measurement of invoicing every client's delivered time."""
+
+    db: str
+    entries: int
+    invoices: int
+    seconds: float
+    queries: int
+    rss_peak_mib: float
+    rss_growth_mib: float
+    invoiced_entries: int
+    untaxed: float
+
+    @property
+    def per_second(self):
+        return self.invoices / self.seconds if self.seconds else 0.0
+
+    @property
+    def queries_per_invoice(self):
+        return self.queries / self.invoices if self.invoices else 0.0
+
+    @property
+    def entries_per_invoice(self):
+        return self.entries / self.invoices if self.invoices else 0.0
+
+    def as_dict(self):
+        return dict(asdict(self), invoices_per_second=round(self.per_second, 2),
+                    queries_per_invoice=round(self.queries_per_invoice, 1),
+                    entries_per_invoice=round(self.entries_per_invoice, 1))
+
+
+BILLING_COLUMNS = [
+    ("DB", "db", "{}"),
+    ("entries", "entries", "{:,}"),
+    ("invoices", "invoices", "{:,}"),
+    ("entries/invoice", "entries_per_invoice", "{:,.0f}"),
+    ("seconds", "seconds", "{:.2f}"),
+    ("invoices/s", "invoices_per_second", "{:,.1f}"),
+    ("queries", "queries", "{:,}"),
+    ("queries/invoice", "queries_per_invoice", "{:,.1f}"),
+    ("RSS peak MiB", "rss_peak_mib", "{:,.0f}"),
+    ("RSS +MiB", "rss_growth_mib", "{:,.1f}"),
+    ("entries invoiced", "invoiced_entries", "{:,}"),
+    ("untaxed", "untaxed", "{:,.2f}"),
+]
+
+
+def add_time_entries(env, vals_list, batch_size=10_000):
+    """Create time entries batch by batch (set-up, not measured), leaving a cold cache."""
+    for start in range(0, len(vals_list), batch_size):
+        env["account.analytic.line"].create([dict(v) for v in
+                                             vals_list[start:start + batch_size]])
+        env.flush_all()
+        env.invalidate_all()
+
+
+def invoice_natively(env, agency):
+    """Odoo's own invoicing of every order, in one call (the "Create invoices" button on
+    all selected orders)."""
+    return env["sale.order"].browse(agency.order_ids)._create_invoices()
+
+
+def invoice_by_billing_run(env, agency):
+    """A billing run for every client: everything delivered up to today."""
+    clients = env["res.partner"].browse(agency.client_ids)
+    return env["agency.billing.run"]._run_clients(clients).invoice_ids
+
+
+# How each row invoices: (database key, function). "odoo@agency" is Odoo's own invoicing
+# in the agency database: the same rated time (more invoice lines: one per service and
+# rate), without the run, to tell the run's own cost from the cost of rated invoices.
+INVOICING = {
+    "native": ("native", invoice_natively),
+    "odoo@agency": ("agency", invoice_natively),
+    "agency": ("agency", invoice_by_billing_run),
+}
+
+
+def measure_invoicing(bench, key, agency, vals_list):
+    """Create the entries (not measured), then time invoicing them; rolled back."""
+    sql_db = bench.odoo.sql_db
+    db_key, invoice = INVOICING[key]
+    with bench.env(db_key) as env:
+        env = env(context=dict(env.context, tracking_disable=True))
+        add_time_entries(env, vals_list)
+        gc.collect()
+        memory = PeakMemory()
+        q0, t0 = sql_db.sql_counter, time.perf_counter()
+        moves = invoice(env, agency)
+        env.flush_all()
+        q1, t1 = sql_db.sql_counter, time.perf_counter()
+        rss_peak, rss_growth = memory.figures()
+        invoiced = env["account.analytic.line"].search_count(
+            [("timesheet_invoice_id", "in", moves.ids)])
+        untaxed = sum(moves.mapped("amount_untaxed"))
+    return InvoicingFigures(
+        db=key, entries=len(vals_list), invoices=len(moves), seconds=round(t1 - t0, 3),
+        queries=q1 - q0, rss_peak_mib=rss_peak, rss_growth_mib=rss_growth,
+        invoiced_entries=invoiced, untaxed=round(untaxed, 2),
+    )
+
+
+def subset(agency, count):
+    """The first ``count`` clients of an agency (their orders and projects)."""
+    return replace(agency, client_ids=agency.client_ids[:count],
+                   order_ids=agency.order_ids[:count],
+                   project_ids=agency.project_ids[:count], task_ids=agency.task_ids[:count])
+
+
+def section_billing(bench, section, opts):
+    """Invoicing every client's delivered time: Odoo's own sale.order._create_invoices on
+    all orders (native) vs a billing run for every client (agency), at N entries and at
+    the smaller sizes, i.e. at different numbers of entries per invoice.
+
+    Each measurement creates its entries in a transaction (not timed) and rolls it back
+    after invoicing, so both databases invoice the same generated time."""
+    size = section_size(opts, section)
+    batches = section_batches(opts, section)
+    agencies = prepare_agencies(bench, size, tag="Bench billing")
+    today = date.today()
+    if opts.warmup:
+        for key, agency in agencies.items():
+            small = subset(agency, min(3, size.clients))
+            say(f"Warming up {DATABASES[key]}: invoicing {len(small.client_ids)} clients "
+                "(rolled back) ...")
+            measure_invoicing(bench, key, small, time_entry_vals(small, opts.warmup, today))
+    samples = []
+    for entries in batches:
+        vals = {key: time_entry_vals(agency, entries, today) for key, agency in agencies.items()}
+        for run in range(opts.repeat):
+            for key, (db_key, _invoice) in INVOICING.items():
+                say(f"Invoicing {entries:,} entries of {size.clients} clients ({key}) in "
+                    f"{DATABASES[db_key]}" + (f" (run {run + 1}/{opts.repeat})"
+                                              if opts.repeat > 1 else "") + " ...")
+                samples.append(measure_invoicing(bench, key, agencies[db_key], vals[db_key]))
+    best = {}
+    for fig in samples:
+        slot = (fig.db, fig.entries)
+        if slot not in best or fig.seconds < best[slot].seconds:
+            best[slot] = fig
+    return {
+        "title": f"invoicing {size.clients} clients' delivered time: billing run vs "
+                 "sale.order._create_invoices",
+        "size": asdict(size),
+        "batch_sizes": batches,
+        "repeat": opts.repeat,
+        "columns": BILLING_COLUMNS,
+        "rows": [best[(key, n)].as_dict() for n in batches for key in INVOICING],
+        "samples": [fig.as_dict() for fig in samples],
+        "checks": billing_checks(best, batches),
+    }
+
+
+def billing_checks(best, batches):
+    """The targets of the billing section, with the numbers they are decided on."""
+    largest, smallest = batches[-1], batches[0]
+    native, agency = best[("native", largest)], best[("agency", largest)]
+    ratio = agency.seconds / native.seconds if native.seconds else float("inf")
+    checks = [{
+        "name": f"billing run/native time at {largest:,} entries",
+        "value": round(ratio, 2),
+        "detail": f"{agency.seconds:.2f} s / {native.seconds:.2f} s = {ratio:.2f}x "
+                  f"({agency.per_second:.1f} vs {native.per_second:.1f} invoices/s)",
+        "target": f"<= {BILLING_TIME_TARGET}x native",
+        "ok": ratio <= BILLING_TIME_TARGET,
+    }]
+    reference = best[("odoo@agency", largest)]
+    overhead = agency.seconds / reference.seconds if reference.seconds else float("inf")
+    checks.append({
+        "name": f"billing run/Odoo's own invoicing of the same rated time at {largest:,} "
+                "entries",
+        "value": round(overhead, 2),
+        "detail": f"{agency.seconds:.2f} s / {reference.seconds:.2f} s = {overhead:.2f}x "
+                  f"({agency.queries_per_invoice:.1f} vs {reference.queries_per_invoice:.1f} "
+                  "queries per invoice)",
+        "target": "reference",
+        "ok": None,
+    })
+    for key in ("native", "agency"):
+        if largest == smallest:
+            continue
+        small, large = best[(key, smallest)], best[(key, largest)]
+        growth = (large.queries_per_invoice / small.queries_per_invoice
+                  if small.queries_per_invoice else float("inf"))
+        checks.append({
+            "name": f"{key} queries per invoice at {small.entries_per_invoice:,.0f} -> "
+                    f"{large.entries_per_invoice:,.0f} entries per invoice",
+            "value": round(growth, 2),
+            "detail": f"{small.queries_per_invoice:.1f} -> {large.queries_per_invoice:.1f} "
+                      f"queries per invoice = {growth:.2f}x",
+            "target": f"flat: < {BILLING_FLAT_FACTOR:g}x",
+            "ok": growth < BILLING_FLAT_FACTOR,
+        })
+    checks.append({
+        "name": f"billing run peak memory at {largest:,} entries",
+        "value": agency.rss_peak_mib,
+        "detail": f"{agency.rss_peak_mib:,.0f} MiB resident at peak",
+        "target": f"< {MEMORY_TARGET_MIB:,} MiB",
+        "ok": agency.rss_peak_mib < MEMORY_TARGET_MIB,
+    })
+    return checks
+
+
 SECTIONS = {
     "create": Section(
         run=section_create,
@@ -1050,9 +1263,14 @@ SECTIONS = {
         entries=50_000,
         batch_sizes=(10_000,),
     ),
-    # Later: "billing" (a billing run for 200 clients / 50,000 entries vs
-    # sale.order._create_invoices), a function like section_create sharing
-    # generate_agency() and time_entry_vals().
+    "billing": Section(
+        run=section_billing,
+        help="a billing run for every client vs sale.order._create_invoices on the same "
+             "orders, at two entries-per-invoice sizes",
+        size=AgencySize(clients=200),
+        entries=50_000,
+        batch_sizes=(10_000,),
+    ),
 }
 
 
@@ -1112,10 +1330,10 @@ def print_section(name, result):
     print(f"\n== {name}: {result['title']} ==")
     if result.get("repeat", 1) > 1:
         print(f"(fastest of {result['repeat']} runs per row)")
-    print(format_table(result["rows"], result.get("columns") or COLUMNS))
+    print(format_table(result["rows"], result.get("columns", COLUMNS)))
     print()
     for check in result["checks"]:
-        verdict = "OK" if check["ok"] else "NOT MET"
+        verdict = {True: "OK", False: "NOT MET"}.get(check["ok"], "INFO")
         print(f"  {check['name']}: {check['detail']} (target {check['target']}): {verdict}")
     sys.stdout.flush()
 

@@ -35,6 +35,10 @@ sys.path.insert(0, str(REPO / "tools"))
 import odoo_log  # noqa: E402
 
 ADDONS = ("agency_billing", "agency_billing_hubspot", "agency_billing_pm")
+# Odoo modules the tests need that the addons must not depend on in production: the portal
+# payment test pays with Odoo's demo payment provider. The template database (and so every
+# test, demo and benchmark database) holds them too.
+TEST_ONLY_MODULES = ("payment_demo",)
 ODOO_SERIES = (18, 0)
 # Bump when the way the virtualenv or the template database is built changes.
 VENV_RECIPE = "1"
@@ -480,6 +484,11 @@ def odoo_dependencies():
     return sorted(deps - set(ADDONS))
 
 
+def template_modules():
+    """Odoo modules the template database holds: our dependencies and the test-only ones."""
+    return sorted(set(odoo_dependencies()) | set(TEST_ONLY_MODULES))
+
+
 def odoo_args(odoo, pg_opts, db, *extra):
     args = [
         f"--addons-path={','.join(str(p) for p in [*odoo.addons_paths, REPO])}",
@@ -520,7 +529,7 @@ def ensure_template(odoo, vpython, pg):
     Installing sale_timesheet & co. takes more than a minute; our addons are
     installed and tested on a fresh copy of this template every run.
     """
-    deps = odoo_dependencies()
+    deps = template_modules()
     key = digest(TEMPLATE_RECIPE, odoo.root, odoo.version, deps,
                  (odoo.root / "odoo" / "release.py").stat().st_mtime)[:10]
     name = f"ab_tpl_{key}"
@@ -541,10 +550,12 @@ def ensure_template(odoo, vpython, pg):
             errors = "\n".join(r.text for r in report.log_errors[:5])
             fail(f"Building the template database failed (exit {rc}); log: {log_path}\n{errors}")
         pg.sql([f"COMMENT ON DATABASE \"{name}\" IS '{ready}'"])
-        # Drop templates of earlier recipes or dependency lists.
-        for (old,) in pg.sql(["SELECT datname FROM pg_database WHERE datname LIKE 'ab\\_tpl\\_%'"]):
-            if old != name:
-                pg.drop(old)
+        # Drop templates of earlier recipes or module lists, but the newest other one: a
+        # second worktree on this machine (another branch) may still be using it.
+        others = pg.sql(["SELECT datname FROM pg_database WHERE datname LIKE 'ab\\_tpl\\_%' "
+                         f"AND datname != '{name}' ORDER BY oid DESC"])
+        for (old,) in others[1:]:
+            pg.drop(old)
     return name
 
 

@@ -927,6 +927,29 @@ class AccountAnalyticLine(models.Model):
             return None
         return (order.id, product.id, order.currency_id.round(self.billing_rate))
 
+    # ------------------------------------------------------------------
+    # Billing: time covered by a retainer; what linking entries to an invoice keeps
+    # ------------------------------------------------------------------
+
+    retainer_period_id = fields.Many2one(
+        "agency.retainer.period", copy=False, readonly=True,
+        index="btree_not_null", ondelete="set null",
+        help="The retainer period whose billing this entry belongs to.",
+    )
+    retainer_hours = fields.Float(
+        string="Covered by Retainer", copy=False, readonly=True, digits=(16, 4),
+        help="Part of the billed time the retainer fee covers; only the rest is billed at "
+        "the entry's rate.",
+    )
+
+    @api.model
+    def _agency_fields_kept_when_billed(self):
+        """Stored fields of entries that depend on their invoice: their computes keep the
+        value of billed entries, so linking entries to an invoice need not recompute them
+        (see account.move._link_timesheets_to_invoice)."""
+        tree = self.env.registry.get_trigger_tree([self._fields["timesheet_invoice_id"]])
+        return [field for field in tree.root if field.model_name == self._name and field.store]
+
 
 class _Converter:
     """Currency conversion at an entry's date, memoised per (currency, date)."""

@@ -113,3 +113,30 @@ class AgencyDemo(models.AbstractModel):
         lines = self.env["account.analytic.line"].search([("project_id", "!=", False)])
         lines._agency_rerate()
         return True
+
+    @api.model
+    def _generate_demo_billing(self):
+        """Billing runs over the demo month: each cycle client billed for its first period,
+        Initech's reached milestone, Umbrella's retainer, and an overdue Stark invoice
+        with its first reminder."""
+        ref = self.env.ref
+        today = fields.Date.context_today(self)
+        # Billed up to two weeks (Umbrella: five weeks) ago: a period of the month is due.
+        for xmlid, days in (("agency_billing.partner_acme", 14),
+                            ("agency_billing.partner_globex", 14),
+                            ("agency_billing.partner_umbrella", 35)):
+            ref(xmlid).billing_last_period_end = today - timedelta(days=days)
+        Run = self.env["agency.billing.run"]
+        Run._run_due(today)
+        stark = ref("agency_billing.partner_stark")
+        day = today - timedelta(days=20)
+        run = Run.with_context(agency_billing_today=day)._run_clients(stark)
+        invoice = run.invoice_ids.filtered(lambda m: m.state == "draft")[:1]
+        if invoice:
+            invoice.write({
+                "invoice_date": day,
+                "invoice_payment_term_id": ref("account.account_payment_term_15days").id,
+            })
+            invoice.with_context(agency_review_reason="Demo: reviewed")._agency_approve(
+                "Demo: reviewed")
+        self.env["account.move"]._cron_agency_reminders()

@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 
 from ..lib import scope
 from .agency_scope_line import check_thresholds
+from .res_partner import BILLING_CYCLES, DETAIL_LEVELS, INVOICE_GROUPING, WEEKDAYS
 
 
 class ResCompany(models.Model):
@@ -80,3 +81,60 @@ class ResCompany(models.Model):
                              _("the company %s", company.name))
             if company.agency_scope_forecast_days < 1:
                 raise ValidationError(_("The forecast window is at least one day."))
+
+    # ------------------------------------------------------------------
+    # Billing: defaults of client billing preferences, anomaly thresholds
+    # ------------------------------------------------------------------
+
+    agency_billing_cycle = fields.Selection(
+        BILLING_CYCLES, string="Default Billing Cycle", default="monthly", required=True,
+        help="Billing cycle of new clients.",
+    )
+    agency_billing_weekday = fields.Selection(
+        WEEKDAYS, string="Default Billing Weekday", default="0", required=True,
+    )
+    agency_billing_month_day = fields.Integer(string="Default Billing Day", default=1)
+    agency_invoice_detail_level = fields.Selection(
+        DETAIL_LEVELS, string="Default Invoice Detail", default="service_type", required=True,
+    )
+    agency_invoice_grouping = fields.Selection(
+        INVOICE_GROUPING, string="Default Invoice Grouping", default="client", required=True,
+    )
+    agency_auto_send = fields.Boolean(
+        string="Send Invoices Automatically by Default",
+        help="New clients get invoices sent without review when no anomaly is flagged.",
+    )
+    agency_reminder_policy_id = fields.Many2one(
+        "agency.reminder.policy", string="Default Reminder Policy",
+        help="Overdue reminders of clients without their own policy.",
+    )
+    agency_anomaly_total_factor = fields.Float(
+        string="Total Deviation Threshold", default=0.5,
+        help="Flag an invoice whose untaxed total is further than this fraction from the "
+        "client's trailing average (0.5 = 50% above or below).",
+    )
+    agency_anomaly_hours_factor = fields.Float(
+        string="Hours Spike Threshold", default=1.5,
+        help="Flag an invoice billing more than this many times the client's trailing "
+        "average hours.",
+    )
+    agency_anomaly_history = fields.Integer(
+        string="Trailing Invoices", default=3,
+        help="How many of the client's previous invoices the averages are taken over.",
+    )
+    agency_duplicate_days = fields.Integer(
+        string="Duplicate Window (days)", default=14,
+        help="Flag an invoice as a near-duplicate of another invoice of the client dated "
+        "within this many days for nearly the same amount (1%).",
+    )
+
+    @api.constrains("agency_billing_month_day", "agency_anomaly_total_factor",
+                    "agency_anomaly_hours_factor", "agency_anomaly_history")
+    def _check_agency_billing_defaults(self):
+        for company in self:
+            if not 1 <= company.agency_billing_month_day <= 28:
+                raise ValidationError(_("The monthly billing day is between 1 and 28."))
+            if company.agency_anomaly_total_factor <= 0 or company.agency_anomaly_hours_factor <= 0:
+                raise ValidationError(_("Anomaly thresholds must be positive."))
+            if company.agency_anomaly_history < 1:
+                raise ValidationError(_("Averages need at least one trailing invoice."))

@@ -1,7 +1,10 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from datetime import timedelta
 
-from ..lib import scope
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+from ..lib import billing_cycle, scope
+from .agency_billing_run import agency_today
 
 ROUNDING = [
     ("company", "Company default"),
@@ -9,6 +12,39 @@ ROUNDING = [
     ("up", "Round up"),
     ("nearest", "Round to nearest"),
 ]
+
+# Billing preferences (see the "Billing preferences" section of the class)
+BILLING_CYCLES = [
+    ("weekly", "Weekly"),
+    ("biweekly", "Every two weeks"),
+    ("monthly", "Monthly"),
+    ("milestone", "On milestones only"),
+    ("manual", "Manual"),
+]
+WEEKDAYS = [
+    ("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"),
+    ("4", "Friday"), ("5", "Saturday"), ("6", "Sunday"),
+]
+DETAIL_LEVELS = [
+    ("summary", "Summary"),
+    ("service_type", "By service type"),
+    ("role", "By role"),
+    ("task", "By task"),
+    ("annex", "Full time-entry annex"),
+]
+INVOICE_GROUPING = [
+    ("project", "One invoice per project (contract)"),
+    ("client", "One invoice per client"),
+]
+# Partner preference -> company default it starts from.
+BILLING_DEFAULTS = {
+    "billing_cycle": "agency_billing_cycle",
+    "billing_weekday": "agency_billing_weekday",
+    "billing_month_day": "agency_billing_month_day",
+    "invoice_detail_level": "agency_invoice_detail_level",
+    "invoice_grouping": "agency_invoice_grouping",
+    "auto_send": "agency_auto_send",
+}
 
 
 class ResPartner(models.Model):
@@ -72,3 +108,151 @@ class ResPartner(models.Model):
             "time_rounding", "time_rounding_unit", "time_rounding_minimum",
             "agency_over_scope_policy",
         ]
+
+    # ------------------------------------------------------------------
+    # Billing preferences: set on the client (commercial partner), new clients
+    # start from the company defaults; read through commercial_partner_id.
+    # ------------------------------------------------------------------
+
+    billing_automation = fields.Boolean(
+        tracking=True, copy=False,
+        help="Billing runs, milestone invoices, automatic sending and reminders apply to "
+        "this client (start with one pilot client).",
+    )
+    billing_cycle = fields.Selection(
+        BILLING_CYCLES, default="monthly", required=True, tracking=True,
+        help="When the client's invoices are drafted: every week, every two weeks, every "
+        "month, when a milestone is reached, or only when someone runs the client.",
+    )
+    billing_weekday = fields.Selection(
+        WEEKDAYS, default="0", required=True,
+        help="Weekly and two-weekly cycles: the day invoices are drafted (they cover the "
+        "days before).",
+    )
+    billing_month_day = fields.Integer(
+        string="Billing Day of Month", default=1,
+        help="Monthly cycle: the day of the month invoices are drafted (1 to 28); they "
+        "cover the month before it.",
+    )
+    billing_anchor_date = fields.Date(
+        string="Two-Weekly From",
+        help="Two-weekly cycle: a billing date the others are counted from, 14 days apart "
+        "(default: every other billing weekday since 2024-01-01).",
+    )
+    invoice_detail_level = fields.Selection(
+        DETAIL_LEVELS, string="Invoice Detail", default="service_type", required=True,
+        tracking=True, help="How much of the time behind an invoice its PDF shows.",
+    )
+    invoice_grouping = fields.Selection(
+        INVOICE_GROUPING, default="client", required=True,
+        help="One invoice per contract (sale order and its project) or one per client.",
+    )
+    po_required = fields.Boolean(
+        string="PO Number Required", tracking=True,
+        help="Invoices need the client's purchase order number (the contract's Customer "
+        "Reference); without it they are held in review.",
+    )
+    auto_send = fields.Boolean(
+        string="Send Automatically", tracking=True,
+        help="Post and send drafts that raise no anomaly without review. Drafts with "
+        "anomalies always wait in the review queue.",
+    )
+    billing_contact_ids = fields.Many2many(
+        "res.partner", "res_partner_billing_contact_rel", "partner_id", "contact_id",
+        string="Billing Contacts", copy=False,
+        help="Who receives the client's invoices and reminders.",
+    )
+    reminder_policy_id = fields.Many2one(
+        "agency.reminder.policy",
+        help="Overdue reminders; empty: the company's default policy.",
+    )
+    billing_last_period_end = fields.Date(
+        string="Billed Up To", copy=False, readonly=True,
+        help="Last day of the last period a billing run invoiced.",
+    )
+    billing_next_date = fields.Date(
+        string="Next Billing Date", compute="_compute_billing_next_date", store=True,
+        index="btree_not_null", copy=False,
+        help="When the next billing run drafts this client's invoices.",
+    )
+    billing_last_run_id = fields.Many2one("agency.billing.run", string="Last Billing Run",
+                                          copy=False, readonly=True)
+    billing_last_error = fields.Char(copy=False, readonly=True)
+    billing_last_error_at = fields.Datetime(copy=False, readonly=True)
+    billing_dispute_count = fields.Integer(
+        string="Disputes", compute="_compute_billing_dispute_count",
+        help="Invoices of this client that were ever flagged as disputed.",
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        company = self.env.company
+        for fname, company_field in BILLING_DEFAULTS.items():
+            if fname in fields_list and f"default_{fname}" not in self.env.context:
+                values[fname] = company[company_field]
+        return values
+
+    @api.constrains("billing_month_day")
+    def _check_billing_month_day(self):
+        for partner in self:
+            if not 1 <= partner.billing_month_day <= 28:
+                raise ValidationError(_("The monthly billing day is between 1 and 28."))
+
+    def _agency_billing_cycle(self):
+        """This client's cycle as plain data (see lib/billing_cycle.py)."""
+        self.ensure_one()
+        return billing_cycle.Cycle(
+            kind=self.billing_cycle,
+            weekday=int(self.billing_weekday or 0),
+            month_day=self.billing_month_day or 1,
+            anchor=self.billing_anchor_date or None,
+        )
+
+    @api.depends("billing_automation", "billing_cycle", "billing_weekday", "billing_month_day",
+                 "billing_anchor_date", "billing_last_period_end")
+    def _compute_billing_next_date(self):
+        today = agency_today(self)
+        for partner in self:
+            if not partner.billing_automation or partner.billing_cycle not in \
+                    billing_cycle.PERIODIC:
+                partner.billing_next_date = False
+                continue
+            cycle = partner._agency_billing_cycle()
+            if partner.billing_last_period_end:
+                partner.billing_next_date = billing_cycle.next_billing_date(
+                    cycle, partner.billing_last_period_end + timedelta(days=1)
+                )
+            else:
+                partner.billing_next_date = billing_cycle.first_billing_date(cycle, today)
+
+    def _compute_billing_dispute_count(self):
+        counts = dict(self.env["account.move"].sudo()._read_group(
+            [("commercial_partner_id", "in", self.commercial_partner_id.ids),
+             ("dispute_date", "!=", False), ("move_type", "=", "out_invoice")],
+            ["commercial_partner_id"], ["__count"],
+        ))
+        for partner in self:
+            partner.billing_dispute_count = counts.get(partner.commercial_partner_id, 0)
+
+    def _agency_billing_recipients(self):
+        """Billing contacts of this client that can receive an email."""
+        return self.commercial_partner_id.billing_contact_ids.filtered("email")
+
+    def _agency_reminder_policy(self, company):
+        return self.commercial_partner_id.reminder_policy_id or company.agency_reminder_policy_id
+
+    def action_agency_run_billing(self):
+        """Run billing for this client now: draft invoices of everything delivered up to
+        today (see agency.billing.run._run_clients)."""
+        if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
+            raise AccessError(_("Only Agency Billing administrators run billing."))
+        run = self.env["agency.billing.run"]._run_clients(self.commercial_partner_id,
+                                                          trigger="manual")
+        return run._get_records_action(name=_("Billing Run"))
+
+    def action_agency_view_disputes(self):
+        return self.env["account.move"].search([
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("dispute_date", "!=", False),
+        ])._get_records_action(name=_("Disputed Invoices"))

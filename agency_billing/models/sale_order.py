@@ -1,8 +1,197 @@
-from odoo import api, fields, models
+"""Contracts (sale orders) in Agency Billing.
+
+Billing models a contract combines, each on its own lines: time and materials (hourly
+lines billing rated time), fixed-fee milestones (Odoo's milestone lines) and a
+**retainer**: a fee line (a product flagged *retainer fee*, delivered once per period)
+and the hours the fee covers each period. Billing runs settle a retainer period before
+invoicing: the period's billable time is covered in date order by the hours available
+(included + carried in), the rest is billed as overage on the time lines at the rates the
+rules give, and unused hours expire or roll over up to a cap. The arithmetic is in
+``..lib.retainer``.
+
+Change requests (scope): a quotation linked to a project and a budget line asks the client
+to approve extra hours; confirming it (the client signs in the portal) grows the budget and
+releases the held time to its lines.
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..lib import retainer
+from .agency_retainer_period import NOT_INVOICED
+
+ROLLOVER = [
+    ("expire", "Unused hours expire"),
+    ("rollover", "Unused hours roll over"),
+]
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    # ------------------------------------------------------------------
+    # Billing: retainers, invoice values and lines of billing runs
+    # ------------------------------------------------------------------
+
+    retainer_line_id = fields.Many2one(
+        "sale.order.line", string="Retainer Fee Line", compute="_compute_retainer_line_id",
+        store=True, help="The line billing the retainer fee once per period (its product is "
+        "flagged as a retainer fee).",
+    )
+    retainer_hours = fields.Float(
+        string="Hours per Period", digits=(16, 2),
+        help="Hours of billable time the retainer fee covers each billing period.",
+    )
+    retainer_rollover = fields.Selection(
+        ROLLOVER, string="Unused Hours", default="expire", required=True,
+    )
+    retainer_rollover_cap = fields.Float(
+        string="Rollover Cap (h)", digits=(16, 2),
+        help="At most this many unused hours carry to the next period (0: no cap).",
+    )
+    retainer_period_ids = fields.One2many(
+        "agency.retainer.period", "order_id", string="Retainer Periods", readonly=True,
+    )
+    retainer_balance_hours = fields.Float(
+        string="Retainer Balance (h)", compute="_compute_retainer_balance", digits=(16, 2),
+        help="Hours left in the current period: included plus carried in, minus the "
+        "billable time recorded since the last settled period (negative: overage).",
+    )
+    retainer_carried_hours = fields.Float(
+        string="Carried In (h)", compute="_compute_retainer_balance", digits=(16, 2),
+    )
+    agency_billing_models = fields.Char(
+        string="Billing Models", compute="_compute_agency_billing_models",
+        help="Time and materials, fixed-fee milestones, retainer: what this contract's "
+        "lines bill.",
+    )
+
+    @api.depends("order_line.product_id.agency_retainer_fee", "order_line.display_type")
+    def _compute_retainer_line_id(self):
+        for order in self:
+            order.retainer_line_id = order.order_line.filtered(
+                lambda line: not line.display_type and line.product_id.agency_retainer_fee
+            )[:1]
+
+    @api.constrains("retainer_hours", "retainer_rollover_cap")
+    def _check_retainer_hours(self):
+        for order in self:
+            if order.retainer_hours < 0 or order.retainer_rollover_cap < 0:
+                raise ValidationError(_("Retainer hours cannot be negative."))
+
+    def _compute_agency_billing_models(self):
+        labels = {
+            "timesheet": _("Time and materials"),
+            "milestones": _("Fixed-fee milestones"),
+        }
+        for order in self:
+            models_ = []
+            methods = set(order.order_line.mapped("qty_delivered_method"))
+            for method, label in labels.items():
+                if method in methods:
+                    models_.append(label)
+            if order.retainer_line_id:
+                models_.append(_("Retainer"))
+            order.agency_billing_models = ", ".join(models_) or False
+
+    @api.depends("retainer_hours", "retainer_line_id", "retainer_period_ids.carried_out_hours",
+                 "order_line.qty_delivered", "order_line.analytic_line_ids.retainer_period_id")
+    def _compute_retainer_balance(self):
+        Line = self.env["account.analytic.line"].sudo()
+        orders = self.filtered("retainer_line_id")
+        used = dict(Line._read_group(
+            [("order_id", "in", orders.ids), ("retainer_period_id", "=", False),
+             ("billing_hold", "=", False), ("is_billable", "=", True), *NOT_INVOICED],
+            ["order_id"], ["billed_unit_amount:sum"],
+        )) if orders else {}
+        for order in self:
+            if order not in orders:
+                order.retainer_balance_hours = order.retainer_carried_hours = 0.0
+                continue
+            carried = order._agency_retainer_carried_in()
+            order.retainer_carried_hours = carried
+            order.retainer_balance_hours = order.retainer_hours + carried - used.get(order, 0.0)
+
+    def _agency_last_retainer_period(self):
+        self.ensure_one()
+        return self.retainer_period_ids.sorted(lambda p: (p.date_to, p.id))[-1:]
+
+    def _agency_retainer_carried_in(self):
+        last = self._agency_last_retainer_period()
+        return last.carried_out_hours if last else 0.0
+
+    def _agency_settle_retainer(self, end, start=None, run=None):
+        """Settle this retainer's period ending on ``end`` (once): cover its billable
+        time, count the overage, carry or expire unused hours, and deliver one more fee.
+
+        :return: the new agency.retainer.period, or an empty recordset when the period
+            is already settled.
+        """
+        self.ensure_one()
+        Period = self.env["agency.retainer.period"].sudo()
+        last = self._agency_last_retainer_period()
+        if last and last.date_to >= end:
+            return Period
+        entries = self.env["account.analytic.line"].sudo().search([
+            ("order_id", "=", self.id),
+            *NOT_INVOICED,
+            ("retainer_period_id", "=", False),
+            ("billing_hold", "=", False),
+            ("is_billable", "=", True),
+            ("date", "<=", end),
+        ], order="date, id")
+        hours = entries.mapped("billed_unit_amount")
+        settlement = retainer.settle(
+            self.retainer_hours, last.carried_out_hours if last else 0.0, sum(hours),
+            self.retainer_rollover, self.retainer_rollover_cap,
+        )
+        if last:
+            start = fields.Date.add(last.date_to, days=1)
+        elif not start:
+            start = min(entries.mapped("date")) if entries else end
+        fee_line = self.retainer_line_id
+        period = Period.create({
+            "order_id": self.id,
+            "run_id": run.id if run else False,
+            "date_from": min(start, end),
+            "date_to": end,
+            "included_hours": settlement.included,
+            "carried_in_hours": settlement.carried_in,
+            "used_hours": settlement.used,
+            "covered_hours": settlement.covered,
+            "overage_hours": settlement.overage,
+            "carried_out_hours": settlement.carried_out,
+            "expired_hours": settlement.expired,
+            "fee": fee_line.price_unit,
+        })
+        covered = retainer.allocate(hours, settlement.available)
+        by_value = {}
+        for entry, value in zip(entries, covered, strict=True):
+            by_value.setdefault(value, []).append(entry.id)
+        for value, ids in by_value.items():
+            entries.browse(ids).write({"retainer_period_id": period.id, "retainer_hours": value})
+        fee_line.qty_delivered = fee_line.qty_delivered + 1
+        return period
+
+    # ------------------------------------------------------------------
+    # Invoicing by billing runs (context set by agency.billing.run)
+    # ------------------------------------------------------------------
+
+    def _prepare_invoice(self):
+        values = super()._prepare_invoice()
+        run_values = self.env.context.get("agency_invoice_values")
+        if run_values:
+            values.update(run_values.get(self.partner_id.commercial_partner_id.id) or {})
+        return values
+
+    def _get_invoiceable_lines(self, final=False):
+        """A milestone run invoices only the milestone lines of the contract."""
+        lines = super()._get_invoiceable_lines(final)
+        restricted = self.env.context.get("agency_invoice_lines")
+        if restricted and self.id in restricted:
+            allowed = set(restricted[self.id])
+            lines = lines.filtered(lambda line: line.id in allowed)
+        return lines
 
     # ------------------------------------------------------------------
     # Scope: change requests (extra hours a client approves in the portal)

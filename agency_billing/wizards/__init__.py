@@ -1,2 +1,3 @@
 from . import agency_change_request_wizard
+from . import agency_invoice_approve_wizard
 from . import agency_time_override_wizard

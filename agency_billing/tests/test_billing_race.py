@@ -1,0 +1,136 @@
+import threading
+from collections import Counter
+from contextlib import closing
+from datetime import date
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.tests import TransactionCase, tagged
+
+APRIL = date(2026, 4, 1)
+CLIENTS = 6
+
+
+@tagged("post_install", "-at_install")
+class TestRacingRuns(TransactionCase):
+    """Two billing runs started at the same moment, each in its own transaction on its own
+    database connection (as two cron workers would), bill each client exactly once.
+
+    The fixture is committed by a real cursor (the runs' transactions must see it) and
+    deleted afterwards; the test's own transaction writes nothing the runs touch.
+    """
+
+    def _cursor(self):
+        return closing(self.registry.cursor())
+
+    def _env(self, cr, **context):
+        if cr.transaction is None:
+            # Not through Registry(dbname): its class lock is held by the test runner.
+            cr.transaction = api.Transaction(self.registry)
+        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, **context})
+
+    def _build_fixture(self, env):
+        creative = env.ref("agency_billing.service_type_creative")
+        job = env["hr.job"].create({"name": "Race Tester"})
+        employee = env["hr.employee"].create({"name": "Rae Racer", "job_id": job.id})
+        clients = env["res.partner"].create([{
+            "name": f"Race Client {i}", "is_company": True, "billing_automation": True,
+            "billing_cycle": "monthly", "billing_month_day": 1,
+            "billing_last_period_end": date(2026, 2, 28),
+        } for i in range(CLIENTS)])
+        orders = env["sale.order"].create([{
+            "partner_id": client.id,
+            "order_line": [Command.create({"product_id": creative.product_id.id,
+                                           "price_unit": 100.0, "product_uom_qty": 50})],
+        } for client in clients])
+        orders.action_confirm()
+        projects = env["project.project"].create([{
+            "name": f"Race project {i}", "partner_id": order.partner_id.id,
+            "allow_billable": True, "allow_timesheets": True,
+            "sale_line_id": order.order_line.id, "service_type_id": creative.id,
+        } for i, order in enumerate(orders)])
+        env["account.analytic.line"].create([{
+            "name": "Race work", "employee_id": employee.id, "project_id": project.id,
+            "unit_amount": hours, "date": date(2026, 3, day),
+        } for project in projects for day, hours in ((3, 1.0), (10, 2.0), (17, 3.0))])
+        return {"clients": clients.ids, "orders": orders.ids, "projects": projects.ids,
+                "employee": employee.id, "job": job.id}
+
+    def _delete_fixture(self, env, fixture):
+        clients = env["res.partner"].browse(fixture["clients"])
+        env["account.move"].search([("partner_id", "in", clients.ids)]).unlink()
+        env["agency.billing.run"].search([("line_ids.partner_id", "in", clients.ids)]).unlink()
+        projects = env["project.project"].browse(fixture["projects"])
+        env["account.analytic.line"].search([("project_id", "in", projects.ids)]).unlink()
+        projects.unlink()
+        orders = env["sale.order"].browse(fixture["orders"])
+        orders._action_cancel()
+        orders.unlink()
+        env["hr.employee"].browse(fixture["employee"]).unlink()
+        env["hr.job"].browse(fixture["job"]).unlink()
+        clients.write({"billing_automation": False, "active": False})
+
+    def test_two_runs_bill_each_client_once(self):
+        with self._cursor() as cr:
+            fixture = self._build_fixture(self._env(cr))
+            cr.commit()  # pylint: disable=invalid-commit
+        try:
+            results = self._race(fixture)
+            with self._cursor() as cr:
+                self._check(self._env(cr), fixture, results)
+        finally:
+            with self._cursor() as cr:
+                self._delete_fixture(self._env(cr), fixture)
+                cr.commit()  # pylint: disable=invalid-commit
+
+    def _race(self, fixture):
+        barrier = threading.Barrier(2, timeout=60)
+        results = {}
+
+        def bill(key):
+            try:
+                with self._cursor() as cr:
+                    env = self._env(cr, agency_billing_today=APRIL)
+                    clients = env["res.partner"].browse(fixture["clients"])
+                    # Both transactions start (take their snapshot) before either bills.
+                    self.assertTrue(all(clients.mapped("billing_next_date")))
+                    barrier.wait()
+                    run = env["agency.billing.run"]._run_due(APRIL, clients=clients)
+                    results[key] = run.id
+                    cr.commit()  # pylint: disable=invalid-commit
+            except Exception as error:  # reported by the assertions below
+                results[key] = error
+
+        threads = [threading.Thread(target=bill, args=(key,), name=f"billing-run-{key}",
+                                    daemon=True)
+                   for key in ("first", "second")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+            self.assertFalse(thread.is_alive(), "a billing run is stuck")
+        return results
+
+    def _check(self, env, fixture, results):
+        for key, value in results.items():
+            self.assertIsInstance(value, int, f"run {key} failed: {value!r}")
+        runs = env["agency.billing.run"].browse(list(results.values()))
+        self.assertEqual(len(runs.exists()), 2, "both runs started and were recorded")
+        clients = env["res.partner"].browse(fixture["clients"])
+        invoices = env["account.move"].search([("partner_id", "in", clients.ids)])
+        self.assertEqual(Counter(invoices.mapped("partner_id.id")),
+                         Counter(dict.fromkeys(fixture["clients"], 1)),
+                         "each client invoiced exactly once")
+        self.assertEqual(set(invoices.mapped("amount_untaxed")), {600.0})
+        self.assertEqual(invoices.billing_run_id, runs.filtered("invoice_ids"))
+        entries = env["account.analytic.line"].search(
+            [("project_id", "in", fixture["projects"])])
+        self.assertEqual(len(entries), CLIENTS * 3)
+        self.assertTrue(all(entry.timesheet_invoice_id for entry in entries))
+        outcomes = Counter((line.partner_id.id, line.outcome) for line in runs.line_ids)
+        for client in clients:
+            self.assertEqual(outcomes[(client.id, "invoiced")], 1, client.name)
+            self.assertEqual(outcomes[(client.id, "invoiced")]
+                             + outcomes[(client.id, "skipped")], 2, client.name)
+            self.assertEqual(client.billing_last_period_end, date(2026, 3, 31))
+        skipped = runs.line_ids.filtered(lambda line: line.outcome == "skipped")
+        self.assertEqual(set(skipped.mapped("reason")), {"locked"} if skipped else set())
