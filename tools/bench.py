@@ -487,6 +487,24 @@ def _find_or_create(model, name):
     return record or model.create({"name": name})
 
 
+def generate_people(env, rng, agency, jobs, tag):
+    """``agency.size.employees`` employees in random roles (job positions), hourly costs."""
+    roles = [rng.choice(list(ROLES)) for _i in range(agency.size.employees)]
+    employees = env["hr.employee"].create([
+        {"name": f"{tag} Employee {i:04d}", "job_id": jobs[role].id, "job_title": role,
+         "hourly_cost": rng.randrange(30, 80)}
+        for i, role in enumerate(roles)
+    ])
+    agency.employee_ids, agency.employee_roles = employees.ids, roles
+
+
+def archive_rules(env):
+    """Archive the rules already there (our demo agency's), so a section measures its own
+    configuration only."""
+    env["agency.rate.rule"].search([]).active = False
+    env["agency.classification.rule"].search([]).active = False
+
+
 def generate_agency(env, size, tag="Bench"):
     """Create clients, employees, products, confirmed orders, projects and tasks.
 
@@ -508,13 +526,7 @@ def generate_agency(env, size, tag="Bench"):
     ])
     agency.client_ids = clients.ids
 
-    roles = [rng.choice(list(ROLES)) for _i in range(size.employees)]
-    employees = env["hr.employee"].create([
-        {"name": f"{tag} Employee {i:04d}", "job_id": jobs[role].id, "job_title": role,
-         "hourly_cost": rng.randrange(30, 80)}
-        for i, role in enumerate(roles)
-    ])
-    agency.employee_ids, agency.employee_roles = employees.ids, roles
+    generate_people(env, rng, agency, jobs, tag)
 
     products = env["product.product"].create([
         {"name": f"{name} [{tag}]", "type": "service", "service_type": "timesheet",
@@ -655,8 +667,7 @@ def configure_agency_rules(env, agency):
     currency-free rating, SO-line routing (new lines at agreed rates) and rounding."""
     env = env(context=dict(env.context, tracking_disable=True))
     # Start from the bench's own configuration only (our demo data may be installed).
-    env["agency.rate.rule"].search([]).active = False
-    env["agency.classification.rule"].search([]).active = False
+    archive_rules(env)
     types = {t.code: t for t in env["agency.service.type"].search([("code", "!=", False)])}
     for code, product_id in zip(SERVICE_TYPE_CODES, agency.product_ids, strict=True):
         types[code].product_id = product_id
@@ -820,17 +831,10 @@ def generate_scope_agency(env, size, tag="Bench scope"):
     rng = random.Random(size.seed)
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,
                            mail_notrack=True, agency_scope_skip=True))
-    env["agency.rate.rule"].search([]).active = False
-    env["agency.classification.rule"].search([]).active = False
+    archive_rules(env)
     agency = Agency(size=size)
     jobs = {role: _find_or_create(env["hr.job"], role) for role in ROLES}
-    roles = [rng.choice(list(ROLES)) for _i in range(size.employees)]
-    employees = env["hr.employee"].create([
-        {"name": f"{tag} Employee {i:04d}", "job_id": jobs[role].id, "job_title": role,
-         "hourly_cost": rng.randrange(30, 80)}
-        for i, role in enumerate(roles)
-    ])
-    agency.employee_ids, agency.employee_roles = employees.ids, roles
+    generate_people(env, rng, agency, jobs, tag)
     env["agency.rate.rule"].create([{"name": f"Card {role}", "job_id": jobs[role].id,
                                      "rate": rate} for role, rate in ROLE_RATES.items()])
     types = env["agency.service.type"].search([("code", "in", SCOPE_TYPE_CODES)])

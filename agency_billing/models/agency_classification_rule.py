@@ -20,6 +20,7 @@ class AgencyClassificationRule(models.Model):
     """
 
     _name = "agency.classification.rule"
+    _inherit = ["agency.rerate.mixin"]
     _description = "Classification Rule"
     _order = "sequence, id"
 
@@ -97,20 +98,3 @@ class AgencyClassificationRule(models.Model):
         )
         return [rule._to_plain() for rule in rules]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env["account.analytic.line"]._agency_flag_rerate(rules.company_id)
-        return rules
-
-    def write(self, vals):
-        companies = self.company_id
-        res = super().write(vals)
-        self.env["account.analytic.line"]._agency_flag_rerate(companies | self.company_id)
-        return res
-
-    def unlink(self):
-        companies = self.company_id
-        res = super().unlink()
-        self.env["account.analytic.line"]._agency_flag_rerate(companies)
-        return res

@@ -22,6 +22,7 @@ class AgencyRateRule(models.Model):
     """
 
     _name = "agency.rate.rule"
+    _inherit = ["agency.rerate.mixin"]
     _description = "Rate Rule"
     _order = "sequence, id"
 
@@ -155,27 +156,6 @@ class AgencyRateRule(models.Model):
         )
         return rating.RuleIndex(rule._to_plain() for rule in rules)
 
-    # ------------------------------------------------------------------
-    # Changes re-rate the open time entries
-    # ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        rules = super().create(vals_list)
-        self.env["account.analytic.line"]._agency_flag_rerate(rules.company_id)
-        return rules
-
-    def write(self, vals):
-        companies = self.company_id
-        res = super().write(vals)
-        self.env["account.analytic.line"]._agency_flag_rerate(companies | self.company_id)
-        return res
-
-    def unlink(self):
-        companies = self.company_id
-        res = super().unlink()
-        self.env["account.analytic.line"]._agency_flag_rerate(companies)
-        return res
 
     def action_rerate_now(self):
         """Re-rate the open time entries of the company now (button)."""

@@ -32,36 +32,19 @@ class SaleOrderLine(models.Model):
         return result
 
     def _agency_delivered_billed_time(self, additional_domain):
-        """{sale line id: billed time in the line's unit} over the matching entries (hook)."""
+        """{sale line id: billed time in the line's unit} over the matching entries (hook).
+
+        Time a retainer covered (``retainer_hours``) is delivered by the retainer fee, not
+        by the time line: it is left out.
+        """
         result = defaultdict(float)
         domain = expression.AND([[("so_line", "in", self.ids)], additional_domain])
         groups = self.env["account.analytic.line"].sudo()._read_group(
-            domain, ["product_uom_id", "so_line"], ["billed_unit_amount:sum"]
+            domain, ["product_uom_id", "so_line"],
+            ["billed_unit_amount:sum", "retainer_hours:sum"],
         )
-        for uom, sale_line, quantity in groups:
-            if uom and sale_line.product_uom.category_id == uom.category_id:
-                quantity = uom._compute_quantity(
-                    quantity, sale_line.product_uom, rounding_method="HALF-UP"
-                )
-            result[sale_line.id] += quantity
-        # Time a retainer covered is delivered by the retainer fee, not by this line.
-        for line_id, covered in self._agency_delivered_retainer_hours(additional_domain).items():
-            result[line_id] -= covered
-        return result
-
-    # ------------------------------------------------------------------
-    # Billing: time covered by a retainer is delivered by the retainer fee
-    # ------------------------------------------------------------------
-
-    def _agency_delivered_retainer_hours(self, additional_domain):
-        """{sale line id: hours of its entries covered by a retainer, in the line's unit}."""
-        result = defaultdict(float)
-        domain = expression.AND([[("so_line", "in", self.ids), ("retainer_hours", "!=", 0)],
-                                 additional_domain])
-        groups = self.env["account.analytic.line"].sudo()._read_group(
-            domain, ["product_uom_id", "so_line"], ["retainer_hours:sum"]
-        )
-        for uom, sale_line, quantity in groups:
+        for uom, sale_line, billed, covered in groups:
+            quantity = billed - covered
             if uom and sale_line.product_uom.category_id == uom.category_id:
                 quantity = uom._compute_quantity(
                     quantity, sale_line.product_uom, rounding_method="HALF-UP"
