@@ -1351,6 +1351,11 @@ def run(opts, harness):
     """Prepare the databases, run the sections, print (and save) the figures."""
     started = time.perf_counter()
     bench = Bench(harness, opts)
+    # The benchmark databases have fixed names: one benchmark at a time on a machine
+    # (other checkouts and worktrees share the cache, hence the lock).
+    lock = dev.file_lock("bench")
+    say("Waiting for any other benchmark on this machine to finish ...")
+    lock.__enter__()
     try:
         bench.prepare()
         print(format_context(bench.context), flush=True)
@@ -1359,7 +1364,10 @@ def run(opts, harness):
             bench.results[name] = section.run(bench, section, opts)
             print_section(name, bench.results[name])
     finally:
-        bench.cleanup()
+        try:
+            bench.cleanup()
+        finally:
+            lock.__exit__(None, None, None)
     bench.context["total_s"] = round(time.perf_counter() - started, 1)
     bench.context["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     print(f"\nTotal {bench.context['total_s']:.0f} s (set-up included).")
