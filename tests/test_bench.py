@@ -143,10 +143,10 @@ def test_checks_and_table_from_given_figures():
     assert checks[0]["name"].startswith("[cold]")
 
 
-def invoicing(db, entries, seconds, queries, invoices=200, rss=400.0):
+def invoicing(db, entries, seconds, queries, invoices=200, rss=400.0, lines=200):
     return bench.InvoicingFigures(db=db, entries=entries, invoices=invoices, seconds=seconds,
                                   queries=queries, rss_peak_mib=rss, rss_growth_mib=0.0,
-                                  invoiced_entries=entries, untaxed=0.0)
+                                  invoiced_entries=entries, untaxed=0.0, invoice_lines=lines)
 
 
 def test_billing_section_defaults():
@@ -156,24 +156,34 @@ def test_billing_section_defaults():
     assert opts.sections == ["billing"]
     assert bench.section_batches(opts, section) == [10_000, 50_000]
     assert bench.section_size(opts, section).clients == 200
-    assert set(bench.INVOICING) == {"native", "odoo@agency", "agency"}
+    assert set(bench.INVOICING) == {"native", "native@roles", "odoo@agency", "agency"}
+    # Only the like-for-like baseline prepares its orders (role lines, employee map).
+    assert [key for key, (_db, _fn, prepare) in bench.INVOICING.items() if prepare] == \
+        ["native@roles"]
 
 
 def test_billing_checks_from_given_figures():
     best = {
         ("native", 10_000): invoicing("native", 10_000, 10.0, 4_000),
+        ("native@roles", 10_000): invoicing("native@roles", 10_000, 14.0, 7_000, lines=1_200),
         ("odoo@agency", 10_000): invoicing("odoo@agency", 10_000, 12.0, 5_000),
         ("agency", 10_000): invoicing("agency", 10_000, 12.5, 5_200),
         ("native", 50_000): invoicing("native", 50_000, 20.0, 4_400),
+        ("native@roles", 50_000): invoicing("native@roles", 50_000, 18.0, 9_000, lines=1_200),
         ("odoo@agency", 50_000): invoicing("odoo@agency", 50_000, 24.0, 5_600),
         ("agency", 50_000): invoicing("agency", 50_000, 25.0, 8_000, rss=1_100.0),
     }
     checks = {c["name"].split(" at ")[0]: c for c in bench.billing_checks(best, [10_000, 50_000])}
     assert checks["billing run/native time"]["value"] == 1.25
     assert checks["billing run/native time"]["ok"] is True
+    like = checks["billing run/native with one line per role rate"]
+    assert like["value"] == 1.39 and like["ok"] is False  # 25 s / 18 s
+    assert "1.0 vs 6.0 lines per invoice" in like["detail"]
+    assert checks["native@roles queries per invoice"]["ok"] is False  # 35 -> 45 per invoice
     assert checks["billing run/Odoo's own invoicing of the same rated time"]["ok"] is None
     assert checks["native queries per invoice"]["ok"] is True  # 20 -> 22 per invoice
     assert checks["agency queries per invoice"]["ok"] is False  # 26 -> 40 per invoice
     assert checks["billing run peak memory"]["ok"] is False
     table = bench.format_table([f.as_dict() for f in best.values()], bench.BILLING_COLUMNS)
     assert "queries/invoice" in table and "odoo@agency" in table and "50,000" in table
+    assert "lines/invoice" in table and "6.0" in table

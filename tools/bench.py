@@ -1064,10 +1064,15 @@ class InvoicingFigures:
     rss_growth_mib: float
     invoiced_entries: int
     untaxed: float
+    invoice_lines: int = 0
 
     @property
     def per_second(self):
         return self.invoices / self.seconds if self.seconds else 0.0
+
+    @property
+    def lines_per_invoice(self):
+        return self.invoice_lines / self.invoices if self.invoices else 0.0
 
     @property
     def queries_per_invoice(self):
@@ -1080,7 +1085,8 @@ class InvoicingFigures:
     def as_dict(self):
         return dict(asdict(self), invoices_per_second=round(self.per_second, 2),
                     queries_per_invoice=round(self.queries_per_invoice, 1),
-                    entries_per_invoice=round(self.entries_per_invoice, 1))
+                    entries_per_invoice=round(self.entries_per_invoice, 1),
+                    lines_per_invoice=round(self.lines_per_invoice, 1))
 
 
 BILLING_COLUMNS = [
@@ -1088,6 +1094,7 @@ BILLING_COLUMNS = [
     ("entries", "entries", "{:,}"),
     ("invoices", "invoices", "{:,}"),
     ("entries/invoice", "entries_per_invoice", "{:,.0f}"),
+    ("lines/invoice", "lines_per_invoice", "{:,.1f}"),
     ("seconds", "seconds", "{:.2f}"),
     ("invoices/s", "invoices_per_second", "{:,.1f}"),
     ("queries", "queries", "{:,}"),
@@ -1120,22 +1127,56 @@ def invoice_by_billing_run(env, agency):
     return env["agency.billing.run"]._run_clients(clients).invoice_ids
 
 
-# How each row invoices: (database key, function). "odoo@agency" is Odoo's own invoicing
-# in the agency database: the same rated time (more invoice lines: one per service and
-# rate), without the run, to tell the run's own cost from the cost of rated invoices.
+def bill_roles_natively(env, agency):
+    """Native Odoo's own way to bill each role at its rate: one sale line per role on every
+    order (the role's rate card price) and the project's employee map (``Employee rate``
+    pricing) sending each employee's time to the line of their role. Invoices then carry
+    one line per role that worked for the client, about as many as the agency's rated
+    invoices (one per service and rate), so the two are compared line for line."""
+    env = env(context=dict(env.context, tracking_disable=True, mail_notrack=True))
+    orders = env["sale.order"].browse(agency.order_ids)
+    product = env["product.product"].browse(agency.product_ids[0])
+    roles = sorted(ROLE_RATES)
+    lines = env["sale.order.line"].create([
+        {"order_id": order.id, "product_id": product.id, "name": f"{product.name} ({role})",
+         "product_uom_qty": 0.0, "price_unit": ROLE_RATES[role]}
+        for order in orders for role in roles
+    ])
+    line_ids = iter(lines.ids)
+    role_line = {(order.id, role): next(line_ids) for order in orders for role in roles}
+    projects = env["project.project"].browse(agency.project_ids)
+    env["project.sale.line.employee.map"].create([
+        {"project_id": project.id, "employee_id": employee_id,
+         "sale_line_id": role_line[(order.id, role)]}
+        for project, order in zip(projects, orders, strict=True)
+        for employee_id, role in zip(agency.employee_ids, agency.employee_roles, strict=True)
+    ])
+    env.flush_all()
+
+
+# How each row invoices: (database key, function, preparation in the same rolled-back
+# transaction before the time is created, or None).
+# "native": Odoo alone, every order's time on one line (one invoice line per invoice).
+# "native@roles": Odoo alone, each role's time on the line of its rate (employee map):
+# invoices with about as many lines as the agency's, the like-for-like baseline.
+# "odoo@agency": Odoo's own invoicing in the agency database: the same rated time, without
+# the run, to tell the run's own cost from the cost of rated invoices.
 INVOICING = {
-    "native": ("native", invoice_natively),
-    "odoo@agency": ("agency", invoice_natively),
-    "agency": ("agency", invoice_by_billing_run),
+    "native": ("native", invoice_natively, None),
+    "native@roles": ("native", invoice_natively, bill_roles_natively),
+    "odoo@agency": ("agency", invoice_natively, None),
+    "agency": ("agency", invoice_by_billing_run, None),
 }
 
 
 def measure_invoicing(bench, key, agency, vals_list):
     """Create the entries (not measured), then time invoicing them; rolled back."""
     sql_db = bench.odoo.sql_db
-    db_key, invoice = INVOICING[key]
+    db_key, invoice, prepare = INVOICING[key]
     with bench.env(db_key) as env:
         env = env(context=dict(env.context, tracking_disable=True))
+        if prepare:
+            prepare(env, agency)
         add_time_entries(env, vals_list)
         gc.collect()
         memory = PeakMemory()
@@ -1147,10 +1188,12 @@ def measure_invoicing(bench, key, agency, vals_list):
         invoiced = env["account.analytic.line"].search_count(
             [("timesheet_invoice_id", "in", moves.ids)])
         untaxed = sum(moves.mapped("amount_untaxed"))
+        invoice_lines = len(moves.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"))
     return InvoicingFigures(
         db=key, entries=len(vals_list), invoices=len(moves), seconds=round(t1 - t0, 3),
         queries=q1 - q0, rss_peak_mib=rss_peak, rss_growth_mib=rss_growth,
-        invoiced_entries=invoiced, untaxed=round(untaxed, 2),
+        invoiced_entries=invoiced, untaxed=round(untaxed, 2), invoice_lines=invoice_lines,
     )
 
 
@@ -1182,7 +1225,7 @@ def section_billing(bench, section, opts):
     for entries in batches:
         vals = {key: time_entry_vals(agency, entries, today) for key, agency in agencies.items()}
         for run in range(opts.repeat):
-            for key, (db_key, _invoice) in INVOICING.items():
+            for key, (db_key, _invoice, _prepare) in INVOICING.items():
                 say(f"Invoicing {entries:,} entries of {size.clients} clients ({key}) in "
                     f"{DATABASES[db_key]}" + (f" (run {run + 1}/{opts.repeat})"
                                               if opts.repeat > 1 else "") + " ...")
@@ -1218,6 +1261,18 @@ def billing_checks(best, batches):
         "target": f"<= {BILLING_TIME_TARGET}x native",
         "ok": ratio <= BILLING_TIME_TARGET,
     }]
+    roles = best[("native@roles", largest)]
+    like = agency.seconds / roles.seconds if roles.seconds else float("inf")
+    checks.append({
+        "name": f"billing run/native with one line per role rate at {largest:,} entries "
+                "(like for like)",
+        "value": round(like, 2),
+        "detail": f"{agency.seconds:.2f} s / {roles.seconds:.2f} s = {like:.2f}x "
+                  f"({agency.lines_per_invoice:.1f} vs {roles.lines_per_invoice:.1f} lines "
+                  "per invoice)",
+        "target": f"<= {BILLING_TIME_TARGET}x native",
+        "ok": like <= BILLING_TIME_TARGET,
+    })
     reference = best[("odoo@agency", largest)]
     overhead = agency.seconds / reference.seconds if reference.seconds else float("inf")
     checks.append({
@@ -1230,7 +1285,7 @@ def billing_checks(best, batches):
         "target": "reference",
         "ok": None,
     })
-    for key in ("native", "agency"):
+    for key in ("native", "native@roles", "agency"):
         if largest == smallest:
             continue
         small, large = best[(key, smallest)], best[(key, largest)]

@@ -1,19 +1,31 @@
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections import Counter
-from contextlib import closing
+from contextlib import ExitStack, closing
 from datetime import date
+from pathlib import Path
 
+import odoo
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 
 APRIL = date(2026, 4, 1)
 CLIENTS = 6
+WORKER = Path(__file__).with_name("race_worker.py")
+WORKER_TIMEOUT = 300  # seconds
 
 
 @tagged("post_install", "-at_install")
 class TestRacingRuns(TransactionCase):
     """Two billing runs started at the same moment, each in its own transaction on its own
-    database connection (as two cron workers would), bill each client exactly once.
+    database connection, bill each client exactly once: two threads of this process (as
+    two cron threads of one server would), and two separate processes (as two servers, or
+    two workers of a multi-process server, would).
 
     The fixture is committed by a real cursor (the runs' transactions must see it) and
     deleted afterwards; the test's own transaction writes nothing the runs touch.
@@ -70,11 +82,17 @@ class TestRacingRuns(TransactionCase):
         clients.write({"billing_automation": False, "active": False})
 
     def test_two_runs_bill_each_client_once(self):
+        self._race_and_check(self._race)
+
+    def test_two_processes_bill_each_client_once(self):
+        self._race_and_check(self._race_processes)
+
+    def _race_and_check(self, race):
         with self._cursor() as cr:
             fixture = self._build_fixture(self._env(cr))
             cr.commit()  # pylint: disable=invalid-commit
         try:
-            results = self._race(fixture)
+            results = race(fixture)
             with self._cursor() as cr:
                 self._check(self._env(cr), fixture, results)
         finally:
@@ -108,6 +126,54 @@ class TestRacingRuns(TransactionCase):
         for thread in threads:
             thread.join(timeout=300)
             self.assertFalse(thread.is_alive(), "a billing run is stuck")
+        return results
+
+    def _race_processes(self, fixture):
+        """Two ``race_worker.py`` processes: each loads the registry, opens its transaction,
+        then both bill at the same signal (a file both wait for)."""
+        config = odoo.tools.config
+        odoo_args = [f"--addons-path={config['addons_path']}", f"--data-dir={config['data_dir']}",
+                     "--log-level=warn", "--max-cron-threads=0"]
+        odoo_args += [f"--{key}={config[key]}"
+                      for key in ("db_host", "db_port", "db_user", "db_password", "db_sslmode")
+                      if config.get(key)]
+        odoo_root = str(Path(odoo.__file__).resolve().parent.parent)
+        environ = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            filter(None, [odoo_root, os.environ.get("PYTHONPATH")])))
+        results = {}
+        with tempfile.TemporaryDirectory(prefix="agency-race-") as tmp, ExitStack() as files:
+            tmp = Path(tmp)
+            workers = {}
+            for key in ("first", "second"):
+                job = {"odoo_args": odoo_args, "db": self.env.cr.dbname,
+                       "clients": fixture["clients"], "today": APRIL.isoformat(),
+                       "ready": str(tmp / f"{key}.ready"), "go": str(tmp / "go")}
+                out = files.enter_context(open(tmp / f"{key}.out", "w+"))
+                err = files.enter_context(open(tmp / f"{key}.err", "w+"))
+                proc = subprocess.Popen([sys.executable, str(WORKER), json.dumps(job)],
+                                        stdout=out, stderr=err, env=environ, text=True)
+                workers[key] = (proc, out, err)
+            deadline = time.monotonic() + WORKER_TIMEOUT
+            while not all((tmp / f"{key}.ready").exists() for key in workers):
+                if time.monotonic() > deadline or any(
+                        proc.poll() is not None for proc, _out, _err in workers.values()):
+                    break  # the results below say which worker failed
+                time.sleep(0.01)
+            (tmp / "go").touch()
+            for key, (proc, out, err) in workers.items():
+                try:
+                    proc.wait(timeout=max(deadline - time.monotonic(), 1))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                out.seek(0)
+                err.seek(0)
+                lines = out.read().strip().splitlines()
+                if proc.returncode == 0 and lines:
+                    results[key] = json.loads(lines[-1])["run"]
+                else:
+                    results[key] = RuntimeError(
+                        f"worker exited with {proc.returncode}: {err.read()[-3000:]}")
         return results
 
     def _check(self, env, fixture, results):
