@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -169,11 +170,18 @@ class TestRacingRuns(TransactionCase):
                 out.seek(0)
                 err.seek(0)
                 lines = out.read().strip().splitlines()
+                log = err.read()
                 if proc.returncode == 0 and lines:
                     results[key] = json.loads(lines[-1])["run"]
                 else:
                     results[key] = RuntimeError(
-                        f"worker exited with {proc.returncode}: {err.read()[-3000:]}")
+                        f"worker exited with {proc.returncode}: {log[-3000:]}")
+                # The workers log apart from this server: a run that only succeeded after
+                # failed queries (say, serialization failures without the clients' lock)
+                # shows here.
+                errors = [line for line in log.splitlines()
+                          if re.search(r" (ERROR|CRITICAL) ", line)]
+                self.assertFalse(errors, f"worker {key} logged errors:\n" + "\n".join(errors))
         return results
 
     def _check(self, env, fixture, results):
