@@ -10,7 +10,9 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["sale_timesheet", "sale_project", "account_payment", "mail"],
+    "depends": [
+        "sale_timesheet", "sale_project", "account_payment", "mail", "spreadsheet_dashboard",
+    ],
     "external_dependencies": {"python": []},
     "data": [
         "security/agency_billing_security.xml",

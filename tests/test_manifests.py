@@ -27,7 +27,9 @@ def test_manifest(addon):
     if addon != "agency_billing":
         assert m["depends"] == ["agency_billing"]
     else:
-        assert set(m["depends"]) == {"sale_timesheet", "sale_project", "account_payment", "mail"}
+        assert set(m["depends"]) == {
+            "sale_timesheet", "sale_project", "account_payment", "mail", "spreadsheet_dashboard",
+        }
 
 
 @pytest.mark.parametrize("addon", ADDONS)

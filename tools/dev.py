@@ -38,7 +38,7 @@ ADDONS = ("agency_billing", "agency_billing_hubspot", "agency_billing_pm")
 # Odoo modules the tests need that the addons must not depend on in production: the portal
 # payment test pays with Odoo's demo payment provider. The template database (and so every
 # test, demo and benchmark database) holds them too.
-TEST_ONLY_MODULES = ("payment_demo",)
+TEST_ONLY_MODULES = ("payment_demo", "sale_expense")
 ODOO_SERIES = (18, 0)
 # Bump when the way the virtualenv or the template database is built changes.
 VENV_RECIPE = "1"
@@ -597,7 +597,8 @@ def _echo_progress(line):
 
 def run_repo_tests(vpython):
     """Repo-level tests (pytest): harness, lint, anything that needs no Odoo server."""
-    junit = CACHE / "logs" / "repo-tests.xml"
+    # One report per run: worktrees of this repository run their tests side by side.
+    junit = CACHE / "logs" / f"repo-tests-{os.getpid()}.xml"
     junit.parent.mkdir(parents=True, exist_ok=True)
     say("\n== Repository tests (pytest tests/) ==")
     proc = subprocess.run(
@@ -610,6 +611,7 @@ def run_repo_tests(vpython):
     if not junit.exists():
         return 0, 1, [f"pytest produced no report (exit {proc.returncode})"]
     root = ET.parse(junit).getroot()
+    junit.unlink()
     suites = [root] if root.tag == "testsuite" else list(root)
     total = sum(int(s.get("tests", 0)) for s in suites)
     bad = sum(int(s.get(k, 0)) for s in suites for k in ("failures", "errors", "skipped"))

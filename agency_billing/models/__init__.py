@@ -1,7 +1,17 @@
 from . import agency_rerate_mixin  # mixin first: rule models inherit it
 from . import account_analytic_line
+from . import account_analytic_line_classification
+from . import account_analytic_line_override
+from . import account_analytic_line_rating
+from . import account_analytic_line_rerate
+from . import account_analytic_line_routing
+from . import account_analytic_line_scope
 from . import account_move
+from . import account_move_anomaly
 from . import account_move_line
+from . import account_move_reminder
+from . import account_move_report
+from . import account_move_send
 from . import agency_billing_run
 from . import agency_classification_rule
 from . import agency_classification_stat
@@ -12,6 +22,9 @@ from . import agency_reminder_policy
 from . import agency_retainer_period
 from . import agency_scope_demo
 from . import agency_scope_line
+from . import agency_scope_line_alert
+from . import agency_scope_line_change_request
+from . import agency_scope_line_over_scope
 from . import agency_service_type
 from . import agency_time_override
 from . import product_template

@@ -1,0 +1,169 @@
+"""Time entries: classification (service type, billable or not, and why)."""
+
+from odoo import api, fields, models
+
+from ..lib import classification
+from .account_analytic_line import CLASSIFICATION_FIELDS, CLASSIFICATION_METHODS
+
+
+# One file per concern of the model (see the model's main file): meant, not mergeable.
+# pylint: disable=consider-merging-classes-inherited
+class AccountAnalyticLineClassification(models.Model):
+    _inherit = "account.analytic.line"
+
+    # ------------------------------------------------------------------
+    # Classification: service type and billability, and why
+    # ------------------------------------------------------------------
+
+    service_type_id = fields.Many2one(
+        "agency.service.type", compute="_compute_classification", store=True,
+        readonly=False,
+    )
+    classification_method = fields.Selection(
+        CLASSIFICATION_METHODS, compute="_compute_classification", store=True,
+        readonly=False, string="Classified By",
+    )
+    classification_rule_id = fields.Many2one(
+        "agency.classification.rule", compute="_compute_classification", store=True,
+        readonly=False, ondelete="set null",
+    )
+    classification_confidence = fields.Float(
+        compute="_compute_classification", store=True, readonly=False,
+        digits=(3, 2), help="1.0 for rules and people; the probability of a learned suggestion.",
+    )
+    classification_reason = fields.Char(
+        compute="_compute_classification", store=True, readonly=False,
+    )
+    classification_billable = fields.Selection(
+        [("default", "Service type"), ("billable", "Billable"), ("non_billable", "Non-billable")],
+        compute="_compute_classification", store=True, readonly=False,
+    )
+    classification_locked = fields.Boolean(
+        copy=False, help="Classified by hand: rules and re-rating leave it alone."
+    )
+    exclude_from_billing = fields.Boolean(
+        copy=False, help="Never invoiced, whatever the rules say."
+    )
+    exclusion_reason = fields.Char(copy=False)
+    is_billable = fields.Boolean(
+        string="Billable Time", compute="_compute_is_billable", store=True, readonly=False,
+    )
+
+    @api.depends("name", "source", "external_activity_type", "project_id", "task_id",
+                 "task_id.name", "task_id.tag_ids", "task_id.service_type_id",
+                 "project_id.service_type_id", "classification_locked")
+    def _compute_classification(self):
+        todo = self.filtered(
+            lambda line: line.project_id and not line.classification_locked
+            and line._is_not_billed()
+        )
+        for line in self - todo:
+            line._agency_keep(CLASSIFICATION_FIELDS)
+        for company in todo.company_id:
+            todo.filtered(lambda line, c=company: line.company_id == c)._agency_classify(company)
+
+    def _agency_classify(self, company):
+        """Classify entries of one company: rule, then task, learned suggestion, project."""
+        rules = self.env["agency.classification.rule"]._plain_rules(company)
+        threshold = company.agency_classification_threshold
+        decisions = {}
+        need_learning = {}
+        for line in self:
+            task = line.task_id
+            item = classification.Item(
+                description=line.name or "",
+                task_name=task.name or "",
+                source=line.source or None,
+                project=line.project_id.id,
+                tags=frozenset(task.tag_ids.ids),
+                activity_type=line.external_activity_type or None,
+            )
+            rule = classification.first_matching_rule(rules, item)
+            decision = {
+                "classification_rule_id": rule.id if rule else False,
+                "classification_billable": rule.billable if rule else "default",
+                "service_type_id": False,
+                "classification_confidence": 0.0,
+            }
+            notes = [self.env._("Rule: %s", rule.reason)] if rule else []
+            if rule and rule.service_type:
+                decision.update(service_type_id=rule.service_type,
+                                classification_method="rule", classification_confidence=1.0)
+            elif task.service_type_id:
+                decision.update(service_type_id=task.service_type_id.id,
+                                classification_method="task", classification_confidence=1.0)
+                notes.append(self.env._("Task '%(task)s' is %(type)s work", task=task.name,
+                               type=task.service_type_id.name))
+            else:
+                need_learning[line] = classification.features(
+                    line.name, task.name, line.source, line.external_activity_type
+                )
+            decisions[line] = (decision, notes)
+        if need_learning:
+            tokens = sorted({t for toks in need_learning.values() for t in toks})
+            counts, totals = self.env["agency.classification.stat"]._statistics(company, tokens)
+            types = self.env["agency.service.type"].browse(list(totals))
+            names = {stype.id: stype.name for stype in types}
+            for line, tokens in need_learning.items():
+                decision, notes = decisions[line]
+                suggestion = classification.suggest(tokens, counts, totals)
+                line._agency_decide_learned(decision, notes, suggestion, threshold, names)
+        for decision, notes in decisions.values():
+            decision["classification_reason"] = "; ".join(notes) or False
+        self._agency_assign({line: decision for line, (decision, _notes) in decisions.items()})
+
+    def _agency_decide_learned(self, decision, notes, suggestion, threshold, names):
+        """Apply a confident suggestion, else the project's type, else flag for review."""
+        line = self
+        if suggestion and suggestion.confidence >= threshold:
+            decision.update(service_type_id=suggestion.service_type,
+                            classification_method="learned",
+                            classification_confidence=round(suggestion.confidence, 2))
+            notes.append(self.env._(
+                "Learned from %(n)s past entries: %(words)s → %(type)s (%(pct)s%%)",
+                n=suggestion.entries, words=", ".join(f"'{w}'" for w in suggestion.evidence),
+                type=names.get(suggestion.service_type, ""),
+                pct=int(suggestion.confidence * 100),
+            ))
+            return
+        if suggestion:
+            decision["classification_confidence"] = round(suggestion.confidence, 2)
+        project_type = line.project_id.service_type_id
+        if project_type:
+            decision.update(service_type_id=project_type.id, classification_method="project")
+            notes.append(self.env._("Project's service type %s", project_type.name))
+        elif suggestion:
+            decision["classification_method"] = "review"
+            notes.append(self.env._(
+                "Low-confidence suggestion %(type)s (%(pct)s%%, below %(min)s%%): please "
+                "classify", type=names.get(suggestion.service_type, ""),
+                pct=int(suggestion.confidence * 100), min=int(threshold * 100),
+            ))
+        else:
+            decision["classification_method"] = "review"
+            notes.append(self.env._(
+                "No rule, task type, learned suggestion or project type: please classify"
+            ))
+
+    @api.depends("exclude_from_billing", "service_type_id", "service_type_id.billable",
+                 "classification_billable", "project_id", "over_scope_policy")
+    def _compute_is_billable(self):
+        values = {}
+        for line in self:
+            if not line._is_not_billed():
+                billable = line.is_billable  # kept as invoiced
+            elif not line.project_id or line.exclude_from_billing:
+                billable = False
+            elif line.over_scope_policy == "absorbed":
+                billable = False  # over scope, absorbed by the agency
+            elif line.classification_billable == "billable":
+                billable = True
+            elif line.classification_billable == "non_billable":
+                billable = False
+            elif line.service_type_id:
+                billable = line.service_type_id.billable
+            else:
+                billable = True
+            values[line] = {"is_billable": billable}
+        self._agency_assign(values)
+

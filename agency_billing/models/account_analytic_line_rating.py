@@ -1,0 +1,276 @@
+"""Time entries: role, rating (rate rule, rate, why), rounding of billed time, billed amount."""
+
+from odoo import api, fields, models
+from odoo.tools import float_round
+
+from ..lib import rating, rounding
+from .account_analytic_line import RATING_FIELDS
+
+
+# One file per concern of the model (see the model's main file): meant, not mergeable.
+# pylint: disable=consider-merging-classes-inherited
+class AccountAnalyticLineRating(models.Model):
+    _inherit = "account.analytic.line"
+
+    # ------------------------------------------------------------------
+    # Rating: role, rate rule, rate, billed time and amount
+    # ------------------------------------------------------------------
+
+    job_id = fields.Many2one(
+        "hr.job", string="Role", compute="_compute_job_id", store=True, readonly=False,
+        help="The employee's job position unless set on the entry.",
+    )
+    agency_currency_id = fields.Many2one(
+        "res.currency", string="Rate Currency", compute="_compute_agency_rating", store=True,
+        readonly=False,
+    )
+    rate_rule_id = fields.Many2one(
+        "agency.rate.rule", compute="_compute_agency_rating", store=True,
+        readonly=False, ondelete="set null",
+    )
+    agency_rate = fields.Monetary(
+        string="Rate", currency_field="agency_currency_id", compute="_compute_agency_rating",
+        store=True, readonly=False,
+        help="Hourly rate from the winning rate rule (or set by hand), in the order's currency.",
+    )
+    rate_reason = fields.Char(
+        compute="_compute_agency_rating", store=True, readonly=False,
+    )
+    no_rate_rule = fields.Boolean(
+        compute="_compute_agency_rating", store=True, readonly=False,
+        help="No rate rule matched: Odoo's own sale line decides the price.",
+    )
+    rate_issue = fields.Char(
+        compute="_compute_agency_rating", store=True, readonly=False,
+        help="Why the rate could not be fully resolved (client, currency...).",
+    )
+    rate_locked = fields.Boolean(copy=False, help="Rate set by hand: re-rating keeps it.")
+    billed_unit_amount = fields.Float(
+        string="Billed Time", compute="_compute_billed_unit_amount", store=True,
+        readonly=False, digits="Product Unit of Measure",
+        help="Time invoiced for this entry: the raw time rounded per the client's policy "
+        "(zero when the entry is not billable).",
+    )
+    billing_rate = fields.Monetary(
+        currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,
+        help="Rate the entry is invoiced at: the rule's rate or its sale line's price.",
+    )
+    billed_amount = fields.Monetary(
+        currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,
+        help="Billed time × billing rate.",
+    )
+
+    # ------------------------------------------------------------------
+    # Role
+    # ------------------------------------------------------------------
+
+    @api.depends("employee_id")
+    def _compute_job_id(self):
+        self._agency_assign({
+            line: {"job_id": line.employee_id.job_id if line._is_not_billed() else line.job_id}
+            for line in self
+        })
+
+    # ------------------------------------------------------------------
+    # Rating
+    # ------------------------------------------------------------------
+
+    def _agency_sale_order(self):
+        """The sale order (contract) this entry's work belongs to, if any."""
+        return (self.task_id.sale_line_id or self.project_id.sale_line_id).order_id
+
+    def _agency_client(self, order):
+        partner = order.partner_id or self.task_id.partner_id or self.project_id.partner_id
+        return partner.commercial_partner_id
+
+    def _agency_context(self, memo):
+        """{'order', 'client'} of this entry, memoised per (task, project) in `memo`."""
+        key = (self.task_id.id, self.project_id.id)
+        if key not in memo:
+            order = self._agency_sale_order()
+            memo[key] = {"order": order, "client": self._agency_client(order)}
+        return memo[key]
+
+    @api.depends("employee_id", "job_id", "service_type_id", "project_id", "task_id", "date",
+                 "rate_locked", "project_id.sale_line_id", "task_id.sale_line_id",
+                 "project_id.partner_id", "task_id.partner_id")
+    def _compute_agency_rating(self):
+        todo = self.filtered(
+            lambda line: line.project_id and not line.rate_locked and line._is_not_billed()
+        )
+        for line in self - todo:
+            if line.project_id:
+                line._agency_keep(RATING_FIELDS)
+            else:
+                line.update(dict.fromkeys(RATING_FIELDS, False))
+        for company in todo.company_id:
+            lines = todo.filtered(lambda line, c=company: line.company_id == c)
+            lines._agency_rate(company)
+
+    def _agency_rate(self, company):
+        """Rate the entries of one company against its rules, in one pass."""
+        index = self.env["agency.rate.rule"]._rule_index(company)
+        converter = _Converter(self.env, company)
+        no_rule = self.env._("No rate rule matches: Odoo's own sale line decides")
+        no_client = self.env._("No client on the project or its sale order")
+        memo, contexts, values = {}, {}, {}
+        for line in self:
+            context = line._agency_context(contexts)
+            order, client = context["order"], context["client"]
+            currency = order.currency_id or company.currency_id
+            entry = rating.Entry(
+                date=line.date,
+                order=order.id or None,
+                project=line.project_id.id,
+                partner=client.id or None,
+                employee=line.employee_id.id or None,
+                job=line.job_id.id or None,
+                service_type=line.service_type_id.id or None,
+            )
+            memo_key = index.memo_key(entry, currency.id)
+            result = memo.get(memo_key) if memo_key else None
+            result = result or index.resolve(
+                entry,
+                convert=lambda amount, cur, day, to=currency: converter.convert(amount, cur, to,
+                                                                               day),
+                fallback=lambda line=line, order=order: line._agency_fallback_price(order,
+                                                                                    company),
+            )
+            if memo_key:
+                memo[memo_key] = result
+            issues = []
+            if not client and line.project_id.allow_billable:
+                issues.append(no_client)
+            issues += converter.pop_issues()
+            if result.rule:
+                reason = result.reason
+            elif result.candidates:
+                reason = self.env._("No rate rule matches (%s): Odoo's own sale line decides",
+                                    result.reason)
+            else:
+                reason = no_rule
+            values[line] = {
+                "agency_currency_id": currency,
+                "rate_rule_id": result.rule.id if result.rule else False,
+                "agency_rate": currency.round(result.rate) if result.rule else 0.0,
+                "no_rate_rule": not result.rule,
+                "rate_reason": reason,
+                "rate_issue": "; ".join(issues) or False,
+            }
+        self._agency_assign(values)
+
+    def _agency_fallback_price(self, order, company):
+        """(rate, currency id, label) a discount applies to when no fixed rule ranks below it:
+        the order's own line for the service's product, else the product's sales price."""
+        return self._agency_product_price(self.service_type_id.product_id, order, company)
+
+    @api.model
+    def _agency_product_price(self, product, order, company):
+        """(rate, currency id, label) of a service product on an order (its line, else the
+        product's sales price), or None without product."""
+        if not product:
+            return None
+        if order:
+            line = next((sol for sol in order.order_line if sol.product_id == product
+                         and not sol.display_type), None)
+            if line:
+                label = self.env._("sale line %s", line.name)
+                return (line.price_unit, order.currency_id.id, label)
+        label = self.env._("price of %s", product.name)
+        return (product.lst_price, company.currency_id.id, label)
+
+    # ------------------------------------------------------------------
+    # Rounding
+    # ------------------------------------------------------------------
+
+    @api.depends("unit_amount", "product_uom_id", "is_billable", "project_id", "task_id",
+                 "project_id.sale_line_id")
+    def _compute_billed_unit_amount(self):
+        hour = self.env.ref("uom.product_uom_hour")
+        contexts, policies, values = {}, {}, {}
+        for line in self:
+            if not line._is_not_billed():
+                # Kept once invoiced; entries invoiced before this addon existed keep their
+                # raw time.
+                values[line] = {"billed_unit_amount": line.billed_unit_amount
+                                or line.unit_amount}
+                continue
+            if not line.project_id or not line.is_billable:
+                values[line] = {"billed_unit_amount": 0.0}
+                continue
+            context = line._agency_context(contexts)
+            policy_key = (context["client"].id, line.company_id.id)
+            if policy_key not in policies:
+                policies[policy_key] = context["client"]._agency_rounding_policy(
+                    line.company_id
+                )
+            method, unit, minimum = policies[policy_key]
+            uom = line.product_uom_id or line.company_id.project_time_mode_id or hour
+            if uom == hour or uom.category_id != hour.category_id:
+                billed = rounding.round_hours(line.unit_amount, method, unit, minimum)
+            else:
+                hours = uom._compute_quantity(line.unit_amount, hour, round=False)
+                billed = hour._compute_quantity(
+                    rounding.round_hours(hours, method, unit, minimum), uom, round=False
+                )
+            values[line] = {"billed_unit_amount": billed}
+        self._agency_assign(values)
+
+    @api.depends("billed_unit_amount", "agency_rate", "rate_rule_id", "rate_locked",
+                 "so_line.price_unit")
+    def _compute_billed_amount(self):
+        values = {}
+        for line in self:
+            if line.rate_rule_id or line.rate_locked:
+                rate = line.agency_rate
+            else:
+                rate = line.so_line.price_unit
+            currency = line.agency_currency_id
+            amount = line.billed_unit_amount * rate
+            values[line] = {
+                "billing_rate": rate,
+                "billed_amount": float_round(amount, precision_rounding=currency.rounding)
+                if currency else amount,
+            }
+        self._agency_assign(values)
+
+
+class _Converter:
+    """Currency conversion at an entry's date, memoised per (currency, date)."""
+
+    def __init__(self, env, company):
+        self.env = env
+        self.company = company
+        self._rates = {}
+        self._issues = []
+
+    def convert(self, amount, from_id, to_currency, day):
+        if not amount or not from_id or from_id == to_currency.id:
+            return amount
+        key = (from_id, to_currency.id, day)
+        if key not in self._rates:
+            source = self.env["res.currency"].browse(from_id)
+            known = self._has_rate(source, day) and self._has_rate(to_currency, day)
+            self._rates[key] = (source._convert(1.0, to_currency, self.company, day,
+                                                round=False), known)
+        factor, known = self._rates[key]
+        if not known:
+            self._issues.append(self.env._(
+                "No exchange rate for %(from)s→%(to)s on %(day)s: converted at 1:1",
+                **{"from": self.env["res.currency"].browse(from_id).name,
+                   "to": to_currency.name, "day": day},
+            ))
+        return amount * factor
+
+    def _has_rate(self, currency, day):
+        if currency == self.company.currency_id:
+            return True
+        return bool(self.env["res.currency.rate"].sudo().search_count([
+            ("currency_id", "=", currency.id),
+            ("name", "<=", day),
+            ("company_id", "in", [self.company.id, False]),
+        ], limit=1))
+
+    def pop_issues(self):
+        issues, self._issues = list(dict.fromkeys(self._issues)), []
+        return issues

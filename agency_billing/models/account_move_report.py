@@ -1,0 +1,161 @@
+"""Customer invoices: what the invoice report and mails show about the work billed."""
+
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import _, fields, models
+from odoo.tools import format_date
+
+from .agency_billing_run import agency_today
+from .res_partner import DETAIL_LEVELS
+
+
+# One file per concern of the model (see the model's main file): meant, not mergeable.
+# pylint: disable=consider-merging-classes-inherited
+class AccountMoveReport(models.Model):
+    _inherit = "account.move"
+
+    # What the invoice report and mails show
+    # ------------------------------------------------------------------
+
+    def _agency_days_overdue(self):
+        self.ensure_one()
+        if not self.invoice_date_due:
+            return 0
+        return max((agency_today(self) - self.invoice_date_due).days, 0)
+
+    def _agency_pay_url(self):
+        """Portal link that opens the payment form ("Pay now")."""
+        self.ensure_one()
+        return self.get_portal_url(anchor="portal_pay", query_string="&payment=True")
+
+    def _agency_projects(self):
+        self.ensure_one()
+        entries = self.sudo().timesheet_ids
+        orders = self.sudo().invoice_line_ids.sale_line_ids.order_id
+        return (entries.project_id | orders.project_ids | self.billing_milestone_ids.project_id)
+
+    def _agency_report_data(self):
+        """Everything the invoice PDF shows about the work behind this invoice, as plain
+        values: projects, period, milestones, deliverables, retainer, and the time at the
+        client's detail level (billed and raw)."""
+        self.ensure_one()
+        move = self.sudo()
+        entries = move.timesheet_ids.sorted(lambda e: (e.date, e.id))
+        projects = move._agency_projects()
+        if not (entries or move.billing_run_id or move.retainer_period_ids
+                or move.billing_milestone_ids):
+            return {}
+        days = entries.mapped("date")
+        start = move.billing_period_start or (min(days) if days else False)
+        end = move.billing_period_end or (max(days) if days else False)
+        level = move.agency_detail_level or "summary"
+        rows, totals = move._agency_time_rows(entries, level)
+        return {
+            "level": level,
+            "level_label": dict(DETAIL_LEVELS).get(level),
+            "projects": projects.mapped("display_name"),
+            "start": start,
+            "end": end,
+            "po": move.ref,
+            "milestones": move._agency_reached_milestones(projects, start, end),
+            "deliverables": move._agency_deliverables(projects, start, end),
+            "retainers": [period._report_values() for period in move.retainer_period_ids],
+            "rows": rows,
+            "totals": totals,
+            "show_time": level != "summary" and bool(entries),
+            "show_covered": any(row["covered"] for row in rows),
+        }
+
+    def _agency_reached_milestones(self, projects, start, end):
+        milestones = self.billing_milestone_ids
+        if projects and end:
+            domain = [("project_id", "in", projects.ids), ("is_reached", "=", True),
+                      ("reached_date", "<=", end)]
+            if start:
+                domain.append(("reached_date", ">=", start))
+            milestones |= self.env["project.milestone"].sudo().search(domain)
+        return [{"name": m.name, "project": m.project_id.name, "date": m.reached_date}
+                for m in milestones.sorted(lambda m: (m.reached_date or end, m.id))]
+
+    def _agency_deliverables(self, projects, start, end, limit=20):
+        """Tasks of the invoiced projects closed as done within the period."""
+        if not projects or not end:
+            return []
+        domain = [("project_id", "in", projects.ids), ("state", "=", "1_done"),
+                  ("date_last_stage_update", "<", fields.Datetime.to_datetime(end)
+                   + timedelta(days=1))]
+        if start:
+            domain.append(("date_last_stage_update", ">=", fields.Datetime.to_datetime(start)))
+        tasks = self.env["project.task"].sudo().search(domain, limit=limit, order="id")
+        return tasks.mapped("name")
+
+    def _agency_time_rows(self, entries, level):
+        """(rows, totals) of the time table at a detail level; each row has raw and billed
+        hours, hours covered by a retainer and the amount invoiced."""
+        currency = self.currency_id
+
+        def amount(entry):
+            hours = entry.billed_unit_amount - entry.retainer_hours
+            return currency.round(hours * entry.billing_rate)
+
+        totals = {"raw": 0.0, "billed": 0.0, "covered": 0.0, "amount": 0.0}
+        rows = []
+        if level == "annex":
+            for entry in entries:
+                row = {
+                    "date": entry.date, "who": entry.employee_id.name or "",
+                    "role": entry.job_id.name or "", "task": entry.task_id.name or "",
+                    "label": entry.name or "", "raw": entry.unit_amount,
+                    "billed": entry.billed_unit_amount, "covered": entry.retainer_hours,
+                    "rate": entry.billing_rate, "amount": amount(entry),
+                }
+                rows.append(row)
+        elif level != "summary":
+            missing = {"service_type": self.env._("Unclassified"),
+                       "role": self.env._("No role"), "task": self.env._("No task")}[level]
+            field = {"service_type": "service_type_id", "role": "job_id", "task": "task_id"}[level]
+
+            def key(entry):
+                return entry[field].name or missing
+
+            groups = {}
+            for entry in entries:
+                row = groups.setdefault(key(entry), {
+                    "label": key(entry), "raw": 0.0, "billed": 0.0, "covered": 0.0,
+                    "amount": 0.0, "count": 0,
+                })
+                row["raw"] += entry.unit_amount
+                row["billed"] += entry.billed_unit_amount
+                row["covered"] += entry.retainer_hours
+                row["amount"] += amount(entry)
+                row["count"] += 1
+            rows = sorted(groups.values(), key=lambda row: row["label"])
+        for entry in entries:
+            totals["raw"] += entry.unit_amount
+            totals["billed"] += entry.billed_unit_amount
+            totals["covered"] += entry.retainer_hours
+            totals["amount"] += amount(entry)
+        return rows, totals
+
+    def _agency_mail_context(self):
+        """A few lines about the work billed, for the mail templates."""
+        self.ensure_one()
+        data = self._agency_report_data()
+        if not data:
+            return ""
+        parts = []
+        if data["projects"]:
+            parts.append(_("Project: %s", ", ".join(data["projects"])))
+        if data["start"] and data["end"]:
+            parts.append(_("Period: %(start)s – %(end)s",
+                           start=format_date(self.env, data["start"]),
+                           end=format_date(self.env, data["end"])))
+        if data["milestones"]:
+            parts.append(_("Milestones reached: %s",
+                           ", ".join(m["name"] for m in data["milestones"])))
+        for period in data["retainers"]:
+            parts.append(_("Retainer balance: %s h carried to the next period",
+                           f"{period['carried_out']:.2f}"))
+        return Markup("<br/>").join(parts)

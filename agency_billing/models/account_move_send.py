@@ -1,0 +1,119 @@
+"""Customer invoices: approving drafts, posting and sending them to the billing contacts."""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .account_move import MAX_SEND_ATTEMPTS
+
+
+# One file per concern of the model (see the model's main file): meant, not mergeable.
+# pylint: disable=consider-merging-classes-inherited
+class AccountMoveSend(models.Model):
+    _inherit = "account.move"
+
+    # Review: approve, post, send
+    # ------------------------------------------------------------------
+
+    def action_agency_approve(self):
+        """Approve these drafts: post them and send them to the billing contacts.
+
+        Blocking flags (no billing contact, missing PO) must be fixed first; other flags
+        are overridden with a reason (the context key ``agency_review_reason``, or the
+        wizard opened when it is missing)."""
+        moves = self.filtered(lambda m: m.review_state == "to_review")
+        if not moves:
+            raise UserError(_("Only invoices waiting in the review queue can be approved."))
+        moves._agency_check_anomalies()
+        blocked = moves.filtered("has_blocking_anomaly")
+        if blocked:
+            raise UserError(_(
+                "These invoices are held until their blocking flags are fixed:\n%s",
+                "\n".join(
+                    f"{move.display_name}: {move.anomaly_summary}" for move in blocked
+                ),
+            ))
+        reason = self.env.context.get("agency_review_reason")
+        if moves.filtered("anomaly_count") and not reason:
+            return {
+                "type": "ir.actions.act_window",
+                "name": _("Approve and Send"),
+                "res_model": "agency.invoice.approve.wizard",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_move_ids": moves.ids},
+            }
+        moves._agency_approve(reason)
+        return True
+
+    def _agency_approve(self, reason=None, auto=False):
+        """Override open warnings with the reason, post, mark approved, send."""
+        who = self.env.user
+        now = fields.Datetime.now()
+        for move in self:
+            flags = move.anomaly_ids.filtered(lambda a: a.state == "open")
+            if flags:
+                flags.sudo().write({"state": "overridden", "override_reason": reason,
+                                    "override_user_id": who.id, "override_date": now})
+            if auto:
+                body = _("Sent automatically: no anomaly flagged and %s sends automatically.",
+                         move.commercial_partner_id.name)
+            elif flags:
+                body = _("Approved by %(who)s, overriding %(flags)s. Reason: %(why)s",
+                         who=who.name, flags=", ".join(flags.mapped("reason")), why=reason)
+            else:
+                body = _("Approved by %(who)s%(why)s", who=who.name,
+                         why=f": {reason}" if reason else "")
+            move.message_post(body=body, subtype_xmlid="mail.mt_note")
+        drafts = self.filtered(lambda m: m.state == "draft")
+        if drafts:
+            drafts.action_post()
+        self.write({"review_state": "approved"})
+        self._agency_send()
+
+    def _agency_send(self):
+        """Send these posted invoices through Odoo's send flow to the billing contacts,
+        each in its own savepoint: one that fails stays posted with the error (and is
+        retried by the billing cron)."""
+        template = self.env.ref("agency_billing.mail_template_agency_invoice",
+                                raise_if_not_found=False)
+        sent = self.env["account.move"]
+        for move in self.filtered(lambda m: m.state == "posted"):
+            recipients = move.commercial_partner_id._agency_billing_recipients()
+            try:
+                if not recipients:
+                    raise UserError(_("%s has no billing contact with an email address.",
+                                      move.commercial_partner_id.name))
+                with self.env.cr.savepoint():
+                    self.env["account.move.send"]._generate_and_send_invoices(
+                        move,
+                        sending_methods={"email"},
+                        mail_template=template or move._get_mail_template(),
+                        mail_partner_ids=recipients.ids,
+                    )
+                    move.write({"review_state": "sent", "send_error": False,
+                                "agency_sent_at": fields.Datetime.now()})
+                sent |= move
+            except Exception as error:  # any failure leaves it posted, with the error
+                message = str(error) or error.__class__.__name__
+                move.write({"send_error": message, "send_attempts": move.send_attempts + 1})
+                move.message_post(body=_(
+                    "Sending failed (attempt %(n)s): %(error)s. The invoice stays posted; "
+                    "the billing cron retries it.", n=move.send_attempts, error=message,
+                ), subtype_xmlid="mail.mt_note")
+        return sent
+
+    @api.model
+    def _agency_retry_sending(self, limit=200):
+        """Send approved invoices not sent yet (failed before), a bounded number of times."""
+        moves = self.search([
+            ("review_state", "=", "approved"), ("state", "=", "posted"),
+            ("send_attempts", "<", MAX_SEND_ATTEMPTS),
+        ], limit=limit, order="id")
+        return moves._agency_send()
+
+    def action_agency_retry_send(self):
+        """Try again to send these approved invoices now."""
+        self.filtered(lambda m: m.review_state == "approved")._agency_send()
+        return True
+
+    # ------------------------------------------------------------------
