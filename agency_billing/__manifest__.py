@@ -18,6 +18,7 @@
         "security/agency_billing_security.xml",
         "security/ir.model.access.csv",
         "security/agency_scope_security.xml",
+        "security/agency_sync_security.xml",
         "data/agency_service_type_data.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_scope_data.xml",
@@ -45,6 +46,7 @@
         "views/sale_order_billing_views.xml",
         "views/res_config_settings_billing_views.xml",
         "views/agency_billing_menus.xml",
+        "views/agency_sync_views.xml",
     ],
 
     "demo": [

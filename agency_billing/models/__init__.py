@@ -26,6 +26,13 @@ from . import agency_scope_line_alert
 from . import agency_scope_line_change_request
 from . import agency_scope_line_over_scope
 from . import agency_service_type
+from . import agency_sync_backend_mixin
+from . import agency_sync_binding
+from . import agency_sync_conflict
+from . import agency_sync_event
+from . import agency_sync_log
+from . import agency_sync_ownership
+from . import agency_sync_run
 from . import agency_time_override
 from . import product_template
 from . import project_milestone

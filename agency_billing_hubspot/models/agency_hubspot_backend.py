@@ -8,6 +8,7 @@ class AgencyHubspotBackend(models.Model):
     """
 
     _name = "agency.hubspot.backend"
+    _inherit = ["agency.sync.backend.mixin"]
     _description = "HubSpot Account"
     _order = "name"
 
@@ -39,3 +40,9 @@ class AgencyHubspotBackend(models.Model):
     def _compute_has_credentials(self):
         for backend in self:
             backend.has_credentials = bool(backend.sudo().access_token)
+
+    def _agency_sync_secrets(self):
+        self.ensure_one()
+        # sudo: the secrets are read only to be redacted from stored messages.
+        backend = self.sudo()
+        return [secret for secret in (backend.access_token, backend.client_secret) if secret]

@@ -1,0 +1,131 @@
+from odoo import api, fields, models
+
+
+class AgencySyncBinding(models.Model):
+    """The link between one record of a source system (a HubSpot company, an Asana task)
+    and the Odoo record it became.
+
+    A binding is unique per (backend, external type, external id). It keeps the hash of
+    the values last imported, so an unchanged record is never written again, and the values
+    both sides agreed on at the last sync (``synced_values``), so an edit in Odoo is told
+    apart from an edit at the source. Editing the Odoo record never breaks the link: the
+    binding points at it by id. Integrators may create bindings over RPC to link existing
+    Odoo records before a first sync.
+    """
+
+    _name = "agency.sync.binding"
+    _description = "Sync Binding"
+    _order = "id desc"
+    _rec_name = "external_id"
+
+    backend_model = fields.Char(required=True, index=True, readonly=True)
+    backend_id = fields.Many2oneReference(
+        model_field="backend_model", required=True, index=True, readonly=True
+    )
+    external_type = fields.Char(
+        required=True, readonly=True, help="Kind of source record, e.g. company, deal, call."
+    )
+    external_id = fields.Char(required=True, readonly=True, string="External ID")
+    res_model = fields.Char(string="Odoo Model", required=True, index=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Odoo Record ID", model_field="res_model", required=True, index=True
+    )
+    record_name = fields.Char(compute="_compute_record_name", string="Odoo Record")
+    sync_date = fields.Datetime(
+        string="Last Synced", readonly=True, help="When the source's values were last applied."
+    )
+    payload_hash = fields.Char(
+        readonly=True, copy=False,
+        help="Hash of the Odoo values last imported: an identical hash writes nothing.",
+    )
+    synced_values = fields.Json(
+        readonly=True, copy=False,
+        help="Mapped values as both sides had them after the last sync (detects edits made "
+        "in Odoo since, and conflicts).",
+    )
+    external_updated_at = fields.Datetime(
+        string="Changed at Source", readonly=True,
+        help="The source's last modification time of the record, when it says.",
+    )
+    archived = fields.Boolean(
+        string="Archived at Source", readonly=True,
+        help="Deleted or archived in the source system; the Odoo record is archived (never "
+        "deleted).",
+    )
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
+
+    _sql_constraints = [
+        (
+            "external_uniq",
+            "unique(backend_model, backend_id, external_type, external_id)",
+            "A source record is bound to one Odoo record per backend.",
+        ),
+    ]
+
+    def init(self):
+        # Links shown on records (partners, orders, time entries) look bindings up by record.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS agency_sync_binding_record_idx "
+            "ON agency_sync_binding (res_model, res_id)"
+        )
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for binding in self:
+            record = binding._agency_record()
+            binding.record_name = record.display_name if record else False
+
+    def _agency_record(self):
+        """The bound Odoo record (empty when the model is unknown or it was deleted)."""
+        self.ensure_one()
+        if not self.res_model or self.res_model not in self.env or not self.res_id:
+            return None
+        return self.env[self.res_model].browse(self.res_id).exists()
+
+    @api.model
+    def _agency_find(self, backend, external_type, external_ids):
+        """{external id: binding} of a backend's records of a type, in one query."""
+        if not external_ids:
+            return {}
+        bindings = self.search([
+            ("backend_model", "=", backend._name), ("backend_id", "=", backend.id),
+            ("external_type", "=", external_type),
+            ("external_id", "in", [str(eid) for eid in external_ids]),
+        ])
+        return {binding.external_id: binding for binding in bindings}
+
+    @api.model
+    def _agency_res_ids(self, backend, external_type, external_ids, include_archived=False):
+        """{external id: Odoo record id} for the given external ids (bound ones only), in
+        one query; archived-at-source bindings are left out unless asked."""
+        if not external_ids:
+            return {}
+        domain = [
+            ("backend_model", "=", backend._name), ("backend_id", "=", backend.id),
+            ("external_type", "=", external_type),
+            ("external_id", "in", [str(eid) for eid in external_ids]),
+        ]
+        if not include_archived:
+            domain.append(("archived", "=", False))
+        rows = self.search_read(domain, ["external_id", "res_id"])
+        return {row["external_id"]: row["res_id"] for row in rows}
+
+    @api.model
+    def _agency_of_records(self, records, backend_model=None):
+        """Bindings of some Odoo records (any backend, or one backend model)."""
+        if not records:
+            return self.browse()
+        domain = [("res_model", "=", records._name), ("res_id", "in", records.ids)]
+        if backend_model:
+            domain.append(("backend_model", "=", backend_model))
+        return self.search(domain)
+
+    def action_agency_open_record(self):
+        """Open the bound Odoo record."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
