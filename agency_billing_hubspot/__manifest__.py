@@ -13,6 +13,9 @@
     "external_dependencies": {"python": ["hubspot-api-client", "requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/agency_hubspot_security.xml",
+        "data/agency_hubspot_data.xml",
         "views/agency_hubspot_backend_views.xml",
+        "views/hubspot_link_views.xml",
     ],
 }

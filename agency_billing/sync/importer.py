@@ -57,8 +57,9 @@ class SyncItem:
     hash_extra: object = None  # more data the payload hash covers (e.g. order lines)
     binding: object = None
     record: object = None
-    outcome: str = None  # created / updated / unchanged / conflict / quarantined
+    outcome: str = None  # created / updated / unchanged / conflict / quarantined / skipped
     hash: str = None
+    same_hash: bool = False  # the binding already had this hash: nothing was looked at
 
 
 class SyncImporter:
@@ -90,7 +91,9 @@ class SyncImporter:
 
     def map(self, item):
         """Set ``item.values`` (and ``item.issues``); raise SyncMappingError when the
-        record cannot be imported at all."""
+        record cannot be imported at all; set ``item.outcome = "skipped"`` for a record
+        that is not to be imported (e.g. a deal not won), which is neither an error nor
+        counted."""
         raise NotImplementedError
 
     def create_records(self, items):
@@ -163,12 +166,15 @@ class SyncImporter:
             except SyncMappingError as exc:
                 item.error = str(exc)
                 continue
+            if item.outcome == "skipped":
+                continue
             item.hash = payload_hash({"values": item.values, "extra": item.hash_extra})
-        ready = [item for item in items if not item.error]
+        ready = [item for item in items if not item.error and item.outcome != "skipped"]
         for item in ready:
             if item.binding and item.binding.payload_hash == item.hash \
                     and not item.binding.archived:
                 item.outcome = "unchanged"
+                item.same_hash = True
         pending = [item for item in ready if item.outcome is None]
         self._attach_records(pending)
         try:
@@ -285,7 +291,7 @@ class SyncImporter:
             elif item.issues:
                 entries.append((self.external_type, item.external_id,
                                 "\n".join(item.issues), item.payload))
-            elif item.outcome != "unchanged":
+            elif item.outcome != "skipped" and not item.same_hash:
                 clean.append(item.external_id)
         Log._agency_quarantine(self.backend, self.run, entries)
         Log._agency_resolve(self.backend, self.external_type, clean)

@@ -1,0 +1,1 @@
+"""HubSpot pure code: property values, mappers, incremental search, webhook signatures."""

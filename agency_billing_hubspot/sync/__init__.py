@@ -1,0 +1,1 @@
+"""HubSpot sync: the adapter (the only code that talks to HubSpot), importers, the run."""
