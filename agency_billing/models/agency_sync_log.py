@@ -16,7 +16,8 @@ class AgencySyncLog(models.Model):
     its payload and the reason, while the rest of its batch went on.
 
     There is one open entry per source record: a record failing again updates it
-    (``attempts`` + 1). *Retry* re-reads the record from the source and imports it once
+    (``attempts`` + 1; the same failure of an unchanged record met again by a sync writes
+    nothing). *Retry* re-reads the record from the source and imports it once
     the cause is fixed (an owner mapped to an employee, a property corrected); a record
     that later imports cleanly closes its entry as *Retried*. *Ignore* sets it aside.
     Payloads and errors never hold secrets (the backend's tokens are redacted).
@@ -73,8 +74,11 @@ class AgencySyncLog(models.Model):
                 continue
             log = existing.get(key)
             if log:
-                log.write({"error": text, "payload": body, "attempts": log.attempts + 1,
-                           "run_id": run.id if run else False, "last_attempt": now})
+                # The same failure of the same payload, met again by a re-read: nothing to
+                # write (a re-sync of unchanged data writes nothing); a retry counts.
+                if log.error != text or log.payload != body or (run and run.kind == "retry"):
+                    log.write({"error": text, "payload": body, "attempts": log.attempts + 1,
+                               "run_id": run.id if run else False, "last_attempt": now})
                 logs |= log
                 continue
             seen[key] = {

@@ -206,6 +206,7 @@ class SyncImporter:
             if item.binding and item.binding.res_id in existing:
                 item.record = self.model.with_context(active_test=False).browse(
                     item.binding.res_id)
+        return items
 
     def _apply(self, items):
         """Create, update and bind (inside the caller's savepoint)."""

@@ -185,7 +185,8 @@ def rate_agreements(record, rate_properties):
 
     >>> rec = {"id": "11", "properties": {"agency_rate_cd": "165", "agency_rate_dsg": "abc",
     ...        "agency_rate_am": ""}}
-    >>> rates, issues = rate_agreements(rec, ["agency_rate_cd", "agency_rate_dsg", "agency_rate_am"])
+    >>> props = ["agency_rate_cd", "agency_rate_dsg", "agency_rate_am"]
+    >>> rates, issues = rate_agreements(rec, props)
     >>> rates
     {'agency_rate_cd': 165.0}
     >>> issues
@@ -290,13 +291,15 @@ def deal_values(record, partner_id, po_property, user_id=False):
     if not partner_id:
         raise MappingError("The deal has no associated company.")
     closed = parse_time(props.get("closedate"))
-    return {
+    values = {
         "partner_id": partner_id,
         "client_order_ref": (text(props.get(po_property)) if po_property else None) or False,
         "origin": text(props.get("dealname")) or f"HubSpot deal {record.get('id')}",
-        "date_order": closed.strftime("%Y-%m-%d %H:%M:%S") if closed else False,
         "user_id": user_id or False,
     }
+    if closed:  # else the order is dated when it is created
+        values["date_order"] = closed.strftime("%Y-%m-%d %H:%M:%S")
+    return values
 
 
 def _is_recurring(props):

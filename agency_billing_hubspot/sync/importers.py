@@ -10,6 +10,7 @@ from collections import defaultdict
 from odoo import Command, fields
 from odoo.exceptions import UserError
 
+from odoo.addons.agency_billing.lib.dates import local_date
 from odoo.addons.agency_billing.lib.sync_errors import SyncMappingError
 from odoo.addons.agency_billing.sync.importer import SyncImporter, SyncItem
 
@@ -82,7 +83,7 @@ class CompanyImporter(HubSpotImporter):
     object_type = "companies"
     PROPERTIES = ("name", "domain", "phone", "address", "address2", "city", "zip", "country",
                   "state")
-    OWNERSHIP = {**{fname: "source" for fname in mappers.COMPANY_FIELDS}, "is_company": "odoo"}
+    OWNERSHIP = {**dict.fromkeys(mappers.COMPANY_FIELDS, "source"), "is_company": "odoo"}
 
     def properties(self):
         names = list(self.PROPERTIES) + [p for p in self.config["company"].values() if p]
@@ -113,7 +114,11 @@ class CompanyImporter(HubSpotImporter):
         rates, rate_issues = mappers.rate_agreements(item.payload, list(self.config["rates"]))
         item.values = values
         item.issues += issues + rate_issues
+        props = item.payload.get("properties") or {}
         item.extra["rates"] = rates
+        # A bad value changes nothing (the rule in force stays); an empty one ends it.
+        item.extra["rates_kept"] = {p for p in self.config["rates"]
+                                    if p not in rates and (props.get(p) or "").strip()}
         item.hash_extra = {"rates": rates}
 
     def after_import(self, items):
@@ -123,7 +128,8 @@ class CompanyImporter(HubSpotImporter):
                 external_id = f"{item.external_id}:{prop}"
                 rate = item.extra["rates"].get(prop)
                 if rate is None:
-                    gone.append(external_id)
+                    if prop not in item.extra["rates_kept"]:
+                        gone.append(external_id)
                     continue
                 rate_items.append(SyncItem(
                     external_id=external_id,
@@ -153,6 +159,20 @@ class RateImporter(SyncImporter):
 
     def map(self, item):
         item.values = dict(item.extra["values"])
+
+    def _attach_records(self, items):
+        # A rate that was emptied (its rule ended) and is set again starts a new rule.
+        items = super()._attach_records(items)
+        for item in items:
+            if item.binding and item.binding.archived:
+                item.record = None
+        return items
+
+    def create_records(self, items):
+        today = self._today()
+        return self.model.with_context(tracking_disable=True).create([
+            {**item.values, "date_from": today if item.binding else False}
+            for item in items])
 
     def _today(self):
         return fields.Date.context_today(self.model)
@@ -503,11 +523,193 @@ class DealImporter(HubSpotImporter):
         self.backend._agency_sync_keep_odoo(conflict)
 
 
+# ---------------------------------------------------------------------------
+# Calls, meetings, emails → time entries
+# ---------------------------------------------------------------------------
+
+
+class ActivityImporter(HubSpotImporter):
+    """HubSpot calls, meetings (and emails) → time entries of the owner's employee.
+
+    Entries are created and updated only through ``account.analytic.line``'s importer
+    write path (``_agency_import_create`` / ``_agency_import_write``), so they are
+    classified (hint *Client communication*), rated, rounded and budgeted like manual
+    ones. The project: the associated deal's order's, else the associated company's
+    single active project; else the activity is quarantined. An invoiced entry is never
+    changed: a later edit in HubSpot becomes a conflict, and so does a deletion.
+    """
+
+    res_model = "account.analytic.line"
+    activity_type = None
+    HINT = "client_communication"
+    OWNERSHIP = {"name": "source", "date": "source", "unit_amount": "source",
+                 "employee_id": "source", "project_id": "odoo"}
+
+    def properties(self):
+        title, body = mappers.ACTIVITY_TITLES[self.activity_type]
+        props = ["hs_timestamp", "hubspot_owner_id", title, body]
+        if self.activity_type == "call":
+            props += ["hs_call_duration", "hs_call_direction", "hs_call_status"]
+        elif self.activity_type == "meeting":
+            props += ["hs_meeting_start_time", "hs_meeting_end_time", "hs_meeting_outcome"]
+        return props
+
+    def fetch(self, items):
+        if not items or not self.adapter:
+            return
+        ids = [item.external_id for item in items]
+        deals = self.adapter.associations(self.object_type, "deals", ids)
+        companies = self.adapter.associations(self.object_type, "companies", ids)
+        for item in items:
+            item.extra["deals"] = [did for did, _types in deals.get(item.external_id) or []]
+            item.extra["companies"] = [cid for cid, _types in
+                                       companies.get(item.external_id) or []]
+
+    def prepare(self, items):
+        owner_ids = {mappers.activity_owner(item.payload) for item in items} - {None}
+        Owner = self.env["agency.hubspot.owner"]
+        self.owners = {o.owner_id: o for o in Owner.search(
+            [("backend_id", "=", self.backend.id), ("owner_id", "in", list(owner_ids))])}
+        deal_ids = {d for item in items for d in item.extra.get("deals") or []}
+        orders = self.Binding._agency_res_ids(self.backend, "deal", deal_ids)
+        company_ids = {c for item in items for c in item.extra.get("companies") or []}
+        partners = self.Binding._agency_res_ids(self.backend, "company", company_ids)
+        Order = self.env["sale.order"]
+        order_records = Order.browse(set(orders.values())).exists()
+        order_project = {}
+        for order in order_records:
+            project = order.project_id or order.project_ids[:1]
+            order_project[order.id] = (project.id if project and project.active else False,
+                                       order.partner_id.commercial_partner_id.id)
+        partner_ids = set(partners.values()) | {p for _proj, p in order_project.values()}
+        single = {}
+        for partner, count, ids in self.env["project.project"]._read_group(
+                [("partner_id", "in", list(partner_ids)), ("allow_timesheets", "=", True)],
+                ["partner_id"], ["__count", "id:array_agg"]):
+            if count == 1:
+                single[partner.id] = ids[0]
+        self.lookups = {"orders": orders, "order_project": order_project,
+                        "partners": partners, "single": single}
+
+    def _project(self, item):
+        look = self.lookups
+        fallback = []
+        for deal in item.extra.get("deals") or []:
+            project, partner = look["order_project"].get(look["orders"].get(deal), (None, None))
+            if project:
+                return project
+            if partner:
+                fallback.append(partner)
+        fallback += [look["partners"][c] for c in item.extra.get("companies") or []
+                     if c in look["partners"]]
+        for partner in fallback:
+            if partner in look["single"]:
+                return look["single"][partner]
+        return None
+
+    def map(self, item):
+        hours = _map(mappers.activity_hours, item.payload, self.activity_type,
+                     self.config["email_minutes"])
+        if not hours and not item.binding:
+            item.outcome = "skipped"  # a zero-length call (no answer) imports nothing
+            return
+        owner_id = mappers.activity_owner(item.payload)
+        if not owner_id:
+            raise SyncMappingError(f"The {self.activity_type} has no owner "
+                                   "(hubspot_owner_id): whose time is it?")
+        owner = self.owners.get(owner_id)
+        if not owner or not owner.employee_id:
+            who = f"{owner.name} <{owner.email}>" if owner else "unknown"
+            raise SyncMappingError(
+                f"Owner not mapped: HubSpot owner {owner_id} ({who}) has no employee. Map it "
+                "on the HubSpot account's Owners tab (or give the employee that work "
+                "email), then Retry.")
+        project = self._project(item)
+        if not project:
+            raise SyncMappingError(
+                f"No project: the {self.activity_type} is associated with no deal whose "
+                "order has a project, and none of its companies has a single active project.")
+        moment = _map(mappers.activity_moment, item.payload)
+        employee = owner.employee_id
+        item.values = {
+            "name": mappers.activity_description(item.payload, self.activity_type),
+            "date": fields.Date.to_string(local_date(moment, employee.tz)),
+            "unit_amount": hours,
+            "employee_id": employee.id,
+            "project_id": project,
+        }
+
+    def create_records(self, items):
+        vals_list = [{
+            **item.values,
+            "source": "hubspot",
+            "external_ref": f"hubspot:{self.activity_type}:{item.external_id}",
+            "external_activity_type": self.activity_type,
+            "service_type_hint": self.HINT,
+        } for item in items]
+        return self.env["account.analytic.line"]._agency_import_create(vals_list)
+
+    def update_record(self, item, values):
+        entry = item.record
+        if entry._is_not_billed():
+            entry._agency_import_write(values)
+            return
+        current = self.current_values(entry, values)
+        for fname, value in values.items():
+            self.conflict(item, fname, current.get(fname), value, note=(
+                f"The HubSpot {self.activity_type} changed after its time entry was "
+                "invoiced. Invoiced time never changes: credit the invoice and correct the "
+                "entry by hand if the change is right, then Keep Odoo."))
+
+    def archive_records(self, records):
+        """A deleted activity's entry is not removed by the sync: a person decides."""
+        bindings = self.Binding._agency_of_records(records, self.backend._name).filtered(
+            lambda b: b.external_type == self.external_type)
+        by_record = {b.res_id: b for b in bindings}
+        for entry in records:
+            binding = by_record.get(entry.id)
+            self.conflict(SyncItem(external_id=binding.external_id if binding else "",
+                                   payload={}, binding=binding, record=entry),
+                          "unlink", "kept", "deleted in HubSpot", label="Deleted at source",
+                          note=(f"The HubSpot {self.activity_type} was deleted. Take Source "
+                                "deletes the time entry (not if invoiced); Keep Odoo keeps "
+                                "it."))
+
+    def take_source(self, conflict, record):
+        if not record._is_not_billed():
+            raise UserError(self.env._(
+                "The time entry %s is invoiced: it never changes. Keep Odoo.",
+                record.display_name))
+        if conflict.field_name == "unlink":
+            record.sudo().unlink()  # sudo: a person decided; an invoiced entry was refused
+        else:
+            record._agency_import_write({conflict.field_name: conflict.source_raw})
+            self.backend._agency_sync_keep_odoo(conflict)
+
+
+class CallImporter(ActivityImporter):
+    external_type = activity_type = "call"
+    object_type = "calls"
+
+
+class MeetingImporter(ActivityImporter):
+    external_type = activity_type = "meeting"
+    object_type = "meetings"
+
+
+class EmailImporter(ActivityImporter):
+    external_type = activity_type = "email"
+    object_type = "emails"
+
+
 IMPORTERS = {
     "company": CompanyImporter,
     "contact": ContactImporter,
     "deal": DealImporter,
     "rate": RateImporter,
+    "call": CallImporter,
+    "meeting": MeetingImporter,
+    "email": EmailImporter,
 }
 # Types read from HubSpot, in dependency order (a contact needs its company...).
 SYNC_ORDER = ("company", "contact", "deal")
