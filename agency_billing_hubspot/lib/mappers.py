@@ -11,6 +11,12 @@ from .values import MappingError, parse_bool, parse_number, parse_time, strip_ht
 
 BILLING_CYCLES = ("weekly", "biweekly", "monthly", "milestone", "manual")
 DETAIL_LEVELS = ("summary", "service_type", "role", "task", "annex")
+# HubSpot dropdowns often carry Odoo's labels rather than its keys: both are accepted.
+CYCLE_WORDS = {"every two weeks": "biweekly", "two weekly": "biweekly", "twoweekly": "biweekly",
+               "fortnightly": "biweekly", "on milestones only": "milestone",
+               "milestones": "milestone"}
+DETAIL_WORDS = {"by service type": "service_type", "by role": "role", "by task": "task",
+                "full time-entry annex": "annex", "full annex": "annex"}
 ROUNDING_METHODS = ("company", "none", "up", "nearest")
 # Odoo fields the company mapper writes (the importer's ownership defaults list them).
 COMPANY_FIELDS = (
@@ -148,8 +154,8 @@ def _billing_preferences(props, config, lookups, values, issues):
     prop = config.get("billing_cycle")
     value = text(props.get(prop)) if prop else None
     if value:
-        cycle = value.lower().replace("-", "").replace(" ", "")
-        cycle = {"twoweekly": "biweekly", "fortnightly": "biweekly"}.get(cycle, cycle)
+        lowered = " ".join(value.lower().split())
+        cycle = CYCLE_WORDS.get(lowered, lowered.replace("-", ""))
         if cycle in BILLING_CYCLES:
             values["billing_cycle"] = cycle
         else:
@@ -163,7 +169,8 @@ def _billing_preferences(props, config, lookups, values, issues):
     prop = config.get("detail_level")
     value = text(props.get(prop)) if prop else None
     if value:
-        level = value.lower().replace(" ", "_").replace("-", "_")
+        lowered = " ".join(value.lower().split())
+        level = DETAIL_WORDS.get(lowered, lowered.replace(" ", "_").replace("-", "_"))
         if level in DETAIL_LEVELS:
             values["invoice_detail_level"] = level
         else:
