@@ -18,4 +18,7 @@
         "views/agency_hubspot_backend_views.xml",
         "views/hubspot_link_views.xml",
     ],
+    "demo": [
+        "demo/agency_hubspot_demo.xml",
+    ],
 }

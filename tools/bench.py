@@ -27,6 +27,8 @@ prepared databases and shares the data-generation helpers below. Today:
     scope    the scope cron (burn, forecasts, alerts) over 500 projects at 10,000 and
              50,000 time entries, and the scope hook on 1,000 new entries (agency only)
     billing  a billing run for every client vs Odoo's own sale.order._create_invoices
+    sync     first sync, unchanged re-sync and a webhook burst against the vendors'
+             local fakes (tools/bench_sync.py and its parts, tools/bench_sync_*.py)
 
 Benchmarks print figures; they assert nothing about time (see README.md, "Benchmarks").
 """
@@ -51,6 +53,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
+import bench_sync  # noqa: E402
 import dev  # noqa: E402
 import odoo_log  # noqa: E402
 
@@ -1326,6 +1329,8 @@ SECTIONS = {
         entries=50_000,
         batch_sizes=(10_000,),
     ),
+    "sync": Section(run=bench_sync.section_sync, help=bench_sync.HELP, entries=20_000,
+                    batch_sizes=(5_000,)),
 }
 
 

@@ -148,8 +148,11 @@ class TestSyncLayer(TransactionCase):
         self.assertNotIn(TOKEN, logs["3"].error)
         self.assertIn("***", logs["3"].error)
         self.assertEqual(self._partner("3").name, "Yearly")
-        # Failing again: the same entry, one more attempt; fixed: closed as retried.
+        # Met again unchanged by a sync: nothing written; failing again on a retry: the
+        # same entry, one more attempt; fixed: closed as retried.
         self._import({"2": {"name": ""}})
+        self.assertEqual((logs["2"].attempts, logs["2"].state), (1, "open"))
+        self._run(lambda run: self._import({"2": {"name": ""}}, run), kind="retry")
         self.assertEqual((logs["2"].attempts, logs["2"].state), (2, "open"))
         self._import({"2": {"name": "Fixed"}})
         self.assertEqual(logs["2"].state, "retried")
