@@ -24,6 +24,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..lib.sync_errors import SyncError
 from ..lib.sync_ownership import resolve
@@ -159,6 +160,11 @@ class AgencySyncBackendMixin(models.AbstractModel):
         """Hook: ``{external type: (Odoo model, {field: default owner})}`` for every field
         the vendor's importers write."""
         return {}
+
+    def _agency_sync_types(self):
+        """Hook: the record types this backend syncs, in dependency order (a contact
+        after its company); webhook events are imported in this order."""
+        return []
 
     def _agency_sync_secrets(self):
         """Hook: this backend's secrets, redacted from every message the sync stores."""
@@ -341,26 +347,47 @@ class AgencySyncBackendMixin(models.AbstractModel):
         return age >= max(1, self.sync_interval) * 60 - 30
 
     def _agency_sync_process_events(self, run):
-        """Import what pending webhook events point at: each changed record re-read once,
-        however many events named it; deletions archive."""
+        """Import what pending webhook events point at: each record re-read once however
+        many events (and deliveries) named it, its latest change deciding (a deletion
+        archives); types in the vendor's dependency order, a batch at a time."""
         Event = self.env["agency.sync.event"].sudo()
-        size = max(1, self.sync_batch_size) * 5
-        while True:
-            events = Event._agency_pending(self, limit=size)
-            if not events:
-                return
-            latest = {}
-            for event in events:  # oldest first: the last change of a record wins
-                latest[(event.external_type, event.external_id)] = event.change or ""
-            by_type = defaultdict(lambda: ([], []))
-            for (etype, eid), change in latest.items():
-                by_type[etype][1 if "delet" in change else 0].append(eid)
-            for etype, (changed, deleted) in by_type.items():
-                self._agency_sync_import_ids(run, etype, changed, deleted_ids=deleted)
-            events.write({"state": "done", "run_id": run.id})
-            run._agency_log(_("%(events)s webhook events: %(records)s records re-read.",
-                              events=len(events), records=len(latest)))
-            self._agency_sync_checkpoint(run)
+        Event.flush_model()
+        cr = self.env.cr
+        where = SQL("backend_model = %s AND backend_id = %s AND state = 'pending'",
+                    self._name, self.id)
+        cr.execute(SQL("SELECT max(id) FROM agency_sync_event WHERE %s", where))
+        last_id = cr.fetchone()[0]
+        if not last_id:
+            return
+        # Events received while this run works stay pending for the next one.
+        where = SQL("%s AND id <= %s", where, last_id)
+        cr.execute(SQL(
+            "SELECT DISTINCT ON (external_type, external_id) external_type, external_id, "
+            "change FROM agency_sync_event WHERE %s ORDER BY external_type, external_id, "
+            "occurred_at DESC NULLS LAST, id DESC", where))
+        by_type = defaultdict(list)
+        for etype, eid, change in cr.fetchall():
+            by_type[etype].append((eid, "delet" in (change or "")))
+        order = [t for t in self._agency_sync_types() if t in by_type]
+        order += sorted(t for t in by_type if t not in order)
+        size = max(1, self.sync_batch_size)
+        for etype in order:
+            records = by_type[etype]
+            for start in range(0, len(records), size):
+                chunk = records[start:start + size]
+                self._agency_sync_import_ids(
+                    run, etype, [eid for eid, deleted in chunk if not deleted],
+                    deleted_ids=[eid for eid, deleted in chunk if deleted])
+                cr.execute(SQL(
+                    "UPDATE agency_sync_event SET state = 'done', run_id = %s, "
+                    "write_date = now() at time zone 'UTC' WHERE %s AND external_type = %s "
+                    "AND external_id IN %s RETURNING id",
+                    run.id, where, etype, tuple(eid for eid, _deleted in chunk)))
+                done = len(cr.fetchall())
+                Event.invalidate_model(["state", "run_id"])
+                run._agency_log(_("%(events)s webhook events: %(records)s %(type)s records "
+                                  "re-read.", events=done, records=len(chunk), type=etype))
+                self._agency_sync_checkpoint(run)
 
     def _agency_sync_wake(self):
         """Have the backend's cron run soon (a webhook delivery arrived); one pending

@@ -206,6 +206,9 @@ class AgencyHubspotBackend(models.Model):
         return {etype: (cls.res_model, dict(cls.OWNERSHIP)) for etype, cls in IMPORTERS.items()
                 if cls.OWNERSHIP}
 
+    def _agency_sync_types(self):
+        return self._agency_hubspot_types()
+
     def _agency_hubspot_types(self):
         """The record types this account syncs, in dependency order."""
         types = list(SYNC_ORDER)
