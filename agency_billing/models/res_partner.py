@@ -95,10 +95,18 @@ class ResPartner(models.Model):
         return company._agency_rounding_policy()
 
     def write(self, vals):
+        rounding = {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals)
+        # Only a client's own rounding rates its time (contacts copy it as a commercial
+        # field), and only a real change needs re-rating: creating a client's contacts,
+        # one by one or by an importer, flags nothing.
+        changed = self.filtered(
+            lambda p: p.commercial_partner_id == p
+            and any(p[fname] != vals[fname] for fname in rounding)
+        ) if rounding else self.browse()
         res = super().write(vals)
-        if {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals):
+        if changed:
             self.env["account.analytic.line"]._agency_flag_rerate(
-                self.env.companies, partners=self.commercial_partner_id
+                self.env.companies, partners=changed
             )
         return res
 
