@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -112,6 +113,23 @@ def section_sync(bench, section, opts):
             row.setdefault(key, 0 if key != "part" else "")
     return {"title": "sync from the vendors' fakes (real SDKs over HTTP on 127.0.0.1)",
             "columns": COLUMNS, "rows": rows, "checks": checks}
+
+
+def import_fake(name):
+    """Import a fake server module from an addon's ``tests`` package (e.g.
+    ``odoo.addons.agency_billing_hubspot.tests.fake_hubspot``) without running the
+    package's ``__init__``, which imports Odoo's test framework (an error outside tests).
+    The tests packages of ``agency_billing`` (the FakeServer base) and of that addon are
+    registered bare, as ``tests/conftest.py`` does for ``lib``."""
+    addon_package = name.split(".tests.")[0]
+    for package in ("odoo.addons.agency_billing", addon_package):
+        tests = f"{package}.tests"
+        if tests not in sys.modules:
+            addon = importlib.import_module(package)
+            module = types.ModuleType(tests)
+            module.__path__ = [str(Path(addon.__path__[0]) / "tests")]
+            sys.modules[tests] = module
+    return importlib.import_module(name)
 
 
 def _bench_module(bench):
@@ -398,7 +416,7 @@ def webhook_burst(bench, backend_id, fake, ids, signed_delivery):
 @part("hubspot")
 def hubspot_part(bench, section, opts):
     """The HubSpot figures (see the module docstring)."""
-    fake_module = importlib.import_module("odoo.addons.agency_billing_hubspot.tests.fake_hubspot")
+    fake_module = import_fake("odoo.addons.agency_billing_hubspot.tests.fake_hubspot")
     activities = opts.entries or 20_000
     small = (opts.batch_sizes or (5_000,))[0]
     small = small if small < activities else max(1, activities // 4)
