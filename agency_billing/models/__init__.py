@@ -1,6 +1,7 @@
 from . import agency_rerate_mixin  # mixin first: rule models inherit it
 from . import account_analytic_line
 from . import account_analytic_line_classification
+from . import account_analytic_line_invoicing
 from . import account_analytic_line_override
 from . import account_analytic_line_rating
 from . import account_analytic_line_rerate
@@ -8,6 +9,7 @@ from . import account_analytic_line_routing
 from . import account_analytic_line_scope
 from . import account_move
 from . import account_move_anomaly
+from . import account_move_credit
 from . import account_move_line
 from . import account_move_reminder
 from . import account_move_report

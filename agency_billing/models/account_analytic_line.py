@@ -211,7 +211,7 @@ class AccountAnalyticLine(models.Model):
         help="The retainer period whose billing this entry belongs to.",
     )
     retainer_hours = fields.Float(
-        string="Covered by Retainer", copy=False, readonly=True, digits=(16, 4),
+        string="Covered by Retainer", copy=False, readonly=True, digits=(16, 6),
         help="Part of the billed time the retainer fee covers; only the rest is billed at "
         "the entry's rate.",
     )

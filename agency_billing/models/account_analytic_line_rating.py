@@ -47,9 +47,10 @@ class AccountAnalyticLineRating(models.Model):
     rate_locked = fields.Boolean(copy=False, help="Rate set by hand: re-rating keeps it.")
     billed_unit_amount = fields.Float(
         string="Billed Time", compute="_compute_billed_unit_amount", store=True,
-        readonly=False, digits="Product Unit of Measure",
+        readonly=False, digits=(16, 6),
         help="Time invoiced for this entry: the raw time rounded per the client's policy "
-        "(zero when the entry is not billable).",
+        "(zero when the entry is not billable), exact to the second (20 minutes is "
+        "0.333333 h); a sale line adds its entries up and rounds once.",
     )
     billing_rate = fields.Monetary(
         currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,

@@ -54,12 +54,12 @@ class AgencyScopeLineChangeRequest(models.Model):
     def _agency_held_entries(self):
         """Open time entries of this line held because they were over scope."""
         self.ensure_one()
-        return self.env["account.analytic.line"].sudo().search(
+        Entry = self.env["account.analytic.line"].sudo()
+        return Entry.search(
             self._agency_entry_domain() + [
                 ("billing_hold", "=", True),
                 ("over_scope_policy", "=", "held"),
-                "|", ("timesheet_invoice_id", "=", False),
-                ("timesheet_invoice_id.state", "=", "cancel"),
+                *Entry._agency_not_invoiced_domain(),
             ], order="date, id",
         )
 

@@ -3,8 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from ..lib import billing_cycle, scope
-from .agency_billing_run import agency_today
+from ..lib import billing_cycle, dates, scope
+from .agency_billing_run import agency_fixed_today
 
 ROUNDING = [
     ("company", "Company default"),
@@ -209,10 +209,22 @@ class ResPartner(models.Model):
             anchor=self.billing_anchor_date or None,
         )
 
+    def _agency_tz(self):
+        """The client's time zone for its billing dates: its own (commercial partner's),
+        else its company's, else the current company's."""
+        self.ensure_one()
+        client = self.commercial_partner_id
+        company = client.company_id or self.env.company
+        return dates.first_zone(client.tz, company._agency_tz())
+
+    def _agency_today(self):
+        """Today for this client's billing: in its time zone, unless the context fixes
+        the day (tests, demo data)."""
+        return agency_fixed_today(self) or dates.today_in(self._agency_tz())
+
     @api.depends("billing_automation", "billing_cycle", "billing_weekday", "billing_month_day",
                  "billing_anchor_date", "billing_last_period_end")
     def _compute_billing_next_date(self):
-        today = agency_today(self)
         for partner in self:
             if not partner.billing_automation or partner.billing_cycle not in \
                     billing_cycle.PERIODIC:
@@ -224,7 +236,8 @@ class ResPartner(models.Model):
                     cycle, partner.billing_last_period_end + timedelta(days=1)
                 )
             else:
-                partner.billing_next_date = billing_cycle.first_billing_date(cycle, today)
+                partner.billing_next_date = billing_cycle.first_billing_date(
+                    cycle, partner._agency_today())
 
     def _compute_billing_dispute_count(self):
         counts = dict(self.env["account.move"].sudo()._read_group(
