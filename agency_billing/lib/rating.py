@@ -204,3 +204,21 @@ class RuleIndex:
         if any(rule.kind == "discount" for rule in matching[:1]):
             return None  # the fallback base price depends on the entry's own contract
         return (tuple(rule.id for rule in matching), entry.order, currency)
+
+
+def net_rate(rate, discount=0.0):
+    """The hourly rate after a sale line's discount (in percent).
+
+    >>> net_rate(150.0, 10.0)
+    135.0
+    """
+    return rate * (1.0 - (discount or 0.0) / 100.0)
+
+
+def billed_amount(hours, rate, discount=0.0):
+    """What billed hours cost at a rate less a discount (not rounded to the currency).
+
+    >>> round(billed_amount(1 / 3, 150.0, 10.0), 6)
+    45.0
+    """
+    return hours * net_rate(rate, discount)

@@ -56,9 +56,14 @@ class AccountAnalyticLineRating(models.Model):
         currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,
         help="Rate the entry is invoiced at: the rule's rate or its sale line's price.",
     )
+    billing_discount = fields.Float(
+        string="Discount (%)", compute="_compute_billed_amount", store=True, digits="Discount",
+        help="The discount of the sale line that bills the entry.",
+    )
     billed_amount = fields.Monetary(
         currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,
-        help="Billed time × billing rate.",
+        help="Billed time × billing rate, less the sale line's discount: what the invoice "
+        "bills for this entry (before the invoice line's own rounding).",
     )
 
     # ------------------------------------------------------------------
@@ -218,7 +223,7 @@ class AccountAnalyticLineRating(models.Model):
         self._agency_assign(values)
 
     @api.depends("billed_unit_amount", "agency_rate", "rate_rule_id", "rate_locked",
-                 "so_line.price_unit")
+                 "so_line.price_unit", "so_line.discount")
     def _compute_billed_amount(self):
         values = {}
         for line in self:
@@ -226,10 +231,12 @@ class AccountAnalyticLineRating(models.Model):
                 rate = line.agency_rate
             else:
                 rate = line.so_line.price_unit
+            discount = line.so_line.discount
             currency = line.agency_currency_id
-            amount = line.billed_unit_amount * rate
+            amount = rating.billed_amount(line.billed_unit_amount, rate, discount)
             values[line] = {
                 "billing_rate": rate,
+                "billing_discount": discount,
                 "billed_amount": float_round(amount, precision_rounding=currency.rounding)
                 if currency else amount,
             }

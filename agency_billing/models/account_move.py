@@ -244,6 +244,11 @@ class AccountMove(models.Model):
         self._agency_release_billing("deleted")
         return super().unlink()
 
+    def _agency_label(self):
+        """The invoice's number, or its display name while it is a draft."""
+        self.ensure_one()
+        return self.name if self.name and self.name != "/" else self.display_name
+
     def _agency_release_billing(self, event="cancelled"):
         """A cancelled or deleted invoice gives back what it billed: its retainer periods
         (and the time they covered; refused when later periods followed them) and its
@@ -254,8 +259,7 @@ class AccountMove(models.Model):
         periods = self.sudo().retainer_period_ids
         whys = {}
         for period in periods:
-            move = period.invoice_id
-            name = move.name if move.name and move.name != "/" else move.display_name
+            name = period.invoice_id._agency_label()
             whys[period.id] = _("invoice %s deleted", name) if event == "deleted" else \
                 _("invoice %s cancelled", name)
         periods._release(whys)

@@ -163,7 +163,7 @@ class AccountMoveCredit(models.Model):
         if entries:
             entries.write({"agency_credit_note_id": refund.id})
         if periods:
-            name = refund.name if refund.name and refund.name != "/" else refund.display_name
+            name = refund._agency_label()
             periods._release({period.id: self.env._("credited by %s", name)
                               for period in periods})
         if milestones:

@@ -80,8 +80,7 @@ class AgencyRetainerPeriod(models.Model):
         for period in later.browse(blocking):
             invoice = period.invoice_id
             names.append(_("%(invoice)s (period %(period)s)",
-                           invoice=invoice.name if invoice and invoice.name != "/" else
-                           invoice.display_name if invoice else _("no invoice"),
+                           invoice=invoice._agency_label() if invoice else _("no invoice"),
                            period=period.display_name))
         raise UserError(_(
             "Retainer periods are given back latest first: later periods took their "

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib import billing_cycle, dates, scope
 from .agency_billing_run import agency_fixed_today
@@ -95,6 +95,11 @@ class ResPartner(models.Model):
         return company._agency_rounding_policy()
 
     def write(self, vals):
+        if "billing_last_period_end" in vals and not self.env.su and not self.env.user.has_group(
+                "agency_billing.group_agency_billing_manager"):
+            raise AccessError(_(
+                "Only Agency Billing administrators (group Agency Billing / Administrator) "
+                "may change the field %s.", self._fields["billing_last_period_end"].string))
         res = super().write(vals)
         if {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals):
             self.env["account.analytic.line"]._agency_flag_rerate(
@@ -167,8 +172,10 @@ class ResPartner(models.Model):
         help="Overdue reminders; empty: the company's default policy.",
     )
     billing_last_period_end = fields.Date(
-        string="Billed Up To", copy=False, readonly=True,
-        help="Last day of the last period a billing run invoiced.",
+        string="Billed Up To", copy=False,
+        help="Last day of the last period billed: set by billing runs, moved back when a "
+        "retainer invoice is given back, and set by a billing administrator when a client "
+        "starts mid-contract (its next billing date follows).",
     )
     billing_next_date = fields.Date(
         string="Next Billing Date", compute="_compute_billing_next_date", store=True,
@@ -255,13 +262,21 @@ class ResPartner(models.Model):
     def _agency_reminder_policy(self, company):
         return self.commercial_partner_id.reminder_policy_id or company.agency_reminder_policy_id
 
-    def action_agency_run_billing(self):
-        """Run billing for this client now: draft invoices of everything delivered up to
-        today (see agency.billing.run._run_clients)."""
+    def action_agency_run_billing(self, date_to=None):
+        """Run billing for these clients now: draft invoices of everything delivered up
+        to ``date_to`` (default: the client's today), a past day to bill a past period on
+        purpose (see agency.billing.run._run_clients). Over RPC:
+        ``execute_kw(db, uid, pwd, 'res.partner', 'action_agency_run_billing', [ids],
+        {'date_to': '2026-09-30'})``."""
         if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
             raise AccessError(_("Only Agency Billing administrators run billing."))
-        run = self.env["agency.billing.run"]._run_clients(self.commercial_partner_id,
-                                                          trigger="manual")
+        day = fields.Date.to_date(date_to) if date_to else None
+        clients = self.commercial_partner_id
+        if day and any(day > client._agency_today() for client in clients):
+            raise UserError(_("Bill time up to today at the latest (not %s): later time is "
+                              "not delivered yet.", day))
+        run = self.env["agency.billing.run"]._run_clients(clients, trigger="manual",
+                                                          today=day)
         return run._get_records_action(name=_("Billing Run"))
 
     def action_agency_view_disputes(self):

@@ -1,4 +1,5 @@
 from . import test_billing_cycle
+from . import test_billing_exact
 from . import test_billing_milestone
 from . import test_billing_portal
 from . import test_billing_race
@@ -13,6 +14,7 @@ from . import test_credit_notes
 from . import test_install
 from . import test_overrides
 from . import test_rate_rules
+from . import test_retainer_chain
 from . import test_rounding
 from . import test_scope
 from . import test_scope_ui
