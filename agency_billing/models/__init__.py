@@ -10,6 +10,7 @@ from . import account_analytic_line_scope
 from . import account_move
 from . import account_move_anomaly
 from . import account_move_credit
+from . import account_move_delivery
 from . import account_move_line
 from . import account_move_reminder
 from . import account_move_report
@@ -29,6 +30,7 @@ from . import agency_scope_line_change_request
 from . import agency_scope_line_over_scope
 from . import agency_service_type
 from . import agency_time_override
+from . import mail_delivery
 from . import product_template
 from . import project_milestone
 from . import project_project

@@ -12,9 +12,11 @@ from . import test_billing_ui
 from . import test_classification
 from . import test_credit_notes
 from . import test_install
+from . import test_invoice_delivery
 from . import test_overrides
 from . import test_rate_rules
 from . import test_retainer_chain
+from . import test_review_hold
 from . import test_rounding
 from . import test_scope
 from . import test_scope_ui
