@@ -13,6 +13,7 @@ from . import test_classification
 from . import test_credit_notes
 from . import test_install
 from . import test_invoice_delivery
+from . import test_onboarding
 from . import test_overrides
 from . import test_rate_rules
 from . import test_retainer_chain
@@ -20,4 +21,5 @@ from . import test_review_hold
 from . import test_rounding
 from . import test_scope
 from . import test_scope_ui
+from . import test_time_zones
 from . import test_ui

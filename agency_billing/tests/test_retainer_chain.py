@@ -121,9 +121,9 @@ class TestRetainerChain(AgencyBillingRunCase):
                                              0.0, 2.0))
         self.assertEqual(sep.amount_untaxed, 2150.0, "the fee + the late hour at 150")
 
-    def test_opening_balance_and_billed_up_to_over_rpc(self):
+    def test_opening_balance_is_the_first_carry_in(self):
         """Onboarding mid-contract: a billing administrator sets the client's Billed Up To
-        date and the retainer's opening balance (over RPC: plain writes), no invoice."""
+        date and the retainer's opening balance (plain writes), no invoice."""
         other = self.env["res.partner"].create({"name": "Midyear Ltd", "is_company": True})
         order, project = self._make_contract(other, lines=[(self.st_creative, 150.0, 10)])
         project.service_type_id = self.st_creative
