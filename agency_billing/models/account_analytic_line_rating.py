@@ -119,7 +119,7 @@ class AccountAnalyticLineRating(models.Model):
         converter = _Converter(self.env, company)
         no_rule = self.env._("No rate rule matches: Odoo's own sale line decides")
         no_client = self.env._("No client on the project or its sale order")
-        memo, contexts, values = {}, {}, {}
+        memo, contexts, values, reasons = {}, {}, {}, {}
         for line in self:
             context = line._agency_context(contexts)
             order, client = context["order"], context["client"]
@@ -148,13 +148,18 @@ class AccountAnalyticLineRating(models.Model):
             if not client and line.project_id.allow_billable:
                 issues.append(no_client)
             issues += converter.pop_issues()
-            if result.rule:
-                reason = result.reason
-            elif result.candidates:
-                reason = self.env._("No rate rule matches (%s): Odoo's own sale line decides",
-                                    result.reason)
-            else:
-                reason = no_rule
+            # Worded once per shared result (kept alive here, so its id is not reused).
+            reason = reasons.get(id(result), (None, None))[1]
+            if reason is None:
+                if result.rule:
+                    reason = self._agency_rate_reason(result)
+                elif result.candidates:
+                    reason = self.env._(
+                        "No rate rule matches (%s): Odoo's own sale line decides",
+                        self._agency_rate_reason(result))
+                else:
+                    reason = no_rule
+                reasons[id(result)] = (result, reason)
             values[line] = {
                 "agency_currency_id": currency,
                 "rate_rule_id": result.rule.id if result.rule else False,
@@ -164,6 +169,37 @@ class AccountAnalyticLineRating(models.Model):
                 "rate_issue": "; ".join(issues) or False,
             }
         self._agency_assign(values)
+
+    @api.model
+    def _agency_rate_reason(self, result):
+        """The words of a rating's reason (``lib.rating`` returns codes), translated."""
+        env = self.env
+
+        def name(rule):
+            return rule.label or env._("rule #%s", rule.id)
+
+        labels = self.env["agency.rate.rule"]._agency_criteria_labels()
+
+        def with_criteria(rule):
+            names = [labels[code] for code in rating.criteria(rule)]
+            return f"{name(rule)} ({' + '.join(names) or env._('any entry')})"
+
+        if result.code == "fixed":
+            text = env._("%(rule)s: %(rate)s/h", rule=with_criteria(result.rule),
+                         rate=f"{result.rule.rate:.2f}")
+            if result.runner:
+                text += env._("; preferred over %s", with_criteria(result.runner))
+            return text
+        if result.code == "discount":
+            base = name(result.base_rule) if result.base_rule else result.base_label
+            return env._("%(rule)s: %(discount)s%% off %(base)s %(rate)s/h",
+                         rule=with_criteria(result.rule), discount=f"{result.rule.discount:g}",
+                         base=base, rate=f"{result.base_rate:.2f}")
+        if result.code == "no_base":
+            rule = result.candidates[0]
+            return env._("%(rule)s gives %(discount)s%% off, but no base rate",
+                         rule=name(rule), discount=f"{rule.discount:g}")
+        return env._("no rate rule matches")
 
     def _agency_fallback_price(self, order, company):
         """(rate, currency id, label) a discount applies to when no fixed rule ranks below it:

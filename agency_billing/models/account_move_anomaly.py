@@ -44,7 +44,7 @@ class AccountMoveAnomaly(models.Model):
 
     def _agency_find_anomalies(self):
         """{move id: [(code, reason), ...]} for these customer invoices (one query per
-        kind of check, whatever the number of invoices)."""
+        kind of check, whatever the number of invoices). Hook: extend with more checks."""
         found = defaultdict(list)
         for move, reasons in self._agency_check_preferences().items():
             found[move.id] += reasons
@@ -57,7 +57,7 @@ class AccountMoveAnomaly(models.Model):
         return found
 
     def _agency_check_preferences(self):
-        """Missing PO number, no billing contact."""
+        """Missing PO number, no billing contact (hook)."""
         found = defaultdict(list)
         for move in self:
             client = move.commercial_partner_id
@@ -72,7 +72,7 @@ class AccountMoveAnomaly(models.Model):
         return found
 
     def _agency_check_history(self):
-        """Total far from the client's trailing average, hours spike, near-duplicate."""
+        """Total far from the client's trailing average, hours spike, near-duplicate (hook)."""
         found = defaultdict(list)
         companies = self.company_id
         history = self._agency_trailing_invoices()
@@ -195,8 +195,8 @@ class AccountMoveAnomaly(models.Model):
         return by_client
 
     def _agency_check_time(self):
-        """Entries without rate rule, low-confidence classifications, held or over-scope
-        time of the invoiced contracts."""
+        """Entries without rate rule, time left out to classify, held or over-scope time
+        of the invoiced contracts (hook)."""
         found = defaultdict(list)
         Line = self.env["account.analytic.line"].sudo()
 
@@ -250,7 +250,7 @@ class AccountMoveAnomaly(models.Model):
         return result
 
     def _agency_check_lines(self):
-        """Invoice lines of zero amount."""
+        """Invoice lines of zero amount (hook)."""
         found = defaultdict(list)
         for move in self:
             zero = move.invoice_line_ids.filtered(

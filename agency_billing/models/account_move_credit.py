@@ -83,7 +83,7 @@ class AccountMoveCredit(models.Model):
             periods = invoice.retainer_period_ids.filtered(
                 lambda p, f=full: p.order_id.retainer_line_id in f)
             partial_fees = invoice.retainer_period_ids.order_id.retainer_line_id.filtered(
-                lambda sol, f=full: sol in credited and sol not in f)
+                lambda sol, f=full, c=credited: sol in c and sol not in f)
             if partial_fees:
                 raise UserError(_(
                     "Credit note %(refund)s credits part of the retainer fee %(fee)s: credit "
@@ -104,7 +104,7 @@ class AccountMoveCredit(models.Model):
         """{sale line: quantity in the sale line's unit} of this invoice's product lines."""
         self.ensure_one()
         quantities = defaultdict(float)
-        for line in self.invoice_line_ids.filtered(lambda l: l.display_type == "product"):
+        for line in self.invoice_line_ids.filtered(lambda aml: aml.display_type == "product"):
             for sol in line.sale_line_ids:
                 quantities[sol] += line.product_uom_id._compute_quantity(
                     line.quantity, sol.product_uom, round=False) \

@@ -40,7 +40,7 @@ class AccountMoveReport(models.Model):
     def _agency_report_data(self):
         """Everything the invoice PDF shows about the work behind this invoice, as plain
         values: projects, period, milestones, deliverables, retainer, and the time at the
-        client's detail level (billed and raw)."""
+        client's detail level (billed and raw). Hook: extend to show more."""
         self.ensure_one()
         move = self.sudo()
         entries = move.timesheet_ids.sorted(lambda e: (e.date, e.id))
@@ -97,7 +97,7 @@ class AccountMoveReport(models.Model):
         hours, hours covered by a retainer and the amount invoiced: each time line's
         subtotal spread over its entries (``lib.invoice_report``), so the table adds up
         to the invoice, discounts and rounding included."""
-        lines = self.invoice_line_ids.filtered(lambda l: l.display_type == "product")
+        lines = self.invoice_line_ids.filtered(lambda aml: aml.display_type == "product")
         line_totals = {}  # by sale line: what the invoice bills on it
         for line in lines:
             for sol in line.sale_line_ids:

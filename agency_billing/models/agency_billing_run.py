@@ -244,7 +244,7 @@ class AgencyBillingRun(models.Model):
     @api.model
     def _reached_milestones(self):
         """{client: milestones} reached, not invoiced yet, whose sale line has something to
-        invoice, of clients with billing automation on a cycle other than manual."""
+        invoice, of clients with billing automation on a cycle other than manual (hook)."""
         milestones = self.env["project.milestone"].sudo().search([
             ("is_reached", "=", True),
             ("agency_invoice_id", "=", False),
@@ -336,7 +336,7 @@ class AgencyBillingRun(models.Model):
         return {row[0] for row in self.env.cr.fetchall()}
 
     def _select_orders(self, jobs):
-        """The confirmed contracts each job invoices (one search for the chunk)."""
+        """The confirmed contracts each job invoices, one search for the chunk (hook)."""
         clients = self.env["res.partner"].union(*(job.client for job in jobs))
         orders = self.env["sale.order"].sudo().search([
             ("state", "=", "sale"),
@@ -365,7 +365,7 @@ class AgencyBillingRun(models.Model):
 
     def _settle_retainers(self, jobs):
         """Settle the retainer period of each retainer contract billed up to the job's end
-        (before invoicing: it changes what the time lines deliver)."""
+        (before invoicing: it changes what the time lines deliver) (hook)."""
         periods = self.env["agency.retainer.period"]
         for job in jobs:
             if not self._settles_retainers(job):
@@ -376,7 +376,7 @@ class AgencyBillingRun(models.Model):
 
     def _create_invoices(self, jobs):
         """Invoice the chunk's contracts with Odoo's own ``_create_invoices``: one call per
-        company, period end and grouping; time up to each period end only."""
+        company, period end and grouping; time up to each period end only (hook)."""
         groups = {}
         for job in jobs:
             grouped = job.client.invoice_grouping == "project"
@@ -410,7 +410,7 @@ class AgencyBillingRun(models.Model):
             job.invoices = moves.filtered(lambda m, c=job.client: m.commercial_partner_id == c)
 
     def _invoice_values(self, job):
-        """Values every invoice drafted for this job starts with."""
+        """Values every invoice drafted for this job starts with (hook)."""
         return {
             "billing_run_id": self.id,
             "billing_trigger": job.kind,
@@ -421,7 +421,7 @@ class AgencyBillingRun(models.Model):
 
     def _link_billed(self, jobs, periods):
         """Link what the new invoices billed: retainer periods (and the time they covered),
-        milestones reached."""
+        milestones reached (hook)."""
         moves = self.env["account.move"].union(*(job.invoices for job in jobs))
         if not moves:
             return
@@ -443,7 +443,7 @@ class AgencyBillingRun(models.Model):
 
     def _conclude(self, jobs):
         """Outcome of each job; advance the cycles; mark the clients billed by this run
-        (this update is what makes a concurrent run skip them)."""
+        (this update is what makes a concurrent run skip them) (hook)."""
         held = self.env["account.analytic.line"]._agency_held_time(
             self.env["sale.order"].union(*(job.orders for job in jobs)))
         self._log_drafted(jobs)
@@ -540,7 +540,7 @@ class AgencyBillingRun(models.Model):
 
     def _auto_send(self, jobs):
         """Post and send, each in its own savepoint, the drafts nothing flagged of clients
-        that send automatically."""
+        that send automatically (hook)."""
         for job in jobs:
             for move in job.auto_send or []:
                 try:
