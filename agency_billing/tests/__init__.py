@@ -11,6 +11,7 @@ from . import test_billing_run
 from . import test_billing_ui
 from . import test_classification
 from . import test_credit_notes
+from . import test_import_path
 from . import test_install
 from . import test_invoice_delivery
 from . import test_onboarding
