@@ -1,7 +1,6 @@
 from datetime import date
 from xmlrpc.client import Fault
 
-from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from .billing_common import AgencyBillingRunCase
@@ -21,10 +20,7 @@ class TestOnboardingRpc(AgencyBillingRunCase, HttpCase):
         return self.xmlrpc_object.execute_kw(db, uid, login, model, method, list(args), kwargs)
 
     def test_onboarding_values_over_rpc(self):
-        self.order.write({"order_line": [Command.create({
-            "product_id": self.env.ref("agency_billing.product_retainer_fee").id,
-            "price_unit": 1000.0, "product_uom_qty": 12,
-        })], "retainer_hours": 10.0, "retainer_rollover": "rollover"})
+        self._add_retainer(self.order, 1000.0, cap=0.0)
         self._rpc("ab_finance", "res.partner", "write", [self.client.id],
                   {"billing_last_period_end": "2026-08-31"})
         self._rpc("ab_finance", "sale.order", "write", [self.order.id],

@@ -1,7 +1,6 @@
 import re
 from datetime import date
 
-from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -24,16 +23,7 @@ class TestRetainerChain(AgencyBillingRunCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.fee_product = cls.env.ref("agency_billing.product_retainer_fee")
-        cls.order.write({
-            "order_line": [Command.create({
-                "product_id": cls.fee_product.id, "price_unit": 2000.0,
-                "product_uom_qty": 12, "name": "Monthly retainer",
-            })],
-            "retainer_hours": 10.0,
-            "retainer_rollover": "rollover",
-            "retainer_rollover_cap": 5.0,
-        })
-        cls.fee_line = cls.order.retainer_line_id
+        cls.fee_line = cls._add_retainer(cls.order, 2000.0)
         cls.client.billing_last_period_end = date(2026, 7, 31)
 
     def _month(self, day, hours):
@@ -127,9 +117,7 @@ class TestRetainerChain(AgencyBillingRunCase):
         other = self.env["res.partner"].create({"name": "Midyear Ltd", "is_company": True})
         order, project = self._make_contract(other, lines=[(self.st_creative, 150.0, 10)])
         project.service_type_id = self.st_creative
-        order.write({"order_line": [Command.create({
-            "product_id": self.fee_product.id, "price_unit": 1000.0, "product_uom_qty": 12,
-        })], "retainer_hours": 10.0, "retainer_rollover": "rollover"})
+        self._add_retainer(order, 1000.0, cap=0.0)
         finance = self.user_finance
         other.with_user(finance).write({
             "billing_automation": True, "billing_cycle": "monthly",
