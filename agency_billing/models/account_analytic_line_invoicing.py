@@ -15,6 +15,8 @@ Held time — over scope, held by hand, or waiting to be classified — is one A
 from odoo import api, fields, models
 from odoo.osv import expression
 
+from ..lib import dates
+
 
 class HeldTime:
     """Held time of some contracts, grouped per contract, day and kind (``hold``: held
@@ -138,3 +140,16 @@ class AccountAnalyticLineInvoicing(models.Model):
         if uom and sale_line.product_uom and uom.category_id == sale_line.product_uom.category_id:
             return uom._compute_quantity(hours, sale_line.product_uom, round=False)
         return hours
+
+    # ------------------------------------------------------------------
+    # Dates of imported time
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _agency_entry_date(self, moment, employee=None):
+        """The date of a time entry worked at ``moment`` (a UTC datetime, as vendors send
+        it; naive means UTC): the calendar day in the employee's time zone, else the
+        company's. Importers take entry dates from here, never from the UTC date."""
+        company = (employee.company_id if employee else None) or self.env.company
+        zone = dates.first_zone(employee.tz if employee else None, company._agency_tz())
+        return dates.local_date(fields.Datetime.to_datetime(moment), zone)

@@ -64,3 +64,14 @@ class TestTimeZones(AgencyBillingRunCase):
         run = self.env["agency.billing.run"].browse(action["res_id"])
         self.assertEqual(run.line_ids.period_end, date(2026, 10, 31))
         self.assertEqual(run.invoice_ids.amount_untaxed, 150.0, "1 November is tomorrow")
+
+    def test_vendor_timestamp_takes_the_employees_day(self):
+        Entry = self.env["account.analytic.line"]
+        self.emp_cd.tz = "America/Los_Angeles"
+        self.assertEqual(Entry._agency_entry_date("2026-11-01 03:30:00", self.emp_cd),
+                         date(2026, 10, 31), "20:30 on 31 October where she works")
+        self.emp_designer.tz = "Europe/Rome"
+        self.assertEqual(Entry._agency_entry_date("2026-11-01 03:30:00", self.emp_designer),
+                         date(2026, 11, 1))
+        self.assertEqual(Entry._agency_entry_date("2026-11-01 03:30:00"), date(2026, 10, 31),
+                         "without an employee: the company's zone (Los Angeles)")
