@@ -104,6 +104,35 @@ class TestCreditNotes(AgencyBillingRunCase):
         self.assertFalse(self._run_due(JUNE).invoice_ids, "exactly once")
         self.assertFalse(self._run_now(JUNE).invoice_ids)
 
+    def test_full_credit_note_of_a_retainer_invoice_rebills_the_period_once(self):
+        fee_line = self._add_retainer(self.order, 1000.0)
+        self._time(self.emp_cd, 8.0, day=date(2026, 3, 5))
+        self._time(self.emp_cd, 4.0, day=date(2026, 3, 20))
+        march = self._post(self._run_due(APRIL).invoice_ids, APRIL)
+        self.assertEqual(march.amount_untaxed, 1300.0, "fee + 2 h overage at 150")
+        self._time(self.emp_cd, 3.0, day=date(2026, 4, 8))
+        april = self._post(self._run_due(MAY).invoice_ids, MAY)
+        self.assertEqual(april.amount_untaxed, 1000.0)
+        # Crediting March first is refused: April took its carry-in from March.
+        with self.assertRefused(UserError, "latest first"):
+            self._credit(march)
+        self._credit(april)
+        self._credit(march)
+        self.assertFalse(self.order.retainer_period_ids)
+        self.assertEqual(self.client.billing_last_period_end, date(2026, 2, 28))
+        self.assertEqual(fee_line.qty_delivered, 0.0)
+        # The next runs bill March and April again, exactly as before, once each.
+        again = self._run_due(JUNE).invoice_ids
+        self.assertEqual(again.amount_untaxed, 1300.0)
+        self.assertEqual(again.retainer_period_ids.date_to, date(2026, 3, 31))
+        again_april = self._run_due(JUNE).invoice_ids
+        self.assertEqual(again_april.amount_untaxed, 1000.0)
+        self.assertEqual(again_april.retainer_period_ids.carried_in_hours, 0.0)
+        self._run_due(JUNE)  # May: nothing recorded, the fee only
+        self.assertEqual(fee_line.qty_delivered, fee_line.qty_invoiced)
+        self.assertEqual(fee_line.qty_invoiced, 3.0, "March, April, May once each")
+        self.assertFalse(self._run_due(JUNE), "nothing more is due")
+
     def test_partial_credit_note_gives_back_only_what_it_credits(self):
         invoice = self._march()
         refund = self._credit(invoice, keep=self.design_line)
