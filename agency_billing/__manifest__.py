@@ -55,6 +55,9 @@
         "demo/agency_billing_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "agency_billing/static/src/**/*",
+        ],
         "web.assets_tests": [
             "agency_billing/static/tests/tours/**/*",
         ],

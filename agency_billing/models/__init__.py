@@ -8,6 +8,7 @@ from . import account_analytic_line_routing
 from . import account_analytic_line_scope
 from . import account_move
 from . import account_move_anomaly
+from . import account_move_client
 from . import account_move_line
 from . import account_move_reminder
 from . import account_move_report
@@ -18,6 +19,7 @@ from . import agency_classification_stat
 from . import agency_demo
 from . import agency_invoice_anomaly
 from . import agency_rate_rule
+from . import agency_rate_rule_label
 from . import agency_reminder_policy
 from . import agency_retainer_period
 from . import agency_scope_demo
@@ -28,10 +30,15 @@ from . import agency_scope_line_over_scope
 from . import agency_service_type
 from . import agency_time_override
 from . import product_template
+from . import ir_http
 from . import project_milestone
 from . import project_project
 from . import res_company
+from . import res_company_client
 from . import res_config_settings
+from . import res_config_settings_client
 from . import res_partner
+from . import res_partner_client
 from . import sale_order
+from . import sale_order_client
 from . import sale_order_line

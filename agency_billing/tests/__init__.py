@@ -16,3 +16,4 @@ from . import test_rounding
 from . import test_scope
 from . import test_scope_ui
 from . import test_ui
+from . import test_client_documents
