@@ -2,6 +2,7 @@ from . import agency_rerate_mixin  # mixin first: rule models inherit it
 from . import account_analytic_line
 from . import account_analytic_line_classification
 from . import account_analytic_line_override
+from . import account_analytic_line_portal
 from . import account_analytic_line_rating
 from . import account_analytic_line_rerate
 from . import account_analytic_line_routing
@@ -18,12 +19,14 @@ from . import agency_classification_rule
 from . import agency_classification_stat
 from . import agency_demo
 from . import agency_invoice_anomaly
+from . import agency_invoice_anomaly_entries
 from . import agency_rate_rule
 from . import agency_rate_rule_label
 from . import agency_reminder_policy
 from . import agency_retainer_period
 from . import agency_scope_demo
 from . import agency_scope_line
+from . import agency_scope_line_auto
 from . import agency_scope_line_alert
 from . import agency_scope_line_change_request
 from . import agency_scope_line_over_scope
@@ -33,6 +36,7 @@ from . import product_template
 from . import ir_http
 from . import project_milestone
 from . import project_project
+from . import project_project_scope_summary
 from . import res_company
 from . import res_company_client
 from . import res_config_settings

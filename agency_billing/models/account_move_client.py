@@ -50,7 +50,7 @@ class AccountMoveClient(models.Model):
         names = {}
         for move in moves:
             names.update(move._agency_time_labels(time_rows.get(move.id, {})))
-            for line in move.invoice_line_ids.filtered(lambda l: l.display_type == "product"):
+            for line in move.invoice_line_ids.filtered(lambda ml: ml.display_type == "product"):
                 sol = line.sale_line_ids[:1]
                 if not sol:
                     continue
@@ -83,7 +83,7 @@ class AccountMoveClient(models.Model):
         """{invoice line: label} of this invoice's time lines."""
         self.ensure_one()
         lines = []
-        for line in self.invoice_line_ids.filtered(lambda l: l.display_type == "product"):
+        for line in self.invoice_line_ids.filtered(lambda ml: ml.display_type == "product"):
             sol = line.sale_line_ids[:1]
             rows = rows_by_sol.get(sol.id)
             if not rows:

@@ -44,7 +44,7 @@ class TestClientDocuments(AgencyBillingRunCase):
         cls.order.write({"order_line": [Command.create({
             "product_id": product.id, "product_uom_qty": 1, "price_unit": 12000.0,
         })]})
-        cls.milestone_line = cls.order.order_line.filtered(lambda l: l.product_id == product)
+        cls.milestone_line = cls.order.order_line.filtered(lambda ml: ml.product_id == product)
         milestone = cls.env["project.milestone"].create({
             "name": "Creative approved", "project_id": cls.project.id,
             "sale_line_id": cls.milestone_line.id, "quantity_percentage": 0.5,
@@ -95,7 +95,7 @@ class TestClientDocuments(AgencyBillingRunCase):
             "Creative approved – 50 % of 12,000.00": 6000.0,
         })
         milestone = invoice.invoice_line_ids.filtered(
-            lambda l: l.sale_line_ids == self.milestone_line)
+            lambda ml: ml.sale_line_ids == self.milestone_line)
         self.assertEqual(milestone._agency_quantity_text(), "50 %")
         text = self._report_text(invoice)
         self.assertClientFacing(text)
@@ -104,7 +104,7 @@ class TestClientDocuments(AgencyBillingRunCase):
         self.assertIn("Client communication 1 0.50 0.50 $ 70.00", text)
         self.assertIn("Time total 5.30 5.50 $ 807.50", text)
         # Back office: the rules stay visible to finance on the invoice lines.
-        senior = invoice.invoice_line_ids.filtered(lambda l: l.price_unit == 170.0)
+        senior = invoice.invoice_line_ids.filtered(lambda ml: ml.price_unit == 170.0)
         self.assertIn("Rate card: Morgan Senior (senior)", senior.agency_rate_note)
 
     def test_role_level(self):
@@ -183,7 +183,7 @@ class TestRetainerWording(AgencyBillingRunCase):
         self.client.billing_last_period_end = date(2026, 2, 28)
         self._time(self.emp_cd, 4.0, day=date(2026, 3, 10))
         invoice = self._run_due(date(2026, 4, 1)).invoice_ids
-        line = invoice.invoice_line_ids.filtered(lambda l: l.product_id == fee)
+        line = invoice.invoice_line_ids.filtered(lambda ml: ml.product_id == fee)
         self.assertEqual(line.name, "Monthly retainer – 03/01/2026 to 03/31/2026: 10.00 h "
                          "included, 4.00 h covered")
         self.assertEqual(invoice.amount_untaxed, 1000.0)
