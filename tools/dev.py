@@ -830,7 +830,8 @@ def ensure_tool_package(vpython, name, version):
             )
             if proc.returncode:
                 shutil.rmtree(target, ignore_errors=True)
-                fail(f"Could not install {name}=={version}:\n{proc.stdout[-800:]}{proc.stderr[-800:]}")
+                fail(f"Could not install {name}=={version}:\n"
+                     f"{proc.stdout[-800:]}{proc.stderr[-800:]}")
             (target / ".complete").touch()
     return target
 

@@ -107,7 +107,8 @@ class TestScreenshots(HttpCase):
             self._shoot(browser, "time_entries",
                         "/odoo/action-agency_billing.action_agency_time_entry",
                         _ready(".o_list_view .o_data_row"))
-            self._shoot(browser, "scope_tab", f"/odoo/action-project.open_view_project_all/{project.id}",
+            self._shoot(browser, "scope_tab",
+                        f"/odoo/action-project.open_view_project_all/{project.id}",
                         _ready(".o_field_widget[name=agency_scope_line_ids] .o_data_row"),
                         clicks=[(".o_notebook a.nav-link[name=agency_scope]", None)])
             self._shoot(browser, "partner_preferences", f"/odoo/res.partner/{partner.id}",
