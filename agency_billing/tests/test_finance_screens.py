@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .billing_common import AgencyBillingRunCase
 
@@ -110,3 +110,41 @@ class TestFinanceScreens(AgencyBillingRunCase):
         self.assertEqual(march.state, "posted")
         february.action_agency_approve()
         self.assertEqual(february.state, "posted", "nothing earlier waits: no question")
+
+
+@tagged("post_install", "-at_install")
+class TestScreensLoadForEveryRole(AgencyBillingRunCase):
+    """The screens this addon extends open for every role (fields a role may not read are
+    left out of its views, never an error)."""
+
+    def test_views_load(self):
+        users = [
+            self.user_finance,
+            self.user_ad,
+            new_test_user(self.env, login="ab_screens_invoicing",
+                          groups="account.group_account_invoice,base.group_user"),
+            new_test_user(self.env, login="ab_screens_timesheet",
+                          groups="hr_timesheet.group_hr_timesheet_user,base.group_user"),
+        ]
+        ref = self.env.ref
+        screens = [
+            ("res.partner", [(False, "form")]),
+            ("account.move", [(ref("account.view_move_form").id, "form"),
+                              (ref("agency_billing.view_move_list_agency_review").id, "list")]),
+            ("project.project", [(False, "form"), (False, "kanban"),
+                                 (ref("agency_billing.view_project_list_agency_scope").id,
+                                  "list")]),
+            ("account.analytic.line", [
+                (ref("agency_billing.view_agency_time_entry_list").id, "list"),
+                (ref("hr_timesheet.hr_timesheet_line_tree").id, "list"), (False, "search")]),
+            ("agency.scope.line", [(False, "list"), (False, "form")]),
+            ("agency.billing.run", [(False, "list"), (False, "form")]),
+        ]
+        for user in users:
+            for model, views in screens:
+                records = self.env[model].with_user(user)
+                if not records.has_access("read"):
+                    continue  # no access at all: the menu is not theirs
+                with self.subTest(user=user.login, model=model):
+                    result = records.get_views(views)
+                    self.assertTrue(result["views"])
