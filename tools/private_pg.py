@@ -145,8 +145,9 @@ class PrivatePostgres:
     def _pg_ctl_status(self):
         if not (self.data / "PG_VERSION").exists():
             return False
-        proc = subprocess.run([str(self.bin / "pg_ctl"), "status", "-D", str(self.data)],
-                              capture_output=True, text=True, check=False)
+        # As the server's user: pg_ctl refuses to run as root, even for "status".
+        proc = self._run([self.bin / "pg_ctl", "status", "-D", self.data],
+                         self._server_user(), check=False)
         return proc.returncode == 0
 
     def start(self):
