@@ -66,8 +66,11 @@ class PrivatePostgres:
                 f"(data {self.data}, socket {self.run_dir}; started by ./dev)")
 
     def version(self):
-        version_file = self.data / "PG_VERSION"
-        return version_file.read_text().strip() if version_file.exists() else VERSION
+        """The server's version, e.g. 18.6."""
+        proc = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True,
+                              text=True, check=False)
+        words = proc.stdout.split()
+        return words[-1] if proc.returncode == 0 and words else VERSION
 
     # -- install, init, start, stop ---------------------------------------------
 

@@ -116,13 +116,13 @@ class AgencyDemo(models.AbstractModel):
 
     @api.model
     def _archive_generic_demo_projects(self):
-        """Odoo's own demo projects (office design, R&D...) would crowd the agency's
-        screens: archived, with their tasks."""
-        data = self.env["ir.model.data"].search([
-            ("model", "=", "project.project"),
-            ("module", "in", ("project", "hr_timesheet", "sale_project", "sale_timesheet")),
-        ])
-        projects = self.env["project.project"].browse(data.mapped("res_id")).exists()
+        """Odoo's own demo projects (office design, R&D, the projects its demo sale orders
+        created...) would crowd the agency's screens: every project that is not the demo
+        agency's is archived, with its tasks."""
+        ours = self.env["ir.model.data"].search([
+            ("model", "=", "project.project"), ("module", "=", "agency_billing"),
+        ]).mapped("res_id")
+        projects = self.env["project.project"].search([("id", "not in", ours)])
         projects.with_context(active_test=False).task_ids.write({"active": False})
         projects.write({"active": False})
         return projects.ids

@@ -31,6 +31,12 @@ class AgencyScopeLineAuto(models.Model):
             vals = dict(vals, budget_from_orders=False)
         return super().write(vals)
 
+    def _agency_apply_change_request(self, order):
+        """An accepted change request grows the budget without making it "edited by a
+        person": the line keeps following later orders."""
+        return super(AgencyScopeLineAuto, self.with_context(agency_scope_from_orders=True)
+                     )._agency_apply_change_request(order)
+
     @api.model
     def _agency_follow_orders(self, projects):
         """Create or grow the budget lines of these projects from what their confirmed
