@@ -72,6 +72,24 @@ class TestFinanceScreens(AgencyBillingRunCase):
         action = flag.action_view_entries()
         self.assertEqual(self.env["account.analytic.line"].search(action["domain"]), entry)
 
+    def test_time_to_review_lists_agency_work_only(self):
+        """Entries needing review on a project without contract (Odoo's generic demo), or
+        on an archived one, are not the agency's: the review list leaves them out."""
+        from odoo.tools.safe_eval import safe_eval  # noqa: PLC0415
+
+        loose = self.env["project.project"].create({"name": "No contract",
+                                                    "allow_timesheets": True})
+        ours = self._time(self.emp_ad, 1.0, name="Misc")
+        other = self._time(self.emp_ad, 1.0, project=loose, name="Misc")
+        self.assertTrue(ours.needs_review and other.needs_review)
+        domain = safe_eval(self.env.ref("agency_billing.action_agency_time_entry_review").domain)
+        found = self.env["account.analytic.line"].search(
+            [*domain, ("needs_review", "=", True), ("timesheet_invoice_id", "=", False)])
+        self.assertIn(ours, found)
+        self.assertNotIn(other, found)
+        self.project.active = False
+        self.assertNotIn(ours, self.env["account.analytic.line"].search(domain))
+
     def test_runs_have_distinct_names(self):
         first = self._run_now(date(2026, 3, 31))
         second = self._run_now(date(2026, 3, 31))
