@@ -67,8 +67,11 @@ class PrivatePostgres:
 
     def version(self):
         """The server's version, e.g. 18.6."""
-        proc = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True,
-                              text=True, check=False)
+        try:
+            proc = subprocess.run([str(self.bin / "postgres"), "--version"],
+                                  capture_output=True, text=True, check=False)
+        except OSError:  # not installed yet
+            return VERSION
         words = proc.stdout.split()
         return words[-1] if proc.returncode == 0 and words else VERSION
 
