@@ -176,7 +176,7 @@ class TestRateRules(AgencyBillingCase):
         self.assertEqual(new_line.product_uom_qty, 0.0)
         self.assertEqual(new_line.qty_delivered, 3.0)
         # Client-facing: the service and the rate's label, never the rule's own name.
-        self.assertEqual(new_line.name, "Creative (hours) – Test Creative Director rate")
+        self.assertEqual(new_line.name, "Creative – Test Creative Director rate")
 
     def test_routing_reuses_the_contract_line_at_the_same_rate(self):
         """A rule rate equal to the contract's line price bills on that line."""

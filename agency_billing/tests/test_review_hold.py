@@ -40,6 +40,9 @@ class TestReviewHold(AgencyBillingRunCase):
         self.assertIn("1 time entries (2.00 h) need their service type decided", line.message)
         self.assertIn("2026-03-10 Casey CD: Misc tweaks", line.message)
         self.assertIn("low_confidence", self._flags(invoice))
+        flag = invoice.anomaly_ids.filtered(lambda a: a.code == "low_confidence")
+        self.assertEqual(self.env["account.analytic.line"].search(
+            flag.action_view_entries()["domain"]), self.unclassified, "one click away")
         # Classified by hand (logged): the next run bills it, at its rate.
         self.unclassified.with_context(
             agency_override_reason="Concept work for the spring campaign").service_type_id = \
