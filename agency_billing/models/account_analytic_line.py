@@ -87,6 +87,7 @@ PROTECTED_FIELDS = {
         "billed_amount", "is_billable", "exclude_from_billing", "exclusion_reason",
         "retainer_hours", "retainer_period_id", "over_scope", "over_scope_policy",
         "over_scope_reason", "needs_review", "review_reason", "so_line",
+        "agency_credit_note_id", "billing_discount",
     ), BILLING_MANAGER_GROUP),
 }
 
