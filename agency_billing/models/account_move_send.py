@@ -33,7 +33,9 @@ class AccountMoveSend(models.Model):
                 ),
             ))
         reason = self.env.context.get("agency_review_reason")
-        if moves.filtered("anomaly_count") and not reason:
+        earlier = {} if self.env.context.get("agency_approve_out_of_order") \
+            else moves._agency_earlier_drafts()
+        if (moves.filtered("anomaly_count") and not reason) or earlier:
             return {
                 "type": "ir.actions.act_window",
                 "name": _("Approve and Send"),
@@ -44,6 +46,27 @@ class AccountMoveSend(models.Model):
             }
         moves._agency_approve(reason)
         return True
+
+    def _agency_earlier_drafts(self):
+        """{invoice: drafts of the same client for an earlier period, still waiting in
+        review} — approving a later period first is asked for confirmation."""
+        waiting = self.search([
+            ("review_state", "=", "to_review"), ("state", "=", "draft"),
+            ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ("id", "not in", self.ids),
+        ])
+        result = {}
+        for move in self:
+            start = move.billing_period_start or move.billing_period_end
+            if not start:
+                continue
+            earlier = waiting.filtered(
+                lambda other, m=move, s=start: other.commercial_partner_id
+                == m.commercial_partner_id and other.billing_period_end
+                and other.billing_period_end < s)
+            if earlier:
+                result[move] = earlier
+        return result
 
     def _agency_approve(self, reason=None, auto=False):
         """Override open warnings with the reason, post, mark approved, send."""
@@ -73,7 +96,8 @@ class AccountMoveSend(models.Model):
     def _agency_send(self):
         """Send these posted invoices through Odoo's send flow to the billing contacts,
         each in its own savepoint: one that fails stays posted with the error (and is
-        retried by the billing cron)."""
+        retried by the billing cron). An invoice is *Sent* once the mail server took its
+        email for every billing contact (see ``account_move_delivery``)."""
         template = self.env.ref("agency_billing.mail_template_agency_invoice",
                                 raise_if_not_found=False)
         sent = self.env["account.move"]
@@ -84,15 +108,16 @@ class AccountMoveSend(models.Model):
                     raise UserError(_("%s has no billing contact with an email address.",
                                       move.commercial_partner_id.name))
                 with self.env.cr.savepoint():
+                    since = max(move.sudo().message_ids.ids or [0])
                     self.env["account.move.send"]._generate_and_send_invoices(
                         move,
                         sending_methods={"email"},
                         mail_template=template or move._get_mail_template(),
                         mail_partner_ids=recipients.ids,
                     )
-                    move.write({"review_state": "sent", "send_error": False,
-                                "agency_sent_at": fields.Datetime.now()})
-                sent |= move
+                    move._agency_track_delivery(since)
+                if move.review_state == "sent":
+                    sent |= move
             except Exception as error:  # any failure leaves it posted, with the error
                 message = str(error) or error.__class__.__name__
                 move.write({"send_error": message, "send_attempts": move.send_attempts + 1})
@@ -108,11 +133,14 @@ class AccountMoveSend(models.Model):
         moves = self.search([
             ("review_state", "=", "approved"), ("state", "=", "posted"),
             ("send_attempts", "<", MAX_SEND_ATTEMPTS),
+            # An email the mail server has not handled yet is not sent twice.
+            ("agency_delivery_state", "!=", "pending"),
         ], limit=limit, order="id")
         return moves._agency_send()
 
     def action_agency_retry_send(self):
-        """Try again to send these approved invoices now."""
+        """Try again to send these approved invoices now (also an email still waiting in
+        the mail queue: it goes again)."""
         self.filtered(lambda m: m.review_state == "approved")._agency_send()
         return True
 
