@@ -10,7 +10,6 @@ from collections import defaultdict
 from odoo import Command, fields
 from odoo.exceptions import UserError
 
-from odoo.addons.agency_billing.lib.dates import local_date
 from odoo.addons.agency_billing.lib.sync_errors import SyncMappingError
 from odoo.addons.agency_billing.sync.importer import SyncImporter, SyncItem
 
@@ -633,7 +632,8 @@ class ActivityImporter(HubSpotImporter):
         employee = owner.employee_id
         item.values = {
             "name": mappers.activity_description(item.payload, self.activity_type),
-            "date": fields.Date.to_string(local_date(moment, employee.tz)),
+            "date": fields.Date.to_string(self.env["account.analytic.line"]._agency_entry_date(
+                moment, employee)),
             "unit_amount": hours,
             "employee_id": employee.id,
             "project_id": project,
