@@ -261,7 +261,7 @@ class SyncImporter:
                 "res_model": self.res_model, "res_id": item.record.id,
                 "company_id": self.backend.company_id.id,
             })
-        created = self.Binding.create(to_create)
+        created = self.Binding._agency_insert(to_create)
         unbound = iter(created)
         for item in items:
             if not item.binding:
