@@ -4,6 +4,7 @@ it reached, so a killed run resumes where it stopped.
 """
 
 import logging
+import time
 
 from odoo import _, fields
 
@@ -75,6 +76,7 @@ class HubSpotSync:
                           page=max(1, min(200, self.backend.sync_batch_size or 100)))
         properties = importer.properties()
         before = self._counts()
+        started = time.perf_counter()
         pages = refused = 0
         while not walk.done:
             try:
@@ -92,7 +94,8 @@ class HubSpotSync:
             pages += 1
             self._checkpoint()
             importer = self.importer(external_type)  # the cache was dropped
-        self.run._agency_log(self._summary(external_type, pages, before))
+        self.run._agency_log(self._summary(external_type, pages, before,
+                                           time.perf_counter() - started))
 
     def sync_archived(self, external_type):
         """Records archived (deleted) in HubSpot: their Odoo records are archived, behind
@@ -213,11 +216,11 @@ class HubSpotSync:
         run = self.run
         return (run.created, run.updated, run.unchanged, run.quarantined, run.conflicts)
 
-    def _summary(self, external_type, pages, before):
+    def _summary(self, external_type, pages, before, seconds):
         after = self._counts()
         delta = [b - a for a, b in zip(before, after, strict=True)]
-        return _("%(type)s: %(pages)s pages; %(created)s created, %(updated)s updated, "
-                 "%(unchanged)s unchanged, %(quarantined)s quarantined, %(conflicts)s "
-                 "conflicts.", type=external_type, pages=pages, created=delta[0],
-                 updated=delta[1], unchanged=delta[2], quarantined=delta[3],
-                 conflicts=delta[4])
+        return _("%(type)s: %(pages)s pages in %(seconds).1f s; %(created)s created, "
+                 "%(updated)s updated, %(unchanged)s unchanged, %(quarantined)s quarantined, "
+                 "%(conflicts)s conflicts.", type=external_type, pages=pages, seconds=seconds,
+                 created=delta[0], updated=delta[1], unchanged=delta[2],
+                 quarantined=delta[3], conflicts=delta[4])
