@@ -17,6 +17,7 @@ edited at the same millisecond).
 :func:`signed_delivery` builds a webhook delivery signed like HubSpot's (v3).
 """
 
+import bisect
 import json
 import time
 from collections import defaultdict
@@ -361,6 +362,15 @@ class FakeHubSpot(FakeServer):
         groups = body.get("filterGroups") or []
         sorts = body.get("sorts") or []
         with self.lock:
+            fast = self._fast_search(kind, groups, sorts)
+            if fast is not None:
+                total = len(fast)
+                page = [self.objects[kind][rid] for rid in fast[after:after + limit]]
+                results = [self._shape(kind, rec, body.get("properties")) for rec in page]
+                answer = {"total": total, "results": results}
+                if after + limit < total:
+                    answer["paging"] = {"next": {"after": str(after + limit)}}
+                return FakeResponse(200, answer)
             records = [rec for rec in self.objects[kind].values() if not rec["archived"]]
             if groups:
                 records = [rec for rec in records if any(
@@ -385,6 +395,48 @@ class FakeHubSpot(FakeServer):
         if after + limit < total:
             answer["paging"] = {"next": {"after": str(after + limit)}}
         return FakeResponse(200, answer)
+
+    def _index(self, kind):
+        """Live records by (modification time, id descending): the order this fake gives
+        ties (HubSpot promises none), kept until the type's data changes."""
+        index = self._sorted.get(kind)
+        if index is None:
+            rows = sorted((self.stamps[kind][rid], -int(rid), rid)
+                          for rid, rec in self.objects[kind].items() if not rec["archived"])
+            index = self._sorted[kind] = ([row[0] for row in rows], [row[2] for row in rows])
+        return index
+
+    def _fast_search(self, kind, groups, sorts):
+        """The incremental queries (a modification time bound, maybe an id bound, sorted
+        by one of them) answered from the index; None for any other search."""
+        modified = MODIFIED.get(kind, "hs_lastmodifieddate")
+        if len(groups) != 1 or len(sorts) != 1 or not isinstance(sorts[0], dict):
+            return None
+        sort = sorts[0].get("propertyName")
+        if sort not in (modified, "hs_object_id") or sorts[0].get("direction") == "DESCENDING":
+            return None
+        stamp_filter, id_floor = None, None
+        for flt in groups[0].get("filters") or []:
+            prop, operator = flt.get("propertyName"), flt.get("operator")
+            if prop == modified and operator in ("GT", "GTE", "EQ") and stamp_filter is None:
+                stamp_filter = (operator, int(float(flt.get("value"))))
+            elif prop == "hs_object_id" and operator == "GT" and id_floor is None:
+                id_floor = int(float(flt.get("value")))
+            else:
+                return None
+        stamps, ids = self._index(kind)
+        start, end = 0, len(stamps)
+        if stamp_filter:
+            operator, value = stamp_filter
+            start = (bisect.bisect_right if operator == "GT" else bisect.bisect_left)(stamps, value)
+            if operator == "EQ":
+                end = bisect.bisect_right(stamps, value)
+        found = ids[start:end]
+        if id_floor is not None:
+            found = [rid for rid in found if int(rid) > id_floor]
+        if sort == "hs_object_id":
+            found = sorted(found, key=int)
+        return found
 
     # -- owners and associations ------------------------------------------------
 
