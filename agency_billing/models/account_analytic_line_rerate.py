@@ -57,6 +57,10 @@ class AccountAnalyticLineRerate(models.Model):
         lines.modified(RERATE_FIELDS, before=True)
         for fname in RERATE_FIELDS:
             self.env.add_to_compute(self._fields[fname], lines)
+        # Rated first; then the sale lines new rates need are added in one batch, so
+        # routing (a compute: it only finds lines) finds them.
+        lines._recompute_recordset([fname for fname in RERATE_FIELDS if fname != "so_line"])
+        lines._agency_route_missing()
         lines._recompute_recordset()
         lines.modified(RERATE_FIELDS)
         self.env.flush_all()

@@ -12,16 +12,29 @@ class AccountAnalyticLineRouting(models.Model):
     # Routing to the sale line that bills the entry
     # ------------------------------------------------------------------
 
+    # Computes only find sale lines; the lines missing for new (service, rate) pairs are
+    # added by ``_agency_route_missing``, a batched step of ``create``, ``write`` and
+    # re-rating (and of the task and project writes that move time), never for a NewId.
+
     @api.depends("is_billable", "service_type_id", "rate_rule_id", "agency_rate", "rate_locked",
                  "agency_currency_id")
     def _compute_so_line(self):
-        lines_map = self._agency_prepare_sale_lines()
-        return super(AccountAnalyticLineRouting, self.with_context(agency_sale_lines=lines_map)
+        entries = self.filtered("project_id")
+        for line in self - entries:
+            # Not a time entry of a project (e.g. a re-invoiced expense of sale_expense,
+            # which sets its own sale line): left as it is.
+            line.so_line = line.so_line
+        if not entries:
+            return None
+        lines_map = entries._agency_prepare_sale_lines()
+        return super(AccountAnalyticLineRouting, entries.with_context(agency_sale_lines=lines_map)
                      )._compute_so_line()
 
     def _timesheet_determine_sale_line(self):
         """Route billable entries rated by a rule (or by hand) to the order line of their
-        service at their rate; non-billable ones to none; others as Odoo does."""
+        service at their rate; non-billable ones to none; others as Odoo does. Finds
+        lines only: until ``_agency_route_missing`` adds a missing one, Odoo's choice
+        stands."""
         if self.project_id and not self.is_billable:
             return self.env["sale.order.line"]
         key = self._agency_route_key()
@@ -46,26 +59,77 @@ class AccountAnalyticLineRouting(models.Model):
             return None
         return (order.id, product.id, order.currency_id.round(self.agency_rate))
 
-    def _agency_prepare_sale_lines(self):
-        """Find, or create in one batch, the sale lines the given entries route to.
-
-        :return: {(order id, product id, rate): sale line id}
-        """
+    def _agency_route_keys(self):
+        """{(order id, product id, rate): an entry routed there} of the open entries
+        that the rules route (not those whose sale line was chosen by hand)."""
         todo = self.filtered(
             lambda line: not line.is_so_line_edited and line._is_not_billed()
             and line.project_id.allow_billable
         )
-        keys = {key: line for line in todo if (key := line._agency_route_key())}
+        return {key: line for line in todo if (key := line._agency_route_key())}
+
+    def _agency_prepare_sale_lines(self):
+        """Find the sale lines the given entries route to (never creates any).
+
+        :return: {(order id, product id, rate): sale line id}
+        """
+        keys = self._agency_route_keys()
         if not keys:
             return {}
-        mapping = self._agency_find_sale_lines(keys)
-        return mapping
+        return self._agency_find_sale_lines(keys, create=False)
 
-    def _agency_find_sale_lines(self, keys):
-        """{key: sale line id} for route keys, creating the missing lines in one batch.
+    def _agency_route_missing(self):
+        """Add, in one batch, the sale lines these entries route to that the orders do
+        not have yet, and route the entries to them (hook: the batched step of create,
+        write and re-rating; computes only find lines). Entries not saved yet (NewId,
+        onchanges) never get a line."""
+        # sudo: the rules' own step (as their computes, which run as superuser): reads
+        # the entries' contracts whether or not the person recording time may.
+        entries = self.sudo().filtered(lambda line: line.id and line.project_id)
+        if not entries:
+            return
+        keys = entries._agency_route_keys()
+        if not keys:
+            return
+        created = {}
+        mapping = self._agency_find_sale_lines(keys, created=created)
+        if not created:
+            return
+        field = self._fields["so_line"]
+        # Entries whose sale line was already computed (before the line existed) follow
+        # it now; the others find it when their pending computation runs.
+        stale = entries.filtered(
+            lambda line: not self.env.is_to_compute(field, line)
+            and line._agency_route_key() in created
+            and line.so_line.id != mapping[line._agency_route_key()]
+        )
+        if stale:
+            stale.modified(["so_line"], before=True)
+            self.env.add_to_compute(field, stale)
+            stale._recompute_recordset(["so_line"])
+            stale.modified(["so_line"])
+
+    @api.model
+    def _agency_route_open_entries(self, domain):
+        """The batched routing step for the open entries matching ``domain`` (after a
+        task or project changed how they are billed)."""
+        # sudo: called after the caller wrote the task or project these entries belong
+        # to; only their routing (rules' own decision) follows.
+        entries = self.sudo().search([("project_id", "!=", False), *domain,
+                                      "|", ("timesheet_invoice_id", "=", False),
+                                      ("timesheet_invoice_id.state", "=", "cancel")])
+        entries._agency_route_missing()
+
+    def _agency_find_sale_lines(self, keys, create=True, created=None):
+        """{key: sale line id} for route keys; with ``create``, the missing lines (on
+        confirmed, unlocked orders) are created in one batch and noted on their orders.
 
         :param keys: {(order id, product id, rate): an entry routed there}
+        :param created: optional dict, filled with {key: sale line id} of lines created
         """
+        # sudo: route keys come from the rules (rate, service product, the entry's own
+        # contract); the sale lines are searched, and created, as the rules' own step,
+        # whether or not the person recording time may read or edit the order.
         SaleLine = self.env["sale.order.line"].sudo()
         orders = self.env["sale.order"].sudo().browse({key[0] for key in keys})
         existing = SaleLine.search([
@@ -79,6 +143,8 @@ class AccountAnalyticLineRouting(models.Model):
         for sol in existing:
             key = (sol.order_id.id, sol.product_id.id, sol.currency_id.round(sol.price_unit))
             mapping.setdefault(key, sol.id)
+        if not create:
+            return mapping
         vals_list = []
         next_sequence = {order.id: max(order.order_line.mapped("sequence") or [0]) + 1
                          for order in orders}
@@ -90,13 +156,15 @@ class AccountAnalyticLineRouting(models.Model):
                 continue
             vals_list.append(line._agency_sale_line_values(order, key, next_sequence))
         if vals_list:
-            created = SaleLine.with_context(
+            new_lines = SaleLine.with_context(
                 no_update_allocated_hours=True, sale_no_log_for_new_lines=True
             ).create(vals_list)
-            for sol in created:
-                mapping[(sol.order_id.id, sol.product_id.id,
-                         sol.currency_id.round(sol.price_unit))] = sol.id
-            self._agency_log_new_sale_lines(created)
+            for sol in new_lines:
+                key = (sol.order_id.id, sol.product_id.id, sol.currency_id.round(sol.price_unit))
+                mapping[key] = sol.id
+                if created is not None:
+                    created[key] = sol.id
+            self._agency_log_new_sale_lines(new_lines)
         return mapping
 
     @api.model

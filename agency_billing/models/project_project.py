@@ -5,6 +5,12 @@ from odoo import _, api, fields, models
 from ..lib import scope
 from .agency_scope_line import check_thresholds
 
+# Changes of these project / task fields may route their time to a sale line the order
+# lacks (added by the time entries' batched routing step, never by a compute).
+PROJECT_ROUTING_FIELDS = {"service_type_id", "sale_line_id", "partner_id", "allow_billable"}
+TASK_ROUTING_FIELDS = {"service_type_id", "sale_line_id", "partner_id", "name", "tag_ids",
+                       "project_id"}
+
 
 class ProjectProject(models.Model):
     _inherit = "project.project"
@@ -15,6 +21,13 @@ class ProjectProject(models.Model):
         help="Service type of this project's time when neither a rule, the task nor a "
         "confident learned suggestion decides.",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if PROJECT_ROUTING_FIELDS & vals.keys():
+            self.env["account.analytic.line"]._agency_route_open_entries(
+                [("project_id", "in", self.ids)])
+        return res
 
     # ------------------------------------------------------------------
     # Scope budget, alerts and change requests
@@ -312,4 +325,11 @@ class ProjectTask(models.Model):
         help="Time on this task is of this service type unless a classification rule says "
         "otherwise.",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if TASK_ROUTING_FIELDS & vals.keys():
+            self.env["account.analytic.line"]._agency_route_open_entries(
+                [("task_id", "in", self.ids)])
+        return res
 
