@@ -188,8 +188,7 @@ class AccountAnalyticLine(models.Model):
         for vals, changed in zip(vals_list, explicit, strict=True):
             if changed:
                 self._agency_override_locks(vals)
-        lines = super().create(vals_list)
-        lines._agency_route_missing()
+        lines = super().create(vals_list)  # routed by _check_can_create (see routing)
         for line, changed in zip(lines, explicit, strict=True):
             if changed and line.project_id:
                 line._agency_log_overrides(dict.fromkeys(changed))

@@ -4,6 +4,7 @@ from odoo import _, api, models
 from odoo.exceptions import ValidationError
 
 from .account_analytic_line import OVERRIDE_FIELDS
+from .agency_access import BILLING_USER, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -81,9 +82,13 @@ class AccountAnalyticLineOverride(models.Model):
                 raise ValidationError(_("Say why the time entry is excluded from billing."))
 
     def action_agency_unlock(self):
-        """Drop the overrides of these open entries and let the rules decide again."""
+        """Drop the overrides of these open entries and let the rules decide again
+        (a rate set by hand only by an Agency Billing administrator: see the protected
+        fields)."""
+        check_action(self, "write", BILLING_USER)
         lines = self.filtered(lambda line: line._is_not_billed())
-        lines.write({"classification_locked": False, "rate_locked": False})
+        lines.filtered("classification_locked").write({"classification_locked": False})
+        lines.filtered("rate_locked").write({"rate_locked": False})
         for line in lines:
             if line.project_id:
                 line.project_id.sudo().message_post(

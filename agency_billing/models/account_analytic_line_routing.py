@@ -71,12 +71,14 @@ class AccountAnalyticLineRouting(models.Model):
     def _agency_prepare_sale_lines(self):
         """Find the sale lines the given entries route to (never creates any).
 
-        :return: {(order id, product id, rate): sale line id}
+        :return: {(order id, product id, rate): sale line id, or None when the order has
+            no such line yet}
         """
         keys = self._agency_route_keys()
         if not keys:
             return {}
-        return self._agency_find_sale_lines(keys, create=False)
+        found = self._agency_find_sale_lines(keys, create=False)
+        return {key: found.get(key) for key in keys}
 
     def _agency_route_missing(self):
         """Add, in one batch, the sale lines these entries route to that the orders do
@@ -108,6 +110,15 @@ class AccountAnalyticLineRouting(models.Model):
             self.env.add_to_compute(field, stale)
             stale._recompute_recordset(["so_line"])
             stale.modified(["so_line"])
+
+    def _check_can_create(self):
+        # hr_timesheet calls this on the new entries right after inserting them, before
+        # anything reads their sale line (its post-processing does, entry by entry): the
+        # batched routing step of create runs here, so that routing finds the lines on
+        # its first pass instead of routing twice.
+        res = super()._check_can_create()
+        self._agency_route_missing()
+        return res
 
     @api.model
     def _agency_route_open_entries(self, domain):

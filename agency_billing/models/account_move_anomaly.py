@@ -7,6 +7,7 @@ from odoo import _, models
 from odoo.tools import SQL, format_amount
 
 from ..lib import anomaly
+from .agency_access import INVOICING, check_action
 from .agency_retainer_period import NOT_INVOICED
 
 
@@ -20,6 +21,7 @@ class AccountMoveAnomaly(models.Model):
 
     def action_agency_check(self):
         """Re-check the anomaly flags of these drafts."""
+        check_action(self, "write", INVOICING)
         self._agency_check_anomalies()
         return True
 

@@ -28,6 +28,7 @@ from odoo import _, api, fields, models, modules
 from odoo.tools import SQL, split_every
 
 from ..lib import billing_cycle
+from .agency_access import check_action
 
 _logger = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class AgencyBillingRun(models.Model):
             run.error_count = len(run.line_ids.filtered(lambda line: line.outcome == "error"))
 
     def action_view_invoices(self):
+        check_action(self, "read")
         return self.invoice_ids._get_records_action(name=_("Invoices"))
 
     # ------------------------------------------------------------------

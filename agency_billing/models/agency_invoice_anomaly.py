@@ -8,7 +8,10 @@ duplicate, no billing contact. *Blocking* flags hold the invoice in review until
 ``account.move._agency_check_anomalies``.
 """
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .agency_access import BILLING_MANAGER
 
 ANOMALY_CODES = [
     ("total_deviation", "Total far from average"),
@@ -47,6 +50,21 @@ class AgencyInvoiceAnomaly(models.Model):
     override_reason = fields.Char(readonly=True)
     override_user_id = fields.Many2one("res.users", string="Overridden By", readonly=True)
     override_date = fields.Datetime(string="Overridden On", readonly=True)
+
+    def write(self, vals):
+        """Flags are raised and overridden by the review queue (``account.move``); a
+        direct change is for Agency Billing administrators only, and overriding a flag
+        needs a reason."""
+        if not self.env.su:
+            if not self.env.user.has_group(BILLING_MANAGER):
+                raise AccessError(_(
+                    "Only members of %s change anomaly flags directly; approve the invoice "
+                    "from the review queue instead.",
+                    self.env.ref(BILLING_MANAGER).sudo().full_name))
+            if vals.get("state") == "overridden" and not (
+                    vals.get("override_reason") or "").strip():
+                raise UserError(_("Say why the flag is overridden."))
+        return super().write(vals)
 
     @api.model
     def _severity(self, code):

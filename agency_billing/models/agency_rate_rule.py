@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..lib import rating
+from .agency_access import BILLING_MANAGER, check_action
 
 CRITERIA_FIELDS = {
     "order": "order_id",
@@ -159,6 +160,7 @@ class AgencyRateRule(models.Model):
 
     def action_rerate_now(self):
         """Re-rate the open time entries of the company now (button)."""
+        check_action(self, "write", BILLING_MANAGER)
         count = self.env["account.analytic.line"]._agency_rerate_pending(
             self.env.company, limit=None
         )

@@ -8,6 +8,7 @@ from odoo.tools import float_compare, float_is_zero, format_amount
 
 from ..lib import rating
 from .account_analytic_line_rating import _Converter
+from .agency_access import BILLING_USER, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -20,6 +21,7 @@ class AgencyScopeLineChangeRequest(models.Model):
 
     def action_agency_change_request(self):
         """Open the change request wizard for this line."""
+        check_action(self, "write", BILLING_USER)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -31,6 +33,7 @@ class AgencyScopeLineChangeRequest(models.Model):
         }
 
     def action_view_change_requests(self):
+        check_action(self, "read")
         self.ensure_one()
         return self.project_id._agency_change_requests_action(
             [("agency_scope_line_id", "=", self.id)]
@@ -38,6 +41,7 @@ class AgencyScopeLineChangeRequest(models.Model):
 
     def action_agency_release_held(self):
         """Release the held time of these lines: it is billed on its own sale lines."""
+        check_action(self, "write", BILLING_USER)
         for line in self:
             released = line._agency_release_held()
             if released:

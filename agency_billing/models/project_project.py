@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 
 from ..lib import scope
+from .agency_access import BILLING_USER, check_action
 from .agency_scope_line import check_thresholds
 
 # Changes of these project / task fields may route their time to a sale line the order
@@ -267,6 +268,7 @@ class ProjectProject(models.Model):
     def action_agency_scope_from_order(self):
         """Add a budget line for each service type (and fixed-fee milestone) the sale order
         sold that has none yet; budgets default from the order and stay editable."""
+        check_action(self, "write", BILLING_USER)
         sold = self._agency_sold_budgets()
         existing = {(line.project_id.id, line.service_type_id.id, line.milestone_id.id or False)
                     for line in self.agency_scope_line_ids}
@@ -280,12 +282,14 @@ class ProjectProject(models.Model):
 
     def action_agency_scope_refresh(self):
         """Refresh the burn and forecast of the budget lines and send due alerts."""
+        check_action(self, "read", BILLING_USER)
         lines = self.agency_scope_line_ids
         lines._agency_refresh_burn()
         lines._agency_evaluate_alerts()
         return True
 
     def action_view_agency_change_requests(self):
+        check_action(self, "read")
         self.ensure_one()
         return self._agency_change_requests_action(
             [("agency_change_request_project_id", "=", self.id)]

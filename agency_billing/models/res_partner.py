@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..lib import billing_cycle, scope
+from .agency_access import BILLING_MANAGER, check_action
 from .agency_billing_run import agency_today
 
 ROUNDING = [
@@ -245,13 +246,15 @@ class ResPartner(models.Model):
     def action_agency_run_billing(self):
         """Run billing for this client now: draft invoices of everything delivered up to
         today (see agency.billing.run._run_clients)."""
-        if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
+        if not self.env.su and not self.env.user.has_group(BILLING_MANAGER):
             raise AccessError(_("Only Agency Billing administrators run billing."))
+        check_action(self, "read")
         run = self.env["agency.billing.run"]._run_clients(self.commercial_partner_id,
                                                           trigger="manual")
         return run._get_records_action(name=_("Billing Run"))
 
     def action_agency_view_disputes(self):
+        check_action(self, "read")
         return self.env["account.move"].search([
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
             ("dispute_date", "!=", False),

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.agency_access import INVOICING, check_action
+
 
 class AgencyInvoiceApproveWizard(models.TransientModel):
     """Approve drafts from the review queue: post and send them, overriding their warning
@@ -29,6 +31,8 @@ class AgencyInvoiceApproveWizard(models.TransientModel):
                 lambda a: a.state == "open")
 
     def action_approve(self):
+        """Approve and send the invoices, overriding their warnings with the reason."""
+        check_action(self.move_ids, "write", INVOICING)
         self.ensure_one()
         moves = self.move_ids.filtered(lambda m: m.review_state == "to_review")
         if not moves:
