@@ -87,6 +87,7 @@ class AccountAnalyticLineGuard(models.Model):
                 f"{self._fields[fname].string} ({fname})")
         raise AccessError("\n".join(
             _("Only members of %(group)s may change %(fields)s of time entries.",
+              # sudo: only the group's name, for the message.
               group=self.env.ref(group).sudo().full_name, fields=", ".join(labels))
             for group, labels in by_group.items()
         ))

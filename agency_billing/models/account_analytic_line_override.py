@@ -51,6 +51,8 @@ class AccountAnalyticLineOverride(models.Model):
                 "new_value": self._agency_display_value(fname, new),
                 "reason": reason or _("no reason given"),
             })
+        # sudo: the override log is written here only (read-only to people); the override itself
+        # was checked (protected fields).
         overrides = self.env["agency.time.override"].sudo().create(logs)
         if self.project_id:
             body = _(
@@ -60,6 +62,7 @@ class AccountAnalyticLineOverride(models.Model):
                 who=self.env.user.name,
                 why=reason or _("no reason given"),
             )
+            # sudo: the override's note in the project's chatter, whoever made it.
             self.project_id.sudo().message_post(body=body, message_type="comment",
                                                 subtype_xmlid="mail.mt_note")
 
@@ -91,6 +94,7 @@ class AccountAnalyticLineOverride(models.Model):
         lines.filtered("rate_locked").write({"rate_locked": False})
         for line in lines:
             if line.project_id:
+                # sudo: the note of an unlock checked by action_agency_unlock.
                 line.project_id.sudo().message_post(
                     body=_("Time entry %(entry)s: overrides removed by %(who)s; rules apply.",
                            entry=f"{line.date} «{line.name or ''}»", who=self.env.user.name),

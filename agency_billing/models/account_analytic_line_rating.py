@@ -265,7 +265,7 @@ class _Converter:
     def _has_rate(self, currency, day):
         if currency == self.company.currency_id:
             return True
-        return bool(self.env["res.currency.rate"].sudo().search_count([
+        return bool(self.env["res.currency.rate"].search_count([
             ("currency_id", "=", currency.id),
             ("name", "<=", day),
             ("company_id", "in", [self.company.id, False]),

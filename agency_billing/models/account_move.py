@@ -184,6 +184,7 @@ class AccountMove(models.Model):
         )
         if not sale_lines:
             return super()._link_timesheets_to_invoice(start_date, end_date)
+        # sudo: linking invoiced time is part of invoicing (Odoo links as superuser too).
         Line = self.env["account.analytic.line"].sudo()
         entries = Line.search([("so_line", "in", sale_lines.ids), *NOT_INVOICED])
         with self.env.protecting(Line._agency_fields_kept_when_billed(), entries):
@@ -218,11 +219,13 @@ class AccountMove(models.Model):
             domain = [*domain, ("date", ">=", start_date)]
         if end_date:
             domain = [*domain, ("date", "<=", end_date)]
+        # sudo: the same linking, grouped per sale line.
         groups = self.env["account.analytic.line"].sudo()._read_group(
             domain, ["so_line"], ["id:array_agg"])
         by_move = defaultdict(list)
         for sale_line, ids in groups:
             by_move[invoice_of[sale_line.id]].extend(ids)
+        # sudo: the same linking, one write per invoice.
         Line = self.env["account.analytic.line"].sudo()
         for move_id, ids in by_move.items():
             Line.browse(ids).write({"timesheet_invoice_id": move_id})
@@ -246,9 +249,12 @@ class AccountMove(models.Model):
     def _agency_release_billing(self):
         """A cancelled or deleted invoice gives back what it billed: its retainer periods
         (and the time they covered) and its milestones, so the next run bills them."""
+        # sudo: cancelling or deleting an invoice (access checked by Odoo) gives back what it
+        # billed.
         periods = self.sudo().retainer_period_ids
         if periods:
             periods._release()
+        # sudo: the same release, for the milestones it invoiced.
         self.sudo().billing_milestone_ids.write({"agency_invoice_id": False})
         self.filtered("review_state").write({"review_state": False})
 

@@ -33,6 +33,8 @@ class AccountMoveAnomaly(models.Model):
             return
         self.env.flush_all()
         findings = moves._agency_find_anomalies()
+        # sudo: flags are raised by the review queue only (read-only to people); the caller was
+        # checked (action_agency_check, approval, the run).
         Anomaly = self.env["agency.invoice.anomaly"].sudo()
         Anomaly.search([("move_id", "in", moves.ids), ("state", "=", "open")]).unlink()
         overridden = {(a.move_id.id, a.code) for a in Anomaly.search(
@@ -161,6 +163,7 @@ class AccountMoveAnomaly(models.Model):
         """{invoice id: billed hours of the time entries it invoiced}."""
         if not moves:
             return {}
+        # sudo: hours of the client's past invoices (grouped) for the anomaly check.
         groups = self.env["account.analytic.line"].sudo()._read_group(
             [("timesheet_invoice_id", "in", moves.ids)],
             ["timesheet_invoice_id"], ["billed_unit_amount:sum"],
@@ -188,6 +191,7 @@ class AccountMoveAnomaly(models.Model):
         """Entries without rate rule, low-confidence classifications, held or over-scope
         time of the invoiced contracts."""
         found = defaultdict(list)
+        # sudo: counts of the invoice's entries (grouped) for the anomaly check.
         Line = self.env["account.analytic.line"].sudo()
 
         def count_by_move(domain):
@@ -227,6 +231,7 @@ class AccountMoveAnomaly(models.Model):
         orders = self.env["sale.order"].union(*orders_by_move.values())
         if not orders:
             return {}
+        # sudo: held time of the invoiced contracts (grouped) for the anomaly check.
         groups = self.env["account.analytic.line"].sudo()._read_group(
             [("order_id", "in", orders.ids), ("billing_hold", "=", True), *NOT_INVOICED],
             ["order_id", "date:day"], ["__count", "unit_amount:sum"],

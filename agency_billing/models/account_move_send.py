@@ -73,6 +73,8 @@ class AccountMoveSend(models.Model):
         for move in self:
             flags = move.anomaly_ids.filtered(lambda a: a.state == "open")
             if flags:
+                # sudo: approval was checked (invoicing user; blocking flags only by an Agency
+                # Billing administrator with a reason); flags are read-only to people.
                 flags.sudo().write({"state": "overridden", "override_reason": reason,
                                     "override_user_id": who.id, "override_date": now})
             if auto:

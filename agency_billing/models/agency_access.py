@@ -23,7 +23,7 @@ def check_action(records, operation, group=None):
     if group and not env.user.has_group(group):
         raise AccessError(env._(
             "Only members of %(group)s may do this on %(model)s.",
-            group=env.ref(group).sudo().full_name,
+            group=env.ref(group).sudo().full_name,  # sudo: the group's name only
             model=records._description,
         ))
     records.check_access(operation)

@@ -142,8 +142,10 @@ class AgencyBillingRun(models.Model):
         the invoices that failed to send. Reports progress so the cron loops while
         clients remain due (one period per client per call)."""
         today = agency_today(self)
+        # sudo: the billing cron (no user input).
         runner = self.sudo().with_context(agency_billing_commit=True)
         run = runner._run_due(today, limit=batch_size, skip_recent_errors=True)
+        # sudo: the billing cron retries sending.
         self.env["account.move"].sudo()._agency_retry_sending()
         done = len(run.line_ids) if run else 0
         remaining = len(runner._due_jobs(today, limit=batch_size, skip_recent_errors=True))
@@ -166,6 +168,8 @@ class AgencyBillingRun(models.Model):
     def _run_clients(self, clients, trigger="manual", today=None):
         """Bill these clients now: everything delivered up to ``today``."""
         today = today or agency_today(self)
+        # sudo: callers checked the user (action_agency_run_billing: billing administrators
+        # only; the cron).
         runner = self.sudo()
         jobs = [Job(client=client, kind="manual", end=today)
                 for client in clients.commercial_partner_id]
@@ -193,6 +197,8 @@ class AgencyBillingRun(models.Model):
     def _due_jobs(self, today, limit=500, skip_recent_errors=False, clients=None):
         """Clients to bill on ``today``: those whose cycle reached its next billing date
         (one period each), and those with a reached milestone not invoiced yet."""
+        # sudo: finding due clients is the run's own work (runs are superuser, see
+        # _run_clients).
         Partner = self.env["res.partner"].sudo()
         domain = [
             ("billing_automation", "=", True),
@@ -230,6 +236,7 @@ class AgencyBillingRun(models.Model):
     def _reached_milestones(self):
         """{client: milestones} reached, not invoiced yet, whose sale line has something to
         invoice, of clients with billing automation on a cycle other than manual."""
+        # sudo: the run's own work: milestones reached and not invoiced.
         milestones = self.env["project.milestone"].sudo().search([
             ("is_reached", "=", True),
             ("agency_invoice_id", "=", False),
@@ -240,6 +247,7 @@ class AgencyBillingRun(models.Model):
         for milestone in milestones:
             client = milestone.sale_line_id.order_id.partner_id.commercial_partner_id
             if client.billing_automation and client.billing_cycle != "manual":
+                # sudo: the run's own work.
                 by_client.setdefault(client, self.env["project.milestone"].sudo())
                 by_client[client] |= milestone
         return by_client
@@ -323,6 +331,7 @@ class AgencyBillingRun(models.Model):
     def _select_orders(self, jobs):
         """The confirmed contracts each job invoices (one search for the chunk)."""
         clients = self.env["res.partner"].union(*(job.client for job in jobs))
+        # sudo: the run's own work: the clients' confirmed contracts.
         orders = self.env["sale.order"].sudo().search([
             ("state", "=", "sale"),
             ("partner_id.commercial_partner_id", "in", clients.ids),
@@ -376,6 +385,7 @@ class AgencyBillingRun(models.Model):
                     lines[order.id] = (job.extra["lines"] & order.order_line).ids
         moves = self.env["account.move"]
         for (company, end, grouped), pairs in groups.items():
+            # sudo: the run's own work: invoicing the contracts of a chunk.
             orders = self.env["sale.order"].sudo().union(*(order for _job, order in pairs))
             orders = orders.with_company(company).with_context(
                 timesheet_end_date=end,
@@ -416,6 +426,7 @@ class AgencyBillingRun(models.Model):
                          if period.order_id.retainer_line_id in sols), None)
             if move:
                 period._link_invoice(move)
+        # sudo: the run's own work: marking milestones invoiced.
         milestones = self.env["project.milestone"].sudo().search([
             ("sale_line_id", "in", moves.invoice_line_ids.sale_line_ids.ids),
             ("is_reached", "=", True),
@@ -466,6 +477,7 @@ class AgencyBillingRun(models.Model):
                       "billing_last_error_at": False}
             if job.kind == "cycle":
                 values["billing_last_period_end"] = job.end
+            # sudo: the run advances the client's cycle (fields people do not edit).
             job.client.sudo().write(values)
 
     def _log_drafted(self, jobs):
@@ -490,6 +502,7 @@ class AgencyBillingRun(models.Model):
         orders = self.env["sale.order"].union(*(job.orders for job in jobs))
         if not orders:
             return {}
+        # sudo: the run counts held time (grouped) for its run line.
         groups = self.env["account.analytic.line"].sudo()._read_group(
             [("order_id", "in", orders.ids), ("billing_hold", "=", True),
              "|", ("timesheet_invoice_id", "=", False),
@@ -505,6 +518,7 @@ class AgencyBillingRun(models.Model):
 
     def _record(self, jobs):
         """One run line per job; failing clients keep their error (and stay due)."""
+        # sudo: run lines are written by the run only.
         self.env["agency.billing.run.line"].sudo().create([{
             "run_id": self.id,
             "partner_id": job.client.id,
@@ -519,6 +533,7 @@ class AgencyBillingRun(models.Model):
         } for job in jobs])
         for job in jobs:
             if job.outcome == "error":
+                # sudo: the run records the client's error (fields people do not edit).
                 job.client.sudo().write({"billing_last_error": job.message[:500],
                                          "billing_last_error_at": fields.Datetime.now()})
 

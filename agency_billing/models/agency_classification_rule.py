@@ -93,6 +93,8 @@ class AgencyClassificationRule(models.Model):
 
     @api.model
     def _plain_rules(self, company):
+        # sudo: classification (a compute, for any user recording time) reads every rule of the
+        # company.
         rules = self.sudo().with_context(active_test=True).search(
             [("company_id", "=", company.id)]
         )

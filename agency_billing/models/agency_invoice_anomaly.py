@@ -60,6 +60,7 @@ class AgencyInvoiceAnomaly(models.Model):
                 raise AccessError(_(
                     "Only members of %s change anomaly flags directly; approve the invoice "
                     "from the review queue instead.",
+                    # sudo: only the group's name, for the message.
                     self.env.ref(BILLING_MANAGER).sudo().full_name))
             if vals.get("state") == "overridden" and not (
                     vals.get("override_reason") or "").strip():

@@ -152,6 +152,8 @@ class AgencyRateRule(models.Model):
     @api.model
     def _rule_index(self, company):
         """All active rules of a company, ready for matching (one query)."""
+        # sudo: rating (a compute, for any user recording time) reads every rule of the company;
+        # only the rules' outcome reaches the entry.
         rules = self.sudo().with_context(active_test=True).search(
             [("company_id", "=", company.id)]
         )

@@ -181,6 +181,8 @@ class AgencyScopeLine(models.Model):
             line.alert_user_id = line.project_id._agency_alert_user()
 
     def _compute_change_request_count(self):
+        # sudo: a count shown on the budget line; change-request quotations are sale orders the
+        # reader may not open.
         groups = self.env["sale.order"].sudo()._read_group(
             [("agency_scope_line_id", "in", self.ids)], ["agency_scope_line_id"], ["__count"]
         )
@@ -284,6 +286,8 @@ class AgencyScopeLine(models.Model):
         type_ids = list({key[1] for key in keys})
         # Which (project, type, milestone) have a line of their own, beyond these.
         own = set(keys)
+        # sudo: the burn of a line depends on the other lines of its project (milestones),
+        # whoever reads it.
         for project, stype, milestone in self.sudo()._read_group(
             [("project_id", "in", project_ids), ("milestone_id", "!=", False)],
             ["project_id", "service_type_id", "milestone_id"],
@@ -295,6 +299,7 @@ class AgencyScopeLine(models.Model):
                 return keys.get((project_id, type_id, milestone_id), [])
             return keys.get((project_id, type_id, False), [])
 
+        # sudo: burn sums the project's time (grouped, no entry shown) whoever reads the budget.
         Entry = self.env["account.analytic.line"].sudo()
         burns = defaultdict(_Burn)
         base = [("project_id", "in", project_ids), ("service_type_id", "in", type_ids)]
@@ -335,6 +340,7 @@ class AgencyScopeLine(models.Model):
 
     def _agency_siblings(self):
         """All the budget lines of these lines' projects (burn moves between them)."""
+        # sudo: burn moves between the lines of a project; all of them are refreshed.
         return self.sudo().search([("project_id", "in", self.project_id.ids)])
 
     def _agency_entry_domain(self):
@@ -344,6 +350,8 @@ class AgencyScopeLine(models.Model):
                   ("service_type_id", "=", self.service_type_id.id)]
         if self.milestone_id:
             return domain + [("milestone_id", "=", self.milestone_id.id)]
+        # sudo: the duplicate check sees every line of the project, also those of other
+        # companies' users.
         others = self.sudo().search([
             ("project_id", "=", self.project_id.id),
             ("service_type_id", "=", self.service_type_id.id),

@@ -45,6 +45,7 @@ class AgencyScopeLineChangeRequest(models.Model):
         for line in self:
             released = line._agency_release_held()
             if released:
+                # sudo: the release was checked (billing user); the note is the rules' trace.
                 line.project_id.sudo().message_post(
                     body=_("%(count)s held time entries (%(hours)s h) of %(line)s released "
                            "by %(user)s: they are billed as usual.",
@@ -58,6 +59,8 @@ class AgencyScopeLineChangeRequest(models.Model):
     def _agency_held_entries(self):
         """Open time entries of this line held because they were over scope."""
         self.ensure_one()
+        # sudo: the held entries of a line, for a release or change request checked by the
+        # caller.
         return self.env["account.analytic.line"].sudo().search(
             self._agency_entry_domain() + [
                 ("billing_hold", "=", True),
@@ -78,6 +81,7 @@ class AgencyScopeLineChangeRequest(models.Model):
         if not held:
             return held
         values = {"billing_hold": False, "billing_hold_reason": False}
+        # sudo: releasing held time is the rules' own write (the caller was checked).
         Entry = self.env["account.analytic.line"].sudo()
         if not order:
             held.with_context(agency_scope_skip=True).write(values)
@@ -172,6 +176,7 @@ class AgencyScopeLineChangeRequest(models.Model):
                 product, extra, self._agency_planned_rate(order),
                 _("%(product)s – extra hours", product=product.name)))
         order.write({"order_line": [fields.Command.create(vals) for vals in lines]})
+        # sudo: the note of a change request drafted by a checked billing user.
         project.sudo().message_post(
             body=_("Change request %(order)s drafted for %(line)s: %(hours)s h (%(held)s h "
                    "held), %(amount)s before taxes.",
@@ -225,6 +230,8 @@ class AgencyScopeLineChangeRequest(models.Model):
         self.write(values)
         released = self._agency_release_held(order)
         who = order.signed_by or self.env.user.name
+        # sudo: a change request accepted (confirmed by the client or the back office) leaves
+        # its note.
         self.project_id.sudo().message_post(
             body=_("Change request %(order)s accepted by %(who)s: %(line)s budget %(before)s → "
                    "%(after)s; %(count)s held time entries (%(hours)s h) released to it for "

@@ -130,6 +130,7 @@ class ProjectProject(models.Model):
             })
 
     def _compute_agency_change_request_count(self):
+        # sudo: a count on the project; change requests are sale orders the reader may not open.
         groups = self.env["sale.order"].sudo()._read_group(
             [("agency_change_request_project_id", "in", self.ids)],
             ["agency_change_request_project_id"], ["__count"],
@@ -175,6 +176,7 @@ class ProjectProject(models.Model):
         projects = self._origin
         if not projects:
             return {}
+        # sudo: budget defaults read the project's contracts whoever opens the project.
         items = projects.sudo()._fetch_sale_order_items_per_project_id()
         hour = self.env.ref("uom.product_uom_hour")
         result = {}
@@ -192,6 +194,7 @@ class ProjectProject(models.Model):
     @api.model
     def _agency_types_by_product(self):
         """{product id: service types billed under it, by sequence}."""
+        # sudo: service types of other companies' products are matched too (read only).
         types = self.env["agency.service.type"].sudo().search([("product_id", "!=", False)])
         result = defaultdict(list)
         for stype in types:
@@ -226,6 +229,7 @@ class ProjectProject(models.Model):
                     hours = sol.product_uom._compute_quantity(sol.product_uom_qty, hour,
                                                               round=False)
                     add((project_id, stypes[0].id, False), hours, sol.price_subtotal, sol)
+        # sudo: budget defaults read the milestones' sale lines (read only).
         for project in self._origin.sudo():
             for milestone in project.milestone_ids.filtered("sale_line_id"):
                 sol = milestone.sale_line_id
@@ -241,6 +245,7 @@ class ProjectProject(models.Model):
         """{project id: service type ids the project uses}: sold on its sale orders (every
         type of a sold product), its own or a task's service type, or the type of time
         recorded on it."""
+        # sudo: which service types a project uses (read only, for the budget check).
         projects = self._origin.sudo()
         types_by_product = self._agency_types_by_product()
         used = defaultdict(set)
@@ -253,11 +258,13 @@ class ProjectProject(models.Model):
         for project in projects:
             if project.service_type_id:
                 used[project.id].add(project.service_type_id.id)
+        # sudo: the same check over the project's tasks (grouped).
         for project, stype in self.env["project.task"].sudo()._read_group(
             [("project_id", "in", projects.ids), ("service_type_id", "!=", False)],
             ["project_id", "service_type_id"],
         ):
             used[project.id].add(stype.id)
+        # sudo: the same check over the project's time (grouped).
         for project, stype in self.env["account.analytic.line"].sudo()._read_group(
             [("project_id", "in", projects.ids), ("service_type_id", "!=", False)],
             ["project_id", "service_type_id"],
@@ -316,6 +323,8 @@ class ProjectProject(models.Model):
     @api.depends("sale_line_id.order_id.retainer_balance_hours")
     def _compute_retainer_balance(self):
         for project in self:
+            # sudo: the retainer balance of the project's contract, shown on the project (read
+            # only).
             order = project.sudo().sale_line_id.order_id
             project.has_retainer = bool(order.retainer_line_id)
             project.retainer_balance_hours = order.retainer_balance_hours if order else 0.0

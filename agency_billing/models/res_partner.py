@@ -228,6 +228,7 @@ class ResPartner(models.Model):
                 partner.billing_next_date = billing_cycle.first_billing_date(cycle, today)
 
     def _compute_billing_dispute_count(self):
+        # sudo: a count of disputes on the client's form (no invoice shown).
         counts = dict(self.env["account.move"].sudo()._read_group(
             [("commercial_partner_id", "in", self.commercial_partner_id.ids),
              ("dispute_date", "!=", False), ("move_type", "=", "out_invoice")],

@@ -16,5 +16,6 @@ from . import test_rate_rules
 from . import test_rounding
 from . import test_scope
 from . import test_scope_ui
+from . import test_trust_actions
 from . import test_trust_guards
 from . import test_ui
