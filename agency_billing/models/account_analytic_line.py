@@ -94,6 +94,8 @@ PROTECTED_FIELDS = {
         "billed_amount", "is_billable", "exclude_from_billing", "exclusion_reason",
         "retainer_hours", "retainer_period_id", "over_scope", "over_scope_policy",
         "over_scope_reason", "needs_review", "review_reason", "so_line",
+        # Odoo links invoiced time as superuser; by hand it would hide time from billing.
+        "timesheet_invoice_id",
     ), BILLING_MANAGER_GROUP),
 }
 

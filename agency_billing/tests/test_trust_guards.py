@@ -69,6 +69,8 @@ class TestProtectedFields(TrustCase):
             ("classification_method", "manual", BILLING_USER),
             ("service_type_hint_id", self.st_creative.id, BILLING_USER),
             ("rate_rule_id", False, ADMIN),
+            ("timesheet_invoice_id", self.env["account.move"].create(
+                {"move_type": "out_invoice", "partner_id": self.client.id}).id, ADMIN),
         ]
         for fname, value, group in refused:
             with self.assertRefused(AccessError, rf"{group} may change .*\({fname}\)"):
