@@ -26,9 +26,16 @@ class AccountAnalyticLineRouting(models.Model):
             line.so_line = line.so_line
         if not entries:
             return None
-        lines_map = entries._agency_prepare_sale_lines()
-        return super(AccountAnalyticLineRouting, entries.with_context(agency_sale_lines=lines_map)
-                     )._compute_so_line()
+        # Each entry's route, worked out once for the batch (not again line by line).
+        route_of = entries._agency_route_of()
+        keys = {}
+        for line in entries:
+            if key := route_of.get(line.id):
+                keys.setdefault(key, line)
+        found = self._agency_find_sale_lines(keys, create=False) if keys else {}
+        lines_map = {key: found.get(key) for key in keys}
+        return super(AccountAnalyticLineRouting, entries.with_context(
+            agency_sale_lines=lines_map, agency_route_of=route_of))._compute_so_line()
 
     def _timesheet_determine_sale_line(self):
         """Route billable entries rated by a rule (or by hand) to the order line of their
@@ -37,7 +44,11 @@ class AccountAnalyticLineRouting(models.Model):
         stands."""
         if self.project_id and not self.is_billable:
             return self.env["sale.order.line"]
-        key = self._agency_route_key()
+        route_of = self.env.context.get("agency_route_of")
+        if route_of is not None and self.id in route_of:
+            key = route_of[self.id]
+        else:
+            key = self._agency_route_key()
         if key:
             lines_map = self.env.context.get("agency_sale_lines")
             if lines_map is None or key not in lines_map:
@@ -59,14 +70,24 @@ class AccountAnalyticLineRouting(models.Model):
             return None
         return (order.id, product.id, order.currency_id.round(self.agency_rate))
 
+    def _agency_route_of(self):
+        """{entry id: (order id, product id, rate) or None} of the open entries the
+        rules route (not those whose sale line was chosen by hand)."""
+        return {
+            line.id: line._agency_route_key() for line in self
+            if not line.is_so_line_edited and line._is_not_billed()
+            and line.project_id.allow_billable
+        }
+
     def _agency_route_keys(self):
         """{(order id, product id, rate): an entry routed there} of the open entries
         that the rules route (not those whose sale line was chosen by hand)."""
-        todo = self.filtered(
-            lambda line: not line.is_so_line_edited and line._is_not_billed()
-            and line.project_id.allow_billable
-        )
-        return {key: line for line in todo if (key := line._agency_route_key())}
+        route_of = self._agency_route_of()
+        keys = {}
+        for line in self:
+            if key := route_of.get(line.id):
+                keys.setdefault(key, line)
+        return keys
 
     def _agency_prepare_sale_lines(self):
         """Find the sale lines the given entries route to (never creates any).
