@@ -1,5 +1,7 @@
 """Time entries: routing to the sale-order line that bills their service at their rate."""
 
+from collections import defaultdict
+
 from odoo import _, api, models
 
 
@@ -101,44 +103,57 @@ class AccountAnalyticLineRouting(models.Model):
         found = self._agency_find_sale_lines(keys, create=False)
         return {key: found.get(key) for key in keys}
 
-    def _agency_route_missing(self):
+    def _agency_route_missing(self, new=False):
         """Add, in one batch, the sale lines these entries route to that the orders do
         not have yet, and route the entries to them (hook: the batched step of create,
         write and re-rating; computes only find lines). Entries not saved yet (NewId,
-        onchanges) never get a line."""
+        onchanges) never get a line.
+
+        :param new: the entries were created in this very call (nothing depends yet on
+            the sale line Odoo chose for them)
+        """
         # sudo: the rules' own step (as their computes, which run as superuser): reads
         # the entries' contracts whether or not the person recording time may.
         entries = self.sudo().filtered(lambda line: line.id and line.project_id)
         if not entries:
             return
-        keys = entries._agency_route_keys()
+        route_of = entries._agency_route_of()
+        keys = {}
+        for line in entries:
+            if key := route_of.get(line.id):
+                keys.setdefault(key, line)
         if not keys:
             return
         created = {}
-        mapping = self._agency_find_sale_lines(keys, created=created)
+        self._agency_find_sale_lines(keys, created=created)
         if not created:
             return
+        # Entries whose sale line was already chosen (before the line existed) move to
+        # it now, as their compute would route them; the others find it when their
+        # pending computation runs.
         field = self._fields["so_line"]
-        # Entries whose sale line was already computed (before the line existed) follow
-        # it now; the others find it when their pending computation runs.
-        stale = entries.filtered(
-            lambda line: not self.env.is_to_compute(field, line)
-            and line._agency_route_key() in created
-            and line.so_line.id != mapping[line._agency_route_key()]
-        )
-        if stale:
+        moves = defaultdict(list)
+        for line in entries:
+            target = created.get(route_of.get(line.id))
+            if target and not self.env.is_to_compute(field, line) and line.so_line.id != target:
+                moves[target].append(line.id)
+        if not moves:
+            return
+        stale = entries.browse([line_id for ids in moves.values() for line_id in ids])
+        if not new:
             stale.modified(["so_line"], before=True)
-            self.env.add_to_compute(field, stale)
-            stale._recompute_recordset(["so_line"])
-            stale.modified(["so_line"])
+        with self.env.protecting([field], stale):
+            for target, ids in moves.items():
+                entries.browse(ids).so_line = entries.env["sale.order.line"].browse(target)
+        stale.modified(["so_line"])
 
     def _check_can_create(self):
-        # hr_timesheet calls this on the new entries right after inserting them, before
-        # anything reads their sale line (its post-processing does, entry by entry): the
-        # batched routing step of create runs here, so that routing finds the lines on
-        # its first pass instead of routing twice.
+        # hr_timesheet calls this on the new entries right after inserting them (Odoo
+        # has chosen their sale line while inserting them, before the lines their rates
+        # need exist): the batched routing step of create runs here, before anything
+        # else reads their sale line.
         res = super()._check_can_create()
-        self._agency_route_missing()
+        self._agency_route_missing(new=True)
         return res
 
     @api.model
