@@ -27,6 +27,7 @@
         "data/mail_template_billing.xml",
         "data/agency_billing_data.xml",
         "data/ir_cron_billing_data.xml",
+        "data/agency_billing_run_sequence.xml",
         "report/report_invoice_agency.xml",
         "wizards/agency_invoice_approve_wizard_views.xml",
         "views/account_analytic_line_views.xml",
@@ -45,6 +46,7 @@
         "views/sale_order_billing_views.xml",
         "views/res_config_settings_billing_views.xml",
         "views/agency_billing_menus.xml",
+        "views/portal_templates.xml",
     ],
 
     "demo": [
@@ -55,6 +57,9 @@
         "demo/agency_billing_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "agency_billing/static/src/**/*",
+        ],
         "web.assets_tests": [
             "agency_billing/static/tests/tours/**/*",
         ],
