@@ -109,6 +109,10 @@ RATING_FIELDS = (
 )
 
 
+# Outputs of the rating and classification computes (set only with an override).
+COMPUTED_OUTPUTS = (set(RATING_FIELDS) | set(CLASSIFICATION_FIELDS)) - set(OVERRIDE_FIELDS)
+
+
 class AccountAnalyticLine(models.Model):
     _inherit = "account.analytic.line"
 
@@ -198,6 +202,11 @@ class AccountAnalyticLine(models.Model):
         return lines
 
     def write(self, vals):
+        if COMPUTED_OUTPUTS & vals.keys():
+            # Given one output of a compute, Odoo would not recompute the others of the
+            # same method in this write (e.g. a form sending the rate's currency).
+            vals = dict(vals)
+            self._agency_drop_computed_outputs(vals)
         scope_before = self._agency_scope_snapshot(vals)
         changed = OVERRIDE_FIELDS.keys() & vals.keys()
         if not changed:
@@ -225,9 +234,9 @@ class AccountAnalyticLine(models.Model):
     @api.model
     def _agency_drop_computed_outputs(self, vals):
         """Drop, in place, the outputs of the rating and classification computes that a
-        form sends back with a new entry (e.g. the rate's currency): given one, Odoo
-        would not compute the others of the same method. Kept when the rate or the
-        service type is set by hand (an override sets them all)."""
+        form sends back with an entry (e.g. the rate's currency): given one, Odoo would
+        not compute the others of the same method. Kept when the rate or the service
+        type is set by hand (an override sets them all)."""
         if "agency_rate" not in vals:
             for fname in RATING_FIELDS:
                 vals.pop(fname, None)

@@ -190,6 +190,16 @@ class TestComputesCreateNothing(TrustCase):
         self.assertEqual(entry.billed_amount, 260.0)
         self.assertIn("added billing lines", self.order.message_ids[:1].body)
 
+    def test_outputs_a_form_sends_back_do_not_freeze_rating(self):
+        """A form sends the rate's currency back with a change of task: the entry is
+        still rated again (Odoo would otherwise keep the whole rating as it was)."""
+        entry = self._time(self.emp_cd, 1.0, task=self.task_design)
+        entry.with_user(self.user_manager).write({
+            "task_id": self.task_strategy.id, "agency_currency_id": self.currency.id})
+        self.assertEqual((entry.service_type_id, entry.agency_rate, entry.billed_amount),
+                         (self.st_strategy, 130.0, 130.0))
+        self.assertEqual(entry.so_line.price_unit, 130.0)
+
     def test_rerate_and_task_change_add_missing_lines_once(self):
         entry = self._time(self.emp_cd, 1.0, task=self.task_design)
         self.assertTrue(entry.no_rate_rule)
