@@ -180,6 +180,7 @@ class AgencyBillingRun(models.Model):
 
     @api.model
     def _start(self, trigger, today):
+        # sudo: the run's number (ir.sequence is for administrators).
         number = self.env["ir.sequence"].sudo().next_by_code("agency.billing.run") or "/"
         return self.create({
             "name": _("%(number)s: %(day)s, %(trigger)s", number=number, day=today,

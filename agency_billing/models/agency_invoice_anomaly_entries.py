@@ -2,6 +2,7 @@
 
 from odoo import api, fields, models
 
+from .agency_access import check_action
 from .agency_retainer_period import NOT_INVOICED
 
 # Flags about time entries, and which entries (of the flagged invoice) they mean.
@@ -39,6 +40,7 @@ class AgencyInvoiceAnomalyEntries(models.Model):
 
     def action_view_entries(self):
         """The time entries behind this flag, in the finance list."""
+        check_action(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "agency_billing.action_agency_time_entry")
