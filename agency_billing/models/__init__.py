@@ -3,6 +3,7 @@ from . import account_analytic_line
 from . import account_analytic_line_classification
 from . import account_analytic_line_guard
 from . import account_analytic_line_import
+from . import account_analytic_line_invoicing
 from . import account_analytic_line_override
 from . import account_analytic_line_portal
 from . import account_analytic_line_rating
@@ -12,6 +13,8 @@ from . import account_analytic_line_scope
 from . import account_move
 from . import account_move_anomaly
 from . import account_move_client
+from . import account_move_credit
+from . import account_move_delivery
 from . import account_move_line
 from . import account_move_reminder
 from . import account_move_report
@@ -34,6 +37,7 @@ from . import agency_scope_line_change_request
 from . import agency_scope_line_over_scope
 from . import agency_service_type
 from . import agency_time_override
+from . import mail_delivery
 from . import product_template
 from . import ir_http
 from . import project_milestone
