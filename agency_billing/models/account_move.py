@@ -232,6 +232,8 @@ class AccountMove(models.Model):
         return drafts
 
     def button_cancel(self):
+        # sudo: cancelling an invoice (access checked by Odoo) first checks its retainer periods
+        # can be given back.
         self.sudo().retainer_period_ids._agency_check_release()
         res = super().button_cancel()
         self._agency_release_billing("cancelled")
@@ -259,6 +261,8 @@ class AccountMove(models.Model):
 
         :param event: ``cancelled`` or ``deleted`` (said in the contract's chatter)
         """
+        # sudo: cancelling or deleting an invoice (access checked by Odoo) gives back what it
+        # billed.
         periods = self.sudo().retainer_period_ids
         whys = {}
         for period in periods:
@@ -266,6 +270,7 @@ class AccountMove(models.Model):
             whys[period.id] = _("invoice %s deleted", name) if event == "deleted" else \
                 _("invoice %s cancelled", name)
         periods._release(whys)
+        # sudo: the same release, for the milestones it invoiced.
         self.sudo().billing_milestone_ids.write({"agency_invoice_id": False})
         self.filtered("review_state").write({"review_state": False})
 

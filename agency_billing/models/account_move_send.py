@@ -131,6 +131,8 @@ class AccountMoveSend(models.Model):
                     raise UserError(_("%s has no billing contact with an email address.",
                                       move.commercial_partner_id.name))
                 with self.env.cr.savepoint():
+                    # sudo: where the sending starts in the invoice's chatter (read only), for
+                    # its delivery.
                     since = max(move.sudo().message_ids.ids or [0])
                     self.env["account.move.send"]._generate_and_send_invoices(
                         move,

@@ -507,6 +507,7 @@ class AgencyBillingRun(models.Model):
                 job.reason = "no_billable_time"
             if review_ids:
                 job.message = "\n".join(filter(None, [job.message, self._review_message(
+                    # sudo: the run names the entries waiting to be classified on its run line.
                     self.env["account.analytic.line"].sudo().browse(review_ids),
                     job.review_hours)]))
         for job in jobs:

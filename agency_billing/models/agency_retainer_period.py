@@ -66,6 +66,7 @@ class AgencyRetainerPeriod(models.Model):
         """Refuse to give back periods that later settled periods of their contracts
         took their carry-in from, naming the later periods and invoices to give back
         first (latest first)."""
+        # sudo: the check reads the later periods of the contracts (read only).
         periods = self.sudo()
         later = periods.search([
             ("order_id", "in", periods.order_id.ids), ("id", "not in", periods.ids),
@@ -107,6 +108,7 @@ class AgencyRetainerPeriod(models.Model):
             client = period.order_id.partner_id.commercial_partner_id
             before = fields.Date.subtract(period.date_from, days=1)
             if client.billing_last_period_end and client.billing_last_period_end > before:
+                # sudo: Billed Up To follows the periods given back (the rules' own write).
                 client.sudo().billing_last_period_end = before
             period.order_id._message_log(body=_(
                 "Retainer period %(period)s given back (%(why)s): its fee (%(fee)s) and "

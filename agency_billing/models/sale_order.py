@@ -169,6 +169,7 @@ class SaleOrder(models.Model):
             return Period
         if last:
             start = fields.Date.add(last.date_to, days=1)
+        # sudo: the retainer settlement (billing runs, superuser) reads the period's time.
         entries = self.env["account.analytic.line"].sudo().search(
             self._agency_retainer_entries_domain(start, end), order="date, id")
         hours = entries.mapped("billed_unit_amount")
