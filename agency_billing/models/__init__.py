@@ -1,5 +1,6 @@
 from . import agency_rerate_mixin  # mixin first: rule models inherit it
 from . import account_analytic_line
+from . import account_analytic_line_access
 from . import account_analytic_line_classification
 from . import account_analytic_line_override
 from . import account_analytic_line_rating
@@ -7,6 +8,7 @@ from . import account_analytic_line_rerate
 from . import account_analytic_line_routing
 from . import account_analytic_line_scope
 from . import account_move
+from . import account_move_access
 from . import account_move_anomaly
 from . import account_move_line
 from . import account_move_reminder
@@ -30,8 +32,11 @@ from . import agency_time_override
 from . import product_template
 from . import project_milestone
 from . import project_project
+from . import project_project_access
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_access
 from . import sale_order
+from . import sale_order_access
 from . import sale_order_line

@@ -56,10 +56,11 @@ class AgencyScopeLine(models.Model):
     _name = "agency.scope.line"
     _description = "Scope Budget Line"
     _order = "project_id, sequence, id"
+    _check_company_auto = True
 
     sequence = fields.Integer(default=10)
     project_id = fields.Many2one(
-        "project.project", required=True, ondelete="cascade", index=True,
+        "project.project", required=True, ondelete="cascade", index=True, check_company=True,
     )
     company_id = fields.Many2one(
         "res.company", compute="_compute_company_id", store=True, index=True,
@@ -68,6 +69,7 @@ class AgencyScopeLine(models.Model):
     partner_id = fields.Many2one(related="project_id.partner_id", string="Client")
     service_type_id = fields.Many2one(
         "agency.service.type", required=True, ondelete="restrict", index=True,
+        check_company=True,
     )
     milestone_id = fields.Many2one(
         "project.milestone", ondelete="restrict", index="btree_not_null",
@@ -76,7 +78,7 @@ class AgencyScopeLine(models.Model):
     )
     sale_line_id = fields.Many2one(
         "sale.order.line", string="Sold On", compute="_compute_budget_defaults", store=True,
-        readonly=False, ondelete="set null",
+        readonly=False, ondelete="set null", check_company=True,
         help="The sale order line the budget comes from.",
     )
     currency_id = fields.Many2one(
