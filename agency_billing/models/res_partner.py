@@ -97,8 +97,10 @@ class ResPartner(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals):
+            # The client's time in every company follows its terms, not only the time of
+            # the companies the user works in (sudo: a flag, read by the re-rate cron).
             self.env["account.analytic.line"]._agency_flag_rerate(
-                self.env.companies, partners=self.commercial_partner_id
+                self.env["res.company"].sudo().search([]), partners=self.commercial_partner_id
             )
         return res
 
@@ -227,8 +229,10 @@ class ResPartner(models.Model):
                 partner.billing_next_date = billing_cycle.first_billing_date(cycle, today)
 
     def _compute_billing_dispute_count(self):
+        # sudo with the user's companies: the count of invoices the user may see.
         counts = dict(self.env["account.move"].sudo()._read_group(
             [("commercial_partner_id", "in", self.commercial_partner_id.ids),
+             ("company_id", "in", self.env.companies.ids),
              ("dispute_date", "!=", False), ("move_type", "=", "out_invoice")],
             ["commercial_partner_id"], ["__count"],
         ))
