@@ -1,4 +1,5 @@
 from . import test_access_matrix
+from . import test_access_rpc
 from . import test_billing_cycle
 from . import test_billing_milestone
 from . import test_billing_portal
@@ -11,6 +12,7 @@ from . import test_billing_run
 from . import test_billing_ui
 from . import test_classification
 from . import test_install
+from . import test_multi_company
 from . import test_overrides
 from . import test_rate_rules
 from . import test_rounding

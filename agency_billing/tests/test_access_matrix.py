@@ -198,6 +198,13 @@ class TestAccessMatrix(AccessMatrixAsserts):
         with self.assertRaises(AccessError):
             self.period.with_user(user).write({"fee": 1.0})
         self.assertEqual(self.anomaly.state, "open")
+        # Reads the time, does not price it (Odoo lets only approvers edit others' time).
+        for vals in ({"agency_rate": 999.0}, {"billed_unit_amount": 8.0},
+                     {"billing_hold": True}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                self.open_entry.with_user(user).write(vals)
+        self.assertEqual((self.open_entry.agency_rate, self.open_entry.billed_unit_amount),
+                         (120.0, 1.0))
         self.assertViewsShow(user, "account.move", [
             ("account.view_move_form", "form"),
             ("agency_billing.view_move_list_agency_review", "list")], ["anomaly_summary"])
@@ -293,3 +300,51 @@ class TestAccessMatrix(AccessMatrixAsserts):
             self.entry.with_user(self.timesheet_user).read(["agency_rate"])
         with self.assertRaisesRegex(UserError, "send_error"):
             self.invoice.with_user(self.portal_client).read(["send_error"])
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrixWrite(AccessMatrixAsserts):
+    """The write side of the matrix that the addon's write guards enforce (branch
+    trust-guards of issue 9): refused with an AccessError naming the field and the group
+    that may change it, the entry left as it was. Field groups already refuse some of
+    these writes with Odoo's own message (which names no group); the creates pass without
+    the guards."""
+
+    GROUP = r"Agency Billing"
+    PRICING_VALUES = {
+        "agency_rate": 999.0, "billed_unit_amount": 8.0, "billing_hold": True,
+        "retainer_hours": 1.0, "over_scope_policy": "billed", "exclude_from_billing": True,
+    }
+
+    def _values(self, **extra):
+        return dict({"name": "Guarded", "employee_id": self.emp_designer.id,
+                     "project_id": self.project.id, "task_id": self.task_design.id,
+                     "unit_amount": 1.0, "date": self.open_entry.date}, **extra)
+
+    def assertGuardRefused(self, fname, call):
+        with self.assertRaises(AccessError) as caught:
+            call()
+        message = str(caught.exception)
+        self.assertRegex(message, self.GROUP)
+        self.assertRegex(message, fname + "|" + self.open_entry._fields[fname].string)
+
+    def test_timesheet_user_cannot_create_priced_time(self):
+        Entry = self.env["account.analytic.line"].with_user(self.timesheet_user)
+        before = Entry.sudo().search_count([])
+        for fname, value in self.PRICING_VALUES.items():
+            with self.subTest(field=fname):
+                extra = {fname: value}
+                if fname == "exclude_from_billing":
+                    extra["exclusion_reason"] = "mine"
+                self.assertGuardRefused(fname, lambda e=extra: Entry.create(self._values(**e)))
+        self.assertEqual(Entry.sudo().search_count([]), before, "nothing created")
+
+    def test_timesheet_user_refusal_names_the_group(self):
+        entry = self.open_entry.with_user(self.timesheet_user)
+        self.assertGuardRefused("agency_rate", lambda: entry.write({"agency_rate": 999.0}))
+        self.assertEqual(self.open_entry.agency_rate, 120.0)
+
+    def test_approver_refusal_names_the_group(self):
+        entry = self.open_entry.with_user(self.approver)
+        self.assertGuardRefused("billing_hold", lambda: entry.write({"billing_hold": True}))
+        self.assertFalse(self.open_entry.billing_hold)
