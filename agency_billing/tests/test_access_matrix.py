@@ -18,7 +18,6 @@ from .access_common import (
     ENTRY_RESTRICTED,
     EXCLUSION_REASON,
     HOLD_REASON,
-    MOVE_RESTRICTED,
     OVERRIDE_REASON,
     PROJECT_RESTRICTED,
     SEND_ERROR,
@@ -35,6 +34,16 @@ TIMESHEET_VIEWS = [
 
 class AccessMatrixAsserts(AccessMatrixCase):
     """Assertions shared by the rows."""
+
+    def assertRefusalNamesGroup(self, fname, call):
+        """Refused with an AccessError naming the field and the groups that may change
+        it (Odoo's message names them to users of the technical features, every internal
+        user in Odoo 18; the addon's guards always do)."""
+        with self.assertRaises(AccessError) as caught:
+            call()
+        message = str(caught.exception)
+        self.assertRegex(message, "Agency Billing")
+        self.assertRegex(message, fname + "|" + self.open_entry._fields[fname].string)
 
     def assertReadRefused(self, records, fnames):
         """Each field is refused on read, search and group-by; a read of all fields
@@ -270,6 +279,18 @@ class TestAccessMatrix(AccessMatrixAsserts):
             self.assertEqual(backend.read(["access_token"])[0]["access_token"],
                              "s3cret-token")
 
+    def test_timesheet_user_refusal_names_the_group(self):
+        """A timesheet user pricing their own time is told which field and which groups."""
+        entry = self.open_entry.with_user(self.timesheet_user)
+        self.assertRefusalNamesGroup("agency_rate", lambda: entry.write({"agency_rate": 999.0}))
+        self.assertEqual(self.open_entry.agency_rate, 120.0)
+
+    def test_approver_refusal_names_the_group(self):
+        """An approver holding someone's time is told which field and which groups."""
+        entry = self.open_entry.with_user(self.approver)
+        self.assertRefusalNamesGroup("billing_hold", lambda: entry.write({"billing_hold": True}))
+        self.assertFalse(self.open_entry.billing_hold)
+
     def _secrets_refused(self, user):
         for model in ("agency.hubspot.backend", "agency.pm.backend"):
             if model not in self.env:
@@ -304,13 +325,13 @@ class TestAccessMatrix(AccessMatrixAsserts):
 
 @tagged("post_install", "-at_install")
 class TestAccessMatrixWrite(AccessMatrixAsserts):
-    """The write side of the matrix that the addon's write guards enforce (branch
-    trust-guards of issue 9): refused with an AccessError naming the field and the group
-    that may change it, the entry left as it was. Field groups already refuse some of
-    these writes with Odoo's own message (which names no group); the creates pass without
-    the guards."""
+    """The write side of the matrix that only the addon's write guards enforce (branch
+    trust-guards of issue 9): a timesheet user creating time with a rate, billed time, a
+    hold, retainer hours, an over-scope policy or an exclusion is refused with an
+    AccessError naming the field and the group that may set it, and nothing is created.
+    (Writes of these fields are already refused by their field groups; Odoo checks
+    field groups on write, not on create.)"""
 
-    GROUP = r"Agency Billing"
     PRICING_VALUES = {
         "agency_rate": 999.0, "billed_unit_amount": 8.0, "billing_hold": True,
         "retainer_hours": 1.0, "over_scope_policy": "billed", "exclude_from_billing": True,
@@ -321,13 +342,6 @@ class TestAccessMatrixWrite(AccessMatrixAsserts):
                      "project_id": self.project.id, "task_id": self.task_design.id,
                      "unit_amount": 1.0, "date": self.open_entry.date}, **extra)
 
-    def assertGuardRefused(self, fname, call):
-        with self.assertRaises(AccessError) as caught:
-            call()
-        message = str(caught.exception)
-        self.assertRegex(message, self.GROUP)
-        self.assertRegex(message, fname + "|" + self.open_entry._fields[fname].string)
-
     def test_timesheet_user_cannot_create_priced_time(self):
         Entry = self.env["account.analytic.line"].with_user(self.timesheet_user)
         before = Entry.sudo().search_count([])
@@ -336,15 +350,6 @@ class TestAccessMatrixWrite(AccessMatrixAsserts):
                 extra = {fname: value}
                 if fname == "exclude_from_billing":
                     extra["exclusion_reason"] = "mine"
-                self.assertGuardRefused(fname, lambda e=extra: Entry.create(self._values(**e)))
+                self.assertRefusalNamesGroup(
+                    fname, lambda e=extra: Entry.create(self._values(**e)))
         self.assertEqual(Entry.sudo().search_count([]), before, "nothing created")
-
-    def test_timesheet_user_refusal_names_the_group(self):
-        entry = self.open_entry.with_user(self.timesheet_user)
-        self.assertGuardRefused("agency_rate", lambda: entry.write({"agency_rate": 999.0}))
-        self.assertEqual(self.open_entry.agency_rate, 120.0)
-
-    def test_approver_refusal_names_the_group(self):
-        entry = self.open_entry.with_user(self.approver)
-        self.assertGuardRefused("billing_hold", lambda: entry.write({"billing_hold": True}))
-        self.assertFalse(self.open_entry.billing_hold)

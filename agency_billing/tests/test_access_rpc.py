@@ -3,6 +3,7 @@ the portal pages: a client reading its own invoice, a collaborator of a shared p
 reading its time entries. Each request is authenticated as that user on the test
 server; refused calls answer an AccessError (logged by Odoo's HTTP layer, muted here)."""
 
+from odoo import fields
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -131,3 +132,18 @@ class TestAccessMatrixRpc(AccessMatrixCase, HttpCase):
         self.assertRpcRefused("account.analytic.line", "write", self.open_entry.ids,
                               {"agency_rate": 999.0})
         self.assertEqual(self.open_entry.agency_rate, 120.0)
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrixScreens(AccessMatrixCase, HttpCase):
+    """The web client of a timesheet user, in headless Chromium: the views load without
+    the fields they may not read."""
+
+    def test_timesheet_user_screens(self):
+        self.env["account.analytic.line"].create({
+            "name": "Tour retouching", "employee_id": self.emp_designer.id,
+            "project_id": self.project.id, "task_id": self.task_design.id,
+            "unit_amount": 1.0, "date": fields.Date.context_today(self.timesheet_user),
+        })
+        self.start_tour("/odoo/timesheets", "agency_billing_timesheet_user_tour",
+                        login="ab_m_timesheet")
