@@ -94,6 +94,7 @@ class TestAccessMatrixRpc(AccessMatrixCase, HttpCase):
         # internals.
         self.assertPageClean(f"/my/invoices/{invoice.id}", invoice.name)
         self.assertPageClean(f"/my/invoices/{invoice.id}?report_type=html", invoice.name)
+        self.assertPageClean(f"/my/orders/{self.order.id}", self.order.name)
 
     def test_portal_collaborator_reads_time_not_its_price(self):
         """A collaborator of a shared project reads its time entries (hours, who, what),
