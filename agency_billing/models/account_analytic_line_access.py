@@ -7,7 +7,7 @@ is read by the Agency Billing groups and Odoo's invoicing users and auditors onl
 portal users (project collaborators included) record and see the time, its service type,
 role and billability, not its price. See the README's access matrix.
 
-Links to records of a company (service type, role, rules, retainer period) are checked
+Links to records of a company (service type and hint, role, rules, retainer period) are checked
 against the entry's company (``check_company``).
 """
 
@@ -21,8 +21,8 @@ from .agency_access import BILLING_READERS
 # Relational fields of the addon on time entries whose company is checked in one pass
 # per company (see _check_company).
 AGENCY_COMPANY_FIELDS = (
-    "service_type_id", "job_id", "classification_rule_id", "rate_rule_id",
-    "retainer_period_id",
+    "service_type_id", "service_type_hint_id", "job_id", "classification_rule_id",
+    "rate_rule_id", "retainer_period_id",
 )
 
 
@@ -33,6 +33,7 @@ class AccountAnalyticLineAccess(models.Model):
 
     # Readable by all who read the entry; checked against its company.
     service_type_id = fields.Many2one(check_company=True)
+    service_type_hint_id = fields.Many2one(check_company=True)
     job_id = fields.Many2one(check_company=True)
 
     # Classification: how and why (the service type and billability themselves are open).
