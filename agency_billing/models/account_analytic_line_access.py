@@ -7,8 +7,8 @@ is read by the Agency Billing groups and Odoo's invoicing users and auditors onl
 portal users (project collaborators included) record and see the time, its service type,
 role and billability, not its price. See the README's access matrix.
 
-Links to records of a company (service type and hint, role, rules, retainer period) are checked
-against the entry's company (``check_company``).
+Links to records of a company (service type and hint, role, rules, retainer period) are
+checked against the entry's company (``check_company``).
 """
 
 from collections import defaultdict

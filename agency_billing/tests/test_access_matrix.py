@@ -9,7 +9,7 @@ are in ``TestAccessMatrixWrite``; the portal rows go through real JSON-RPC in
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .access_common import (
     ANOMALY_REASON,
@@ -150,6 +150,11 @@ class TestAccessMatrix(AccessMatrixAsserts):
         self.assertEqual((self.open_entry.agency_rate, self.open_entry.billed_amount),
                          (120.0, 120.0))
         self.assertFalse(self.open_entry.billing_hold)
+        # Their own time stays theirs to correct and delete.
+        open_entry.write({"unit_amount": 1.5, "name": "Retouching, round 2"})
+        self.assertEqual(self.open_entry.billed_amount, 180.0)
+        new.unlink()
+        self.assertFalse(new.exists())
         self.assertViewsHide(user, "account.analytic.line", TIMESHEET_VIEWS, ENTRY_RESTRICTED)
 
     def test_timesheet_approver(self):
@@ -290,6 +295,19 @@ class TestAccessMatrix(AccessMatrixAsserts):
         entry = self.open_entry.with_user(self.approver)
         self.assertRefusalNamesGroup("billing_hold", lambda: entry.write({"billing_hold": True}))
         self.assertFalse(self.open_entry.billing_hold)
+
+    def test_sales_copy_contracts_with_their_retainer_terms(self):
+        """Beside the matrix: a salesperson reads and copies a contract with its retainer
+        terms, not its settled periods or balance."""
+        salesman = new_test_user(self.env, login="ab_m_sales",
+                                 groups="sales_team.group_sale_salesman_all_leads")
+        self.order.retainer_hours = 20.0
+        order = self.order.with_user(salesman)
+        self.assertEqual(order.read(["retainer_hours"])[0]["retainer_hours"], 20.0)
+        self.assertReadRefused(order, ["retainer_period_ids", "retainer_balance_hours"])
+        self.assertEqual(order.copy().sudo().retainer_hours, 20.0)
+        self.assertViewsHide(salesman, "sale.order", [("sale.view_order_form", "form")],
+                             ["retainer_period_ids", "retainer_balance_hours"])
 
     def _secrets_refused(self, user):
         for model in ("agency.hubspot.backend", "agency.pm.backend"):
