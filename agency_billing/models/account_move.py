@@ -139,7 +139,9 @@ class AccountMove(models.Model):
         edited = self.env["account.move"]
         before = {}
         if REVIEW_EDIT_FIELDS & vals.keys() and not self.env.context.get("agency_billing_run"):
-            edited = self.filtered(lambda m: m.state == "draft" and m.review_state == "to_review")
+            # sudo: whoever edits a draft (e.g. sales) need not read the review state.
+            edited = self.sudo().filtered(
+                lambda m: m.state == "draft" and m.review_state == "to_review").with_env(self.env)
             before = {move.id: move.amount_untaxed for move in edited}
         newly_disputed = self.env["account.move"]
         if vals.get("disputed"):
@@ -241,8 +243,9 @@ class AccountMove(models.Model):
 
     def button_draft(self):
         res = super().button_draft()
-        # Reset to draft: it goes back to review (and is sent again once approved).
-        self.filtered(lambda m: m.review_state).write({"review_state": "to_review"})
+        # Reset to draft: it goes back to review (and is sent again once approved); sudo:
+        # whoever may reset an invoice need not read the review state.
+        self.sudo().filtered("review_state").write({"review_state": "to_review"})
         return res
 
     def unlink(self):
@@ -272,6 +275,8 @@ class AccountMove(models.Model):
         periods._release(whys)
         # sudo: the same release, for the milestones it invoiced.
         self.sudo().billing_milestone_ids.write({"agency_invoice_id": False})
-        self.filtered("review_state").write({"review_state": False})
+        # sudo: whoever may cancel an invoice (e.g. sales cancelling an order's draft)
+        # need not read its review state.
+        self.sudo().filtered("review_state").write({"review_state": False})
 
     # ------------------------------------------------------------------

@@ -115,8 +115,9 @@ class AgencyBillingRun(models.Model):
     )
     date = fields.Date(required=True, readonly=True, help="The day the run billed for.")
     user_id = fields.Many2one("res.users", string="Started By", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True,
-                                 default=lambda self: self.env.company)
+    # A run bills the due clients of every company (each contract in its own company):
+    # it has no company; its lines carry their client's, its invoices their own.
+    company_id = fields.Many2one("res.company", readonly=True)
     started_at = fields.Datetime(readonly=True)
     ended_at = fields.Datetime(readonly=True)
     state = fields.Selection(
@@ -590,6 +591,8 @@ class AgencyBillingRunLine(models.Model):
     run_id = fields.Many2one("agency.billing.run", required=True, ondelete="cascade",
                              index=True)
     partner_id = fields.Many2one("res.partner", string="Client", required=True, index=True)
+    company_id = fields.Many2one(related="partner_id.company_id", store=True, index=True,
+                                 string="Client's Company")
     kind = fields.Selection(JOB_KINDS, string="Trigger", required=True)
     period_start = fields.Date(string="From")
     period_end = fields.Date(string="Up To")

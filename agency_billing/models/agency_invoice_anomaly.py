@@ -33,9 +33,11 @@ class AgencyInvoiceAnomaly(models.Model):
     _name = "agency.invoice.anomaly"
     _description = "Invoice Anomaly Flag"
     _order = "move_id, severity, id"
+    _check_company_auto = True
 
     move_id = fields.Many2one("account.move", string="Invoice", required=True,
-                              ondelete="cascade", index=True)
+                              ondelete="cascade", index=True, check_company=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Client")
     code = fields.Selection(ANOMALY_CODES, string="Flag", required=True)
     severity = fields.Selection(

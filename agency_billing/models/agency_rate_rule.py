@@ -26,6 +26,7 @@ class AgencyRateRule(models.Model):
     _inherit = ["agency.rerate.mixin"]
     _description = "Rate Rule"
     _order = "sequence, id"
+    _check_company_auto = True
 
     name = fields.Char(
         string="Label", help="Optional words shown in the reason of rated time entries."
@@ -35,16 +36,18 @@ class AgencyRateRule(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    employee_id = fields.Many2one("hr.employee", index="btree_not_null")
-    job_id = fields.Many2one("hr.job", string="Role", index="btree_not_null")
-    service_type_id = fields.Many2one("agency.service.type")
-    project_id = fields.Many2one("project.project", index="btree_not_null")
+    employee_id = fields.Many2one("hr.employee", index="btree_not_null", check_company=True)
+    job_id = fields.Many2one("hr.job", string="Role", index="btree_not_null",
+                             check_company=True)
+    service_type_id = fields.Many2one("agency.service.type", check_company=True)
+    project_id = fields.Many2one("project.project", index="btree_not_null",
+                                 check_company=True)
     order_id = fields.Many2one(
-        "sale.order", string="Sale Order", index="btree_not_null",
+        "sale.order", string="Sale Order", index="btree_not_null", check_company=True,
         domain="[('state', '!=', 'cancel')]",
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Client", index="btree_not_null",
+        "res.partner", string="Client", index="btree_not_null", check_company=True,
         domain="[('is_company', '=', True)]",
         help="The client (commercial partner) this agreement applies to.",
     )
@@ -175,10 +178,11 @@ class AgencyRateRule(models.Model):
 
 
     def action_rerate_now(self):
-        """Re-rate the open time entries of the company now (button)."""
+        """Re-rate the open time entries of these rules' companies now (button); not the
+        company the user happens to work in."""
         check_action(self, "write", BILLING_MANAGER)
         count = self.env["account.analytic.line"]._agency_rerate_pending(
-            self.env.company, limit=None
+            self.company_id or self.env.company, limit=None
         )
         return {
             "type": "ir.actions.client",

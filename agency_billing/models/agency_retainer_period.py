@@ -25,15 +25,16 @@ class AgencyRetainerPeriod(models.Model):
     _name = "agency.retainer.period"
     _description = "Retainer Period"
     _order = "order_id, date_to desc, id desc"
+    _check_company_auto = True
 
     order_id = fields.Many2one("sale.order", string="Contract", required=True,
-                               ondelete="cascade", index=True)
+                               ondelete="cascade", index=True, check_company=True)
     partner_id = fields.Many2one(related="order_id.partner_id", store=True, string="Client")
     company_id = fields.Many2one(related="order_id.company_id", store=True)
     currency_id = fields.Many2one(related="order_id.currency_id")
     run_id = fields.Many2one("agency.billing.run", string="Billing Run", ondelete="set null")
     invoice_id = fields.Many2one("account.move", ondelete="set null",
-                                 index="btree_not_null")
+                                 index="btree_not_null", check_company=True)
     date_from = fields.Date(string="From", required=True)
     date_to = fields.Date(string="To", required=True)
     included_hours = fields.Float(string="Included (h)", digits=(16, 2))

@@ -110,24 +110,45 @@ class ProjectProject(models.Model):
                  "agency_scope_line_ids.forecast_date", "agency_scope_line_ids.status",
                  "agency_scope_line_ids.currency_id")
     def _compute_agency_scope(self):
+        today = fields.Date.context_today(self)
         for project in self:
             lines = project.agency_scope_line_ids
             statuses = [line.status or "none" for line in lines]
             status = max(statuses, key=scope.STATUS_RANK.get, default="none")
             forecasts = [line.forecast_date for line in lines if line.forecast_date]
             held = sum(lines.mapped("held_hours"))
+            currency, budget, burn = project._agency_scope_amounts(lines, today)
             project.update({
-                "agency_scope_currency_id": lines[:1].currency_id,
+                "agency_scope_currency_id": currency,
                 "agency_scope_budget_hours": sum(lines.mapped("budget_hours")),
                 "agency_scope_burn_hours": sum(lines.mapped("burn_hours")),
-                "agency_scope_budget_amount": sum(lines.mapped("budget_amount")),
-                "agency_scope_burn_amount": sum(lines.mapped("burn_amount")),
+                "agency_scope_budget_amount": budget,
+                "agency_scope_burn_amount": burn,
                 "agency_scope_held_hours": held,
                 "agency_scope_percent": max(lines.mapped("burn_percent"), default=0.0),
                 "agency_scope_forecast_date": min(forecasts, default=False),
                 "agency_scope_status": status,
                 "agency_scope_at_risk": status in ("risk", "over") or held > 0,
             })
+
+    def _agency_scope_amounts(self, lines, today):
+        """(currency, budget, burn) of these budget lines: in their currency when they
+        share one (the usual case: the contract's); otherwise in the project's company
+        currency, each line converted at today's rate — amounts of different currencies
+        are never added as they are."""
+        self.ensure_one()
+        currencies = lines.currency_id
+        if len(currencies) <= 1:
+            return (currencies, sum(lines.mapped("budget_amount")),
+                    sum(lines.mapped("burn_amount")))
+        company = self._agency_company()
+        target = company.currency_id
+        budget = burn = 0.0
+        for line in lines:
+            source = line.currency_id or target
+            budget += source._convert(line.budget_amount, target, company, today)
+            burn += source._convert(line.burn_amount, target, company, today)
+        return target, target.round(budget), target.round(burn)
 
     def _compute_agency_change_request_count(self):
         # sudo: a count on the project; change requests are sale orders the reader may not open.

@@ -103,8 +103,10 @@ class ResPartner(models.Model):
                 "may change the field %s.", self._fields["billing_last_period_end"].string))
         res = super().write(vals)
         if {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals):
+            # The client's time in every company follows its terms, not only the time of
+            # the companies the user works in (sudo: a flag, read by the re-rate cron).
             self.env["account.analytic.line"]._agency_flag_rerate(
-                self.env.companies, partners=self.commercial_partner_id
+                self.env["res.company"].sudo().search([]), partners=self.commercial_partner_id
             )
         return res
 
@@ -248,9 +250,11 @@ class ResPartner(models.Model):
                     cycle, partner._agency_today())
 
     def _compute_billing_dispute_count(self):
-        # sudo: a count of disputes on the client's form (no invoice shown).
+        # sudo with the user's companies: a count of the disputed invoices the user may
+        # see (no invoice shown).
         counts = dict(self.env["account.move"].sudo()._read_group(
             [("commercial_partner_id", "in", self.commercial_partner_id.ids),
+             ("company_id", "in", self.env.companies.ids),
              ("dispute_date", "!=", False), ("move_type", "=", "out_invoice")],
             ["commercial_partner_id"], ["__count"],
         ))
