@@ -29,6 +29,7 @@ from odoo.tools import SQL
 from ..lib.sync_errors import SyncError
 from ..lib.sync_ownership import resolve
 from ..lib.sync_payload import redact
+from .agency_access import check_action
 
 _logger = logging.getLogger(__name__)
 
@@ -468,13 +469,15 @@ class AgencySyncBackendMixin(models.AbstractModel):
 
     def action_agency_sync_reset_ownership(self):
         """One ownership line per mapped field, at the vendor's default."""
+        check_action(self, "write")
         Ownership = self.env["agency.sync.ownership"]
         for backend in self:
             backend.sync_ownership_ids.unlink()
+            company = backend.company_id.id if "company_id" in backend._fields else False
             Ownership.create([
                 {"backend_model": backend._name, "backend_id": backend.id,
                  "external_type": etype, "res_model": res_model, "field_name": fname,
-                 "owner": owner}
+                 "owner": owner, "company_id": company}
                 for etype, (res_model, owners) in backend._agency_sync_mapped_fields().items()
                 for fname, owner in owners.items()
             ])

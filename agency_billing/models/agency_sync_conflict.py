@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.sync_ownership import OWNERS
+from .agency_access import BILLING_MANAGER, check_action
 
 CONFLICT_STATES = [
     ("open", "To Decide"),
@@ -124,7 +125,7 @@ class AgencySyncConflict(models.Model):
         return self.env[self.res_model].browse(self.res_id).exists()
 
     def _agency_check_open(self):
-        self.check_access("write")
+        check_action(self, "write", BILLING_MANAGER)
         if any(conflict.state != "open" for conflict in self):
             raise UserError(_("This conflict was already decided."))
 

@@ -38,6 +38,7 @@ class AgencySyncEvent(models.Model):
     occurred_at = fields.Datetime(readonly=True)
     state = fields.Selection(EVENT_STATES, required=True, default="pending", readonly=True)
     run_id = fields.Many2one("agency.sync.run", readonly=True, ondelete="set null")
+    company_id = fields.Many2one("res.company", readonly=True)
 
     _sql_constraints = [
         ("event_uniq", "unique(backend_model, backend_id, event_id)",
@@ -62,17 +63,18 @@ class AgencySyncEvent(models.Model):
         if not events:
             return 0
         uid = self.env.uid or 1
+        company = backend.company_id.id if "company_id" in backend._fields else None
         rows = [
-            SQL("(%s, %s, %s, %s, %s, %s, %s, 'pending', %s, now() at time zone 'UTC', "
+            SQL("(%s, %s, %s, %s, %s, %s, %s, 'pending', %s, %s, now() at time zone 'UTC', "
                 "%s, now() at time zone 'UTC')",
                 backend._name, backend.id, str(event["event_id"]), event["external_type"],
                 str(event["external_id"]), event.get("change") or None,
-                event.get("occurred_at"), uid, uid)
+                event.get("occurred_at"), company or None, uid, uid)
             for event in events
         ]
         self.env.cr.execute(SQL(
             "INSERT INTO agency_sync_event (backend_model, backend_id, event_id, "
-            "external_type, external_id, change, occurred_at, state, create_uid, "
+            "external_type, external_id, change, occurred_at, state, company_id, create_uid, "
             "create_date, write_uid, write_date) VALUES %s "
             "ON CONFLICT (backend_model, backend_id, event_id) DO NOTHING RETURNING id",
             SQL(", ").join(rows),

@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 
 from ..lib.sync_payload import pretty_json, redact
+from .agency_access import BILLING_MANAGER, check_action
 
 LOG_STATES = [
     ("open", "Open"),
@@ -107,7 +108,7 @@ class AgencySyncLog(models.Model):
     def action_agency_retry(self):
         """Re-read these records from their source and import them again (after the
         cause was fixed). Returns the sync run that did it when there was one backend."""
-        self.check_access("write")
+        check_action(self, "write", BILLING_MANAGER)
         by_backend = defaultdict(lambda: self.browse())
         for log in self.filtered(lambda entry: entry.state != "retried"):
             by_backend[(log.backend_model, log.backend_id)] |= log
@@ -127,12 +128,12 @@ class AgencySyncLog(models.Model):
 
     def action_agency_ignore(self):
         """Set these records aside: nothing is retried."""
-        self.check_access("write")
+        check_action(self, "write", BILLING_MANAGER)
         self.filtered(lambda log: log.state == "open").sudo().write({"state": "ignored"})
         return True
 
     def action_agency_reopen(self):
         """Put ignored records back in the quarantine."""
-        self.check_access("write")
+        check_action(self, "write", BILLING_MANAGER)
         self.filtered(lambda log: log.state == "ignored").sudo().write({"state": "open"})
         return True

@@ -24,6 +24,7 @@ class AgencySyncOwnership(models.Model):
     field_description = fields.Char(string="Field", compute="_compute_field_description")
     owner = fields.Selection([(owner, owner.capitalize()) for owner in OWNERS],
                              string="Owned by", required=True, default="source")
+    company_id = fields.Many2one("res.company", index=True)
 
     _sql_constraints = [
         ("field_uniq", "unique(backend_model, backend_id, external_type, field_name)",

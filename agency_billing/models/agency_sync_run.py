@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .agency_access import BILLING_MANAGER, check_action
+
 TRIGGERS = [
     ("cron", "Scheduled"),
     ("manual", "Manual"),
@@ -133,7 +135,7 @@ class AgencySyncRun(models.Model):
     def action_agency_confirm_archive(self):
         """Archive what the guard held back: a person checked that the source really
         lost those records."""
-        self.check_access("write")
+        check_action(self, "write", BILLING_MANAGER)
         for run in self:
             if run.state != "confirm" or not run.pending_archive:
                 raise UserError(_("This sync run has nothing waiting to be archived."))
@@ -145,7 +147,7 @@ class AgencySyncRun(models.Model):
     def action_agency_dismiss_archive(self):
         """Archive nothing: the held records stay active (the next sync asks again if the
         source still lacks them)."""
-        self.check_access("write")
+        check_action(self, "write", BILLING_MANAGER)
         for run in self.filtered(lambda r: r.state == "confirm"):
             run.sudo().write({"state": "done", "pending_archive": False})
             run.sudo()._agency_log(_("Archive dismissed by %s.", self.env.user.name))

@@ -3,7 +3,7 @@
 import time
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from odoo.addons.agency_billing.lib.sync_errors import SyncError
 from odoo.addons.agency_billing.lib.sync_payload import redact
@@ -13,6 +13,7 @@ from odoo.addons.agency_billing.lib.sync_webhook import (
     dedupe_and_order,
     signature_matches,
 )
+from odoo.addons.agency_billing.models.agency_access import BILLING_MANAGER, check_action
 
 from ..lib.webhook import parse_events, signature_v3
 from ..sync.adapter import HubSpotAdapter
@@ -140,8 +141,9 @@ class AgencyHubspotBackend(models.Model):
     # ------------------------------------------------------------------
 
     def _agency_check_sync_access(self):
-        if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
-            raise AccessError(_("Only Agency Billing administrators may sync HubSpot."))
+        """Agency Billing administrators sync (they read the account; administrators
+        alone edit it and see its secrets)."""
+        check_action(self, "read", BILLING_MANAGER)
 
     def action_agency_test_connection(self):
         """Call HubSpot with the account's token; the result shows on the form (and is

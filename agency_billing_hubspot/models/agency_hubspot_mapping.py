@@ -20,6 +20,7 @@ class AgencyHubspotWonStage(models.Model):
     pipeline = fields.Char(required=True, default="default",
                            help="Pipeline internal id; * for every pipeline.")
     stage = fields.Char(required=True, default="closedwon", help="Deal stage internal id.")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
 
     _sql_constraints = [
         ("stage_uniq", "unique(backend_id, pipeline, stage)", "This stage is listed already."),
@@ -53,6 +54,7 @@ class AgencyHubspotMapping(models.Model):
     job_id = fields.Many2one("hr.job", string="Role")
     service_type_id = fields.Many2one("agency.service.type")
     payment_term_id = fields.Many2one("account.payment.term")
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
 
     @api.constrains("kind", "property_name", "job_id", "service_type_id", "payment_term_id")
     def _check_target(self):
