@@ -187,7 +187,7 @@ class AgencyCashForecast(models.Model):
                 result.extend(self._agency_retainer_fees(client, bill_on, horizon))
         milestones = self.env["project.milestone"].search([
             ("is_reached", "=", False), ("deadline", ">=", day), ("deadline", "<", horizon),
-            ("sale_line_id", "!=", False), ("project_id.company_id", "=", company.id)])
+            ("sale_line_id", "!=", False), ("sale_line_id.company_id", "=", company.id)])
         for milestone in milestones:
             line = milestone.sale_line_id
             amount = line.currency_id._convert(

@@ -38,7 +38,8 @@ class AgencyReportEstimate(models.Model):
 
     def _agency_query(self):
         return f"""
-        SELECT -sl.id AS id, COALESCE(p.date, p.date_start) AS date, p.company_id,
+        SELECT -sl.id AS id, COALESCE(p.date, p.date_start) AS date,
+               COALESCE(sl.company_id, p.company_id) AS company_id,
                pp.commercial_partner_id AS partner_id, p.id AS project_id,
                sl.service_type_id, NULL::int AS job_id, NULL::int AS employee_id,
                sl.id AS scope_line_id, {FINISHED} AS finished,

@@ -4,6 +4,8 @@ invoice / Days to pay / Disputes")."""
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .agency_report_mixin import sale_line_project_sql
+
 # The work an invoice bills happened on its hours-weighted entry date, or, for a
 # milestone invoice, on the date its milestone was reached (the latest of several).
 WORK_DATE = """
@@ -168,11 +170,9 @@ class AgencyReportInvoice(models.Model):
                    COALESCE(
                        (SELECT MIN(e.project_id) FROM account_analytic_line e
                          WHERE e.timesheet_invoice_id = am.id),
-                       (SELECT MIN(COALESCE(sol.project_id, so.project_id))
+                       (SELECT MIN({sale_line_project_sql("rel.order_line_id")})
                           FROM account_move_line ml
                           JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = ml.id
-                          JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                          JOIN sale_order so ON so.id = sol.order_id
                          WHERE ml.move_id = COALESCE(am.reversed_entry_id, am.id)))
                        AS project_id,
                    CASE WHEN am.move_type = 'out_invoice' THEN {WORK_DATE} END AS work_date,

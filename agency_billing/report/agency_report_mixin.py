@@ -32,6 +32,21 @@ def convert_sql(amount, currency, company, day):
         ELSE {amount} * {rate(company_currency)} / NULLIF({rate(currency)}, 0) END)"""
 
 
+def sale_line_project_sql(line):
+    """SQL: the project of sale order line ``line`` (an SQL snippet): the project it
+    generated, its order's, the one it is the billing line of, its milestones' project, or
+    a project of its order's lines."""
+    return f"""COALESCE(
+        (SELECT x.project_id FROM sale_order_line x WHERE x.id = {line}),
+        (SELECT so.project_id FROM sale_order_line x JOIN sale_order so ON so.id = x.order_id
+          WHERE x.id = {line}),
+        (SELECT MIN(pr.id) FROM project_project pr WHERE pr.sale_line_id = {line}),
+        (SELECT MIN(m.project_id) FROM project_milestone m WHERE m.sale_line_id = {line}),
+        (SELECT MIN(pr.id) FROM project_project pr
+           JOIN sale_order_line y ON y.id = pr.sale_line_id
+           JOIN sale_order_line x ON x.order_id = y.order_id WHERE x.id = {line}))"""
+
+
 # Work the agency classified as billable, including what it later wrote off (excluded)
 # or absorbed over scope: the denominator of recovery and billable utilization.
 BILLABLE_WORK = ("(e.is_billable OR COALESCE(e.exclude_from_billing, FALSE) "
@@ -74,7 +89,7 @@ class AgencyReportMixin(models.AbstractModel):
         if fname in self._agency_ratios:
             num, den, factor = self._agency_ratios[fname]
             return SQL(
-                "(SUM(%s) / NULLIF(SUM(%s), 0) * %s)",
+                "(SUM(%s)::float / NULLIF(SUM(%s), 0) * %s)",
                 self._field_to_sql(self._table, num, query),
                 self._field_to_sql(self._table, den, query), factor,
             )

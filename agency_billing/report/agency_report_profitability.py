@@ -3,7 +3,7 @@ type, role, employee and month (README, "Analytics > Profitability")."""
 
 from odoo import fields, models
 
-from .agency_report_mixin import convert_sql
+from .agency_report_mixin import convert_sql, sale_line_project_sql
 
 # Posted customer invoice and credit-note product lines, revenue in the company currency
 # (Odoo's own ``balance``, converted at the invoice date). A credit note bills back the time
@@ -111,9 +111,7 @@ class AgencyReportProfitability(models.Model):
      LEFT JOIN LATERAL (
                SELECT MIN(rel.order_line_id) AS id FROM sale_order_line_invoice_rel rel
                 WHERE rel.invoice_line_id = aml.id) sl ON TRUE
-     LEFT JOIN sale_order_line sol ON sol.id = sl.id
-     LEFT JOIN sale_order so ON so.id = sol.order_id
-     LEFT JOIN project_project p ON p.id = COALESCE(sol.project_id, so.project_id)
+     LEFT JOIN project_project p ON p.id = {sale_line_project_sql("sl.id")}
      LEFT JOIN LATERAL (
                SELECT s.id FROM agency_service_type s
                 WHERE s.product_id = aml.product_id AND s.active

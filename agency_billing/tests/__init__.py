@@ -1,3 +1,4 @@
+from . import test_analytics
 from . import test_billing_cycle
 from . import test_billing_milestone
 from . import test_billing_portal
