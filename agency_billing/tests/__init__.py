@@ -1,4 +1,5 @@
 from . import test_analytics
+from . import test_analytics_ui
 from . import test_billing_cycle
 from . import test_billing_milestone
 from . import test_billing_portal
