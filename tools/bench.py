@@ -27,6 +27,8 @@ prepared databases and shares the data-generation helpers below. Today:
     scope    the scope cron (burn, forecasts, alerts) over 500 projects at 10,000 and
              50,000 time entries, and the scope hook on 1,000 new entries (agency only)
     billing  a billing run for every client vs Odoo's own sale.order._create_invoices
+    analytics  each report's first screen and the dashboard on a year, then five years, of
+             a medium agency; the cash forecast's back-test (tools/bench_analytics.py)
 
 Benchmarks print figures; they assert nothing about time (see README.md, "Benchmarks").
 """
@@ -1327,6 +1329,7 @@ SECTIONS = {
         batch_sizes=(10_000,),
     ),
 }
+SECTIONS["analytics"] = importlib.import_module("bench_analytics").section(Section, AgencySize)
 
 
 # ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ own payment history, with a band and a back-test (README, "Analytics > Cash fore
 import json
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..lib import analytics, billing_cycle
 from .agency_billing_run import agency_today
@@ -131,7 +131,7 @@ class AgencyCashForecast(models.Model):
         rows = analytics.forecast(items, start, weeks)
         fallback = sorted({self.env["res.partner"].browse(i["partner"]).display_name
                            for i in items if i["basis"] != "client"})
-        note = _(
+        note = self.env._(
             "Forecast of %(date)s: open receivables, draft invoices, the next billing cycle "
             "of each client on automatic billing (its work in progress), retainer fees and "
             "milestones due within %(weeks)s weeks, each expected on its due date plus the "
@@ -139,8 +139,9 @@ class AgencyCashForecast(models.Model):
             "past lateness equally likely; the band is an 80%% interval.",
             date=fields.Date.to_string(day), weeks=weeks, min=MIN_HISTORY)
         if fallback:
-            note += "\n" + _("Without enough payment history, the company's history is used "
-                             "for: %s.", ", ".join(fallback))
+            note += "\n" + self.env._(
+                "Without enough payment history, the company's history is used for: %s.",
+                ", ".join(fallback))
         return rows, note
 
     def _agency_item(self, amount, due, partner, source, history, company_history, today):

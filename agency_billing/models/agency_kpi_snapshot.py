@@ -3,7 +3,7 @@ the before and after of automation stays visible when data changes later."""
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from ..lib import analytics
@@ -74,7 +74,8 @@ class AgencyKpiSnapshot(models.Model):
     def action_take_snapshot(self):
         """Recompute the selected snapshots from today's data (administrators)."""
         if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
-            raise AccessError(_("Only Agency Billing administrators can retake snapshots."))
+            raise AccessError(self.env._(
+                "Only Agency Billing administrators can retake snapshots."))
         for snap in self:
             snap.with_company(snap.company_id)._agency_take(snap.company_id, snap.month)
         return True

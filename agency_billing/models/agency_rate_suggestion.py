@@ -2,7 +2,7 @@
 on finished projects, a new estimate multiplier and the rate that would have reached the
 company's target margin — with the evidence. Never applied automatically."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from ..lib import analytics
@@ -45,7 +45,8 @@ class AgencyRateSuggestion(models.Model):
     def action_refresh(self):
         """Rebuild the current company's suggestions (administrators)."""
         if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
-            raise AccessError(_("Only Agency Billing administrators can refresh suggestions."))
+            raise AccessError(self.env._(
+                "Only Agency Billing administrators can refresh suggestions."))
         self._agency_refresh(self.env.company)
         return self.env["ir.actions.act_window"]._for_xml_id(
             "agency_billing.action_agency_rate_suggestion")
@@ -86,11 +87,11 @@ class AgencyRateSuggestion(models.Model):
 
     def _agency_vals(self, company, kind, key, rows, found, target):
         lines = [
-            _("%(project)s: %(budget).1f h budgeted, %(actual).1f h worked (%(over)s), "
+            self.env._("%(project)s: %(budget).1f h budgeted, %(actual).1f h worked (%(over)s), "
               "margin %(margin)s",
               project=project.display_name, budget=b, actual=a,
               over=("%+.0f%%" % ((a / b - 1) * 100)) if b else "-",
-              margin=("%.1f%%" % analytics.margin(r, c)[1]) if r else _("no revenue"))
+              margin=("%.1f%%" % analytics.margin(r, c)[1]) if r else self.env._("no revenue"))
             for project, (b, a, r, c) in sorted(rows.items(), key=lambda i: i[0].id)
         ]
         return {
