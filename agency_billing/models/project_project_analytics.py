@@ -31,8 +31,8 @@ class ProjectProject(models.Model):
             "agency.report.profitability"]._read_group(
             [("project_id", "in", ids)], ["project_id"], ["revenue:sum", "cost:sum", "wip:sum"])}
         pay = dict(self.env["agency.report.invoice"]._read_group(
-            [("project_id", "in", ids), ("move_type", "=", "out_invoice")],
-            ["project_id"], ["days_to_pay_median:avg"]))
+            [("project_ids", "in", ids), ("move_type", "=", "out_invoice")],
+            ["project_ids"], ["days_to_pay_median:avg"]))
         for project in self:
             revenue, cost, wip = prof.get(project, (0.0, 0.0, 0.0))
             project.agency_margin = revenue - cost
@@ -43,7 +43,8 @@ class ProjectProject(models.Model):
 
     def _agency_report_action(self, xmlid, extra=()):
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
-        action["domain"] = [("project_id", "=", self.id), *extra]
+        field = "project_ids" if "days_to_pay" in xmlid else "project_id"
+        action["domain"] = [(field, "in", self.ids), *extra]
         action["context"] = {}
         return action
 

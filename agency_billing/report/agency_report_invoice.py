@@ -61,6 +61,10 @@ class AgencyReportInvoice(models.Model):
     currency_id = fields.Many2one("res.currency", related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
     project_id = fields.Many2one("project.project", readonly=True)
+    project_ids = fields.Many2many(
+        "project.project", relation="agency_report_invoice_project_rel", column1="report_id",
+        column2="project_id", string="Projects", readonly=True,
+        help="Every project the invoice bills (its time's, its lines')")
     employee_ids = fields.Many2many(
         "hr.employee", relation="agency_report_invoice_employee_rel", column1="report_id",
         column2="employee_id", string="Employees", readonly=True)
@@ -112,7 +116,20 @@ class AgencyReportInvoice(models.Model):
         entries = """SELECT DISTINCT e.timesheet_invoice_id AS report_id, e.{col} AS {col}
                        FROM account_analytic_line e
                       WHERE e.timesheet_invoice_id IS NOT NULL AND e.{col} IS NOT NULL"""
+        # the projects of its time, and the projects of the contracts its lines bill
+        projects = """
+            SELECT DISTINCT e.timesheet_invoice_id AS report_id, e.project_id
+              FROM account_analytic_line e
+             WHERE e.timesheet_invoice_id IS NOT NULL AND e.project_id IS NOT NULL
+            UNION
+            SELECT ml.move_id, pr.id
+              FROM project_project pr
+              JOIN sale_order_line psl ON psl.id = pr.sale_line_id
+              JOIN sale_order_line sol ON sol.order_id = psl.order_id
+              JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+              JOIN account_move_line ml ON ml.id = rel.invoice_line_id"""
         return {
+            "agency_report_invoice_project_rel": projects,
             "agency_report_invoice_employee_rel": entries.format(col="employee_id"),
             "agency_report_invoice_job_rel": entries.format(col="job_id"),
             "agency_report_invoice_service_type_rel": entries.format(col="service_type_id"),

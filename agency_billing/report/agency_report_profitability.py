@@ -2,6 +2,7 @@
 type, role, employee and month (README, "Analytics > Profitability")."""
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 from .agency_report_mixin import convert_sql, sale_line_project_sql
 
@@ -81,6 +82,15 @@ class AgencyReportProfitability(models.Model):
                                  "their cost is unknown, not zero.")
     no_cost = fields.Boolean(string="No Cost", readonly=True)
 
+    def init(self):
+        # Open work in progress is read whatever its age (smart buttons, the forecast):
+        # an index of the entries not invoiced keeps that from reading all history.
+        self.env.cr.execute(SQL("""
+            CREATE INDEX IF NOT EXISTS account_analytic_line_agency_open_idx
+                ON account_analytic_line (project_id, date)
+             WHERE timesheet_invoice_id IS NULL AND is_billable"""))
+        super().init()
+
     def _agency_query(self):
         wip_value = convert_sql("e.billed_amount", "e.agency_currency_id", "e.company_id",
                                 "e.date")
@@ -134,14 +144,23 @@ class AgencyReportProfitability(models.Model):
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
      LEFT JOIN hr_employee emp ON emp.id = e.employee_id
         UNION ALL
-        -- work in progress: billable time not on a posted invoice
+        -- work in progress: billable time not on an invoice ...
         SELECT e.id * 2 + 1 AS id, 'wip', e.date, e.company_id, pp.commercial_partner_id,
                e.project_id, e.service_type_id, e.job_id, e.employee_id, NULL, e.id,
                0.0, {wip_value}, 0.0, 0.0, 0.0, NULL, 0.0, 0.0, 0.0, FALSE
           FROM account_analytic_line e
           JOIN project_project p ON p.id = e.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
-     LEFT JOIN account_move inv ON inv.id = e.timesheet_invoice_id
-         WHERE e.is_billable AND COALESCE(e.billed_amount, 0) != 0
-           AND (inv.id IS NULL OR inv.state != 'posted')
+         WHERE e.timesheet_invoice_id IS NULL AND e.is_billable
+           AND COALESCE(e.billed_amount, 0) != 0
+        UNION ALL
+        -- ... or only on a draft (or cancelled) one
+        SELECT e.id * 2 + 1 AS id, 'wip', e.date, e.company_id, pp.commercial_partner_id,
+               e.project_id, e.service_type_id, e.job_id, e.employee_id, NULL, e.id,
+               0.0, {wip_value}, 0.0, 0.0, 0.0, NULL, 0.0, 0.0, 0.0, FALSE
+          FROM account_move inv
+          JOIN account_analytic_line e ON e.timesheet_invoice_id = inv.id
+          JOIN project_project p ON p.id = e.project_id
+     LEFT JOIN res_partner pp ON pp.id = p.partner_id
+         WHERE inv.state != 'posted' AND e.is_billable AND COALESCE(e.billed_amount, 0) != 0
         """
