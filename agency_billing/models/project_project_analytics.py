@@ -3,6 +3,8 @@
 from odoo import fields, models
 
 
+# One file per concern of the model (analytics): meant, not mergeable.
+# pylint: disable=consider-merging-classes-inherited
 class ProjectProject(models.Model):
     _inherit = "project.project"
 

@@ -1,6 +1,8 @@
 from odoo import fields, models
 
 
+# One file per concern of the model (analytics): meant, not mergeable.
+# pylint: disable=consider-merging-classes-inherited
 class ResCompany(models.Model):
     _inherit = "res.company"
 

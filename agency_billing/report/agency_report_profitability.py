@@ -80,7 +80,7 @@ class AgencyReportProfitability(models.Model):
     no_cost_hours = fields.Float(string="Hours without Cost", readonly=True,
                                  help="Hours of employees without an hourly cost: "
                                  "their cost is unknown, not zero.")
-    no_cost = fields.Boolean(string="No Cost", readonly=True)
+    no_cost = fields.Boolean(readonly=True, help="The employee has no hourly cost.")
 
     def init(self):
         # Open work in progress is read whatever its age (smart buttons, the forecast):
@@ -89,7 +89,7 @@ class AgencyReportProfitability(models.Model):
             CREATE INDEX IF NOT EXISTS account_analytic_line_agency_open_idx
                 ON account_analytic_line (project_id, date)
              WHERE timesheet_invoice_id IS NULL AND is_billable"""))
-        super().init()
+        return super().init()
 
     def _agency_query(self):
         wip_value = convert_sql("e.billed_amount", "e.agency_currency_id", "e.company_id",
