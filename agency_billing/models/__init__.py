@@ -1,6 +1,7 @@
 from . import agency_rerate_mixin  # mixin first: rule models inherit it
 from . import account_analytic_line
 from . import account_analytic_line_classification
+from . import account_analytic_line_import
 from . import account_analytic_line_override
 from . import account_analytic_line_rating
 from . import account_analytic_line_rerate

@@ -41,6 +41,7 @@ RERATE_FIELDS = (
 CLASSIFICATION_METHODS = [
     ("manual", "Set by hand"),
     ("rule", "Classification rule"),
+    ("hint", "Source's hint"),
     ("task", "Task's service type"),
     ("learned", "Learned suggestion"),
     ("project", "Project's service type"),
@@ -59,10 +60,35 @@ CLASSIFICATION_FIELDS = (
 SCOPE_FIELDS = {
     "project_id", "task_id", "service_type_id", "unit_amount", "date", "employee_id",
     "job_id", "agency_rate", "exclude_from_billing", "classification_billable",
-    "is_billable", "billed_unit_amount", "billing_hold",
+    "is_billable", "billed_unit_amount", "billing_hold", "service_type_hint_id",
 }
 # Changes of these fields record the entry on another budget line.
-SCOPE_MOVE_FIELDS = {"project_id", "task_id", "service_type_id"}
+SCOPE_MOVE_FIELDS = {"project_id", "task_id", "service_type_id", "service_type_hint_id"}
+
+# Fields that decide what a client pays for an entry, or say why. People change them only
+# through the Agency Billing groups (the group each one needs); the rules themselves
+# (computes, internal calls under sudo) and importers (``_agency_import_create`` and
+# ``_agency_import_write``, which refuse them all but the hint) are the trusted paths.
+# Billing users (Account Directors) classify and hold time; billing administrators
+# (finance) also price it: rate, role, billed time, billability, exclusion, retainer,
+# over scope, the sale line it is billed on.
+BILLING_USER_GROUP = "agency_billing.group_agency_billing_user"
+BILLING_MANAGER_GROUP = "agency_billing.group_agency_billing_manager"
+PROTECTED_FIELDS = {
+    **dict.fromkeys((
+        "service_type_id", "service_type_hint_id", "classification_method",
+        "classification_rule_id", "classification_confidence", "classification_reason",
+        "classification_billable", "classification_locked", "billing_hold",
+        "billing_hold_reason",
+    ), BILLING_USER_GROUP),
+    **dict.fromkeys((
+        "agency_rate", "agency_currency_id", "rate_rule_id", "rate_reason", "no_rate_rule",
+        "rate_issue", "rate_locked", "job_id", "billed_unit_amount", "billing_rate",
+        "billed_amount", "is_billable", "exclude_from_billing", "exclusion_reason",
+        "retainer_hours", "retainer_period_id", "over_scope", "over_scope_policy",
+        "over_scope_reason", "needs_review", "review_reason", "so_line",
+    ), BILLING_MANAGER_GROUP),
+}
 
 RATING_FIELDS = (
     "agency_currency_id",

@@ -51,7 +51,7 @@ class AccountAnalyticLineClassification(models.Model):
 
     @api.depends("name", "source", "external_activity_type", "project_id", "task_id",
                  "task_id.name", "task_id.tag_ids", "task_id.service_type_id",
-                 "project_id.service_type_id", "classification_locked")
+                 "project_id.service_type_id", "classification_locked", "service_type_hint_id")
     def _compute_classification(self):
         todo = self.filtered(
             lambda line: line.project_id and not line.classification_locked
@@ -63,8 +63,10 @@ class AccountAnalyticLineClassification(models.Model):
             todo.filtered(lambda line, c=company: line.company_id == c)._agency_classify(company)
 
     def _agency_classify(self, company):
-        """Classify entries of one company: rule, then task, learned suggestion, project."""
+        """Classify entries of one company: rule, then the source's hint, the task's type,
+        a learned suggestion, the project's type (a manual override never gets here)."""
         rules = self.env["agency.classification.rule"]._plain_rules(company)
+        sources = dict(self._fields["source"]._description_selection(self.env))
         threshold = company.agency_classification_threshold
         decisions = {}
         need_learning = {}
@@ -86,9 +88,18 @@ class AccountAnalyticLineClassification(models.Model):
                 "classification_confidence": 0.0,
             }
             notes = [self.env._("Rule: %s", rule.reason)] if rule else []
+            hint = line.service_type_hint_id
+            if hint.company_id and hint.company_id != company:
+                hint = hint.browse()  # another company's type: not a hint for this entry
             if rule and rule.service_type:
                 decision.update(service_type_id=rule.service_type,
                                 classification_method="rule", classification_confidence=1.0)
+            elif hint:
+                decision.update(service_type_id=hint.id, classification_method="hint",
+                                classification_confidence=1.0)
+                notes.append(self.env._("%(origin)s's hint: %(type)s work",
+                                        origin=sources.get(line.source, line.source or ""),
+                                        type=hint.name))
             elif task.service_type_id:
                 decision.update(service_type_id=task.service_type_id.id,
                                 classification_method="task", classification_confidence=1.0)

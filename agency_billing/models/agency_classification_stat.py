@@ -5,7 +5,8 @@ from odoo import api, fields, models
 from ..lib import classification
 
 TOTAL = "__total__"
-TRUSTED_METHODS = ("rule", "manual", "task")
+# A hint was set by a person in the source system: as trusted as a task's type.
+TRUSTED_METHODS = ("rule", "manual", "hint", "task")
 
 
 class AgencyClassificationStat(models.Model):

@@ -11,6 +11,7 @@ from . import test_billing_review
 from . import test_billing_run
 from . import test_billing_ui
 from . import test_classification
+from . import test_import_path
 from . import test_install
 from . import test_overrides
 from . import test_rate_rules

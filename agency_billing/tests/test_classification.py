@@ -35,7 +35,7 @@ class TestClassification(AgencyBillingCase):
         # demo agency, when installed) out of these tests' training set.
         cls.env.cr.execute(
             "UPDATE account_analytic_line SET classification_method = 'review' "
-            "WHERE classification_method IN ('rule', 'manual', 'task')"
+            "WHERE classification_method IN ('rule', 'manual', 'hint', 'task')"
         )
         cls.env["account.analytic.line"].invalidate_model(["classification_method"])
 
