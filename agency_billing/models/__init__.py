@@ -13,6 +13,7 @@ from . import account_move_line
 from . import account_move_reminder
 from . import account_move_report
 from . import account_move_send
+from . import agency_analytics_buttons  # before the partner and project inherit it
 from . import agency_analytics_demo
 from . import agency_billing_run
 from . import agency_cash_forecast

@@ -2,7 +2,7 @@
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import models
 
 from .agency_billing_run import agency_today
 
@@ -10,25 +10,8 @@ from .agency_billing_run import agency_today
 # One file per concern of the model (analytics): meant, not mergeable.
 # pylint: disable=consider-merging-classes-inherited
 class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    agency_margin = fields.Monetary(
-        string="Margin (12 months)", compute="_compute_agency_analytics",
-        currency_field="agency_analytics_currency_id",
-        groups="agency_billing.group_agency_billing_user")
-    agency_margin_percent = fields.Float(
-        string="Margin % (12 months)", compute="_compute_agency_analytics",
-        groups="agency_billing.group_agency_billing_user")
-    agency_days_to_pay = fields.Float(
-        string="Days to Pay (median, 12 months)", compute="_compute_agency_analytics",
-        groups="agency_billing.group_agency_billing_user")
-    agency_open_wip = fields.Monetary(
-        string="Open WIP", compute="_compute_agency_analytics",
-        currency_field="agency_analytics_currency_id",
-        groups="agency_billing.group_agency_billing_user")
-    agency_analytics_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_agency_analytics",
-        groups="agency_billing.group_agency_billing_user")
+    _name = "res.partner"
+    _inherit = ["res.partner", "agency.analytics.buttons"]
 
     def _compute_agency_analytics(self):
         """Grouped reads of the reports for all partners at once (last 12 months; WIP of
@@ -48,28 +31,21 @@ class ResPartner(models.Model):
         for partner in self:
             key = partner.commercial_partner_id
             revenue, cost = prof.get(key, (0.0, 0.0))
-            partner.agency_margin = revenue - cost
-            partner.agency_margin_percent = (revenue - cost) / revenue * 100 if revenue else 0.0
-            partner.agency_days_to_pay = pay.get(key) or 0.0
-            partner.agency_open_wip = wip.get(key, 0.0)
-            partner.agency_analytics_currency_id = self.env.company.currency_id
+            self._agency_set_analytics(partner, revenue, cost, pay.get(key), wip.get(key))
 
-    def _agency_report_action(self, xmlid):
-        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"search_default_filter_this_year": 0}
-        return action
+    def _agency_partner_action(self, xmlid, extra=()):
+        return self._agency_report_action(
+            xmlid, [("partner_id", "=", self.commercial_partner_id.id), *extra])
 
     def action_agency_open_profitability(self):
         """The client's profitability report."""
-        return self._agency_report_action("agency_billing.action_agency_report_profitability")
+        return self._agency_partner_action("agency_billing.action_agency_report_profitability")
 
     def action_agency_open_days_to_pay(self):
         """The client's days to pay report."""
-        return self._agency_report_action("agency_billing.action_agency_report_days_to_pay")
+        return self._agency_partner_action("agency_billing.action_agency_report_days_to_pay")
 
     def action_agency_open_wip(self):
         """The client's work in progress (billable time not invoiced yet)."""
-        action = self._agency_report_action("agency_billing.action_agency_report_profitability")
-        action["domain"] += [("kind", "=", "wip")]
-        return action
+        return self._agency_partner_action(
+            "agency_billing.action_agency_report_profitability", [("kind", "=", "wip")])

@@ -15,19 +15,13 @@ class AgencyReportEstimate(models.Model):
     Rows are dated by the project's end date (else its start)."""
 
     _name = "agency.report.estimate"
-    _inherit = "agency.report.mixin"
+    _inherit = "agency.report.work.mixin"
     _description = "Agency Billing: estimate vs actual"
     _auto = False
     _order = "date desc, id"
     _agency_ratios = {"overrun_percent": ("actual_hours", "budget_hours", 100)}
 
     date = fields.Date(string="Project End", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
-    project_id = fields.Many2one("project.project", readonly=True)
-    service_type_id = fields.Many2one("agency.service.type", readonly=True)
-    job_id = fields.Many2one("hr.job", string="Role", readonly=True)
-    employee_id = fields.Many2one("hr.employee", readonly=True)
     scope_line_id = fields.Many2one("agency.scope.line", string="Budget Line", readonly=True)
     finished = fields.Boolean(readonly=True)
     has_budget = fields.Boolean(readonly=True)

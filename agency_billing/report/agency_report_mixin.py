@@ -7,7 +7,7 @@ be summed: a report declares them in ``_agency_ratios`` / ``_agency_percentiles`
 margin % of a client is its margin over its revenue, never an average of row percentages.
 """
 
-from odoo import api, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 
@@ -117,3 +117,21 @@ class AgencyReportMixin(models.AbstractModel):
                 self._field_to_sql(self._table, value, query),
             )
         return super()._read_group_select(aggregate_spec, query)
+
+
+class AgencyReportWorkMixin(models.AbstractModel):
+    """The dimensions of the reports over time entries: period, client, project, service
+    type, role, employee and company (each view selects these columns)."""
+
+    _name = "agency.report.work.mixin"
+    _inherit = "agency.report.mixin"
+    _description = "Agency Billing analytics report over time (base)"
+
+    date = fields.Date(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", related="company_id.currency_id")
+    partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
+    project_id = fields.Many2one("project.project", readonly=True)
+    service_type_id = fields.Many2one("agency.service.type", readonly=True)
+    job_id = fields.Many2one("hr.job", string="Role", readonly=True)
+    employee_id = fields.Many2one("hr.employee", readonly=True)

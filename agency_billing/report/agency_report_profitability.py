@@ -49,7 +49,7 @@ class AgencyReportProfitability(models.Model):
     yet, at rate, shown apart (not in the margin)."""
 
     _name = "agency.report.profitability"
-    _inherit = "agency.report.mixin"
+    _inherit = "agency.report.work.mixin"
     _description = "Agency Billing: profitability"
     _auto = False
     _order = "date desc, id"
@@ -57,14 +57,6 @@ class AgencyReportProfitability(models.Model):
 
     kind = fields.Selection(
         [("revenue", "Revenue"), ("cost", "Cost"), ("wip", "Work in progress")], readonly=True)
-    date = fields.Date(readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", related="company_id.currency_id")
-    partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
-    project_id = fields.Many2one("project.project", readonly=True)
-    service_type_id = fields.Many2one("agency.service.type", readonly=True)
-    job_id = fields.Many2one("hr.job", string="Role", readonly=True)
-    employee_id = fields.Many2one("hr.employee", readonly=True)
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     entry_id = fields.Many2one("account.analytic.line", string="Time Entry", readonly=True)
     revenue = fields.Monetary(readonly=True, help="Posted invoice lines net of credit notes.")

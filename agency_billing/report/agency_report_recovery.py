@@ -41,7 +41,7 @@ class AgencyReportRecovery(models.Model):
     value). Invoice rows (dated by the invoice): amount invoiced and collected."""
 
     _name = "agency.report.recovery"
-    _inherit = "agency.report.mixin"
+    _inherit = "agency.report.work.mixin"
     _description = "Agency Billing: recovery"
     _auto = False
     _order = "date desc, id"
@@ -53,14 +53,6 @@ class AgencyReportRecovery(models.Model):
 
     kind = fields.Selection(
         [("time", "Time"), ("billing", "Billing"), ("invoice", "Invoice")], readonly=True)
-    date = fields.Date(readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", related="company_id.currency_id")
-    partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
-    project_id = fields.Many2one("project.project", readonly=True)
-    service_type_id = fields.Many2one("agency.service.type", readonly=True)
-    job_id = fields.Many2one("hr.job", string="Role", readonly=True)
-    employee_id = fields.Many2one("hr.employee", readonly=True)
     entry_id = fields.Many2one("account.analytic.line", string="Time Entry", readonly=True)
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     billable_hours = fields.Float(readonly=True, help="Billable hours recorded (raw time), "

@@ -55,7 +55,7 @@ class AgencyReportUtilization(models.Model):
     recorded = billable ÷ recorded hours; of capacity = billable ÷ capacity hours."""
 
     _name = "agency.report.utilization"
-    _inherit = "agency.report.mixin"
+    _inherit = "agency.report.work.mixin"
     _description = "Agency Billing: utilization"
     _auto = False
     _order = "date desc, id"
@@ -64,13 +64,6 @@ class AgencyReportUtilization(models.Model):
         "utilization_capacity": ("billable_hours", "capacity_hours", 100),
     }
 
-    date = fields.Date(readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
-    employee_id = fields.Many2one("hr.employee", readonly=True)
-    job_id = fields.Many2one("hr.job", string="Role", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
-    project_id = fields.Many2one("project.project", readonly=True)
-    service_type_id = fields.Many2one("agency.service.type", readonly=True)
     recorded_hours = fields.Float(readonly=True)
     billable_hours = fields.Float(readonly=True)
     capacity_hours = fields.Float(readonly=True,
