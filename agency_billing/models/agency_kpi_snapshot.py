@@ -121,19 +121,13 @@ class AgencyKpiSnapshot(models.Model):
                      ["invoice_count:sum", "days_to_post_median:avg", "days_to_post_p90:avg",
                       "days_to_pay_median:avg", "disputed_count:sum", "disputed_amount:sum",
                       "amount:sum"], [("move_type", "=", "out_invoice")])
-        refunds = totals("agency.report.invoice", ["amount:sum"],
-                         [("move_type", "=", "out_refund")])
         margin, margin_pct = analytics.margin(prof["revenue"], prof["cost"])
         use = analytics.utilization(util["billable_hours"], util["recorded_hours"],
                                     util["capacity_hours"])
         rec = analytics.recovery(reco["invoiced_hours"], reco["billable_hours"],
                                  reco["billed_value"], reco["card_value"],
                                  reco["collected_amount"], reco["invoiced_amount"])
-        open_end = self.env["agency.report.invoice"]._agency_open_at(
-            end + relativedelta(days=1), company.ids)
-        sales = (inv["amount"] or 0.0) + (refunds["amount"] or 0.0)
-        dso = analytics.dso(sum(amount for _p, amount, _d in open_end.values()), sales,
-                            (end - start).days + 1)
+        dso = self.env["agency.report.invoice"].with_company(company).get_dso(start, end)
         return {
             "revenue": prof["revenue"] or 0.0,
             "cost": prof["cost"] or 0.0,

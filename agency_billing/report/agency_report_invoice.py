@@ -1,9 +1,12 @@
 """Per invoice: time to invoice, days to pay, disputes (README, "Analytics > Time to
 invoice / Days to pay / Disputes")."""
 
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib import analytics
 from .agency_report_mixin import sale_line_project_sql
 
 # The work an invoice bills happened on its hours-weighted entry date, or, for a
@@ -134,6 +137,21 @@ class AgencyReportInvoice(models.Model):
             "agency_report_invoice_job_rel": entries.format(col="job_id"),
             "agency_report_invoice_service_type_rel": entries.format(col="service_type_id"),
         }
+
+    @api.model
+    def get_dso(self, date_from, date_to, partner_ids=None):
+        """Days sales outstanding of the current company from ``date_from`` to ``date_to``
+        (both included), for some clients or all: receivables open at the end ÷ invoiced
+        sales of the period × its days (``None`` without sales)."""
+        start, end = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        company = self.env.company
+        domain = [("company_id", "=", company.id), ("date", ">=", start), ("date", "<=", end)]
+        if partner_ids:
+            domain.append(("partner_id", "in", list(partner_ids)))
+        sales = self._read_group(domain, [], ["amount:sum"])[0][0] or 0.0
+        open_end = self._agency_open_at(end + timedelta(days=1), company.ids, partner_ids)
+        return analytics.dso(sum(amount for _p, amount, _d in open_end.values()), sales,
+                             (end - start).days + 1)
 
     def _agency_open_at(self, day, company_ids, partner_ids=None):
         """Receivables open at the start of ``day``, per invoice: ``{move id: (partner id,

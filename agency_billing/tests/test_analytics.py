@@ -344,6 +344,10 @@ class TestAnalytics(TransactionCase):
         # open on 1 April: A 1,140 − 500 − 140 = 500, B 1,250; March sales 2,250 → 31 days
         self.assertEqual(snap.dso, analytics.dso(1750.0, 2250.0, 31))
         self.assertEqual(snap.dso, 24.11)
+        Report = self.env["agency.report.invoice"]
+        self.assertEqual(Report.get_dso("2026-03-01", "2026-03-31", self.client_a.ids),
+                         analytics.dso(500.0, 1000.0, 31), "A: 500 open of 1,140 − 140")
+        self.assertIsNone(Report.get_dso("2025-01-01", "2025-01-31"), "no sales: undefined")
         self.assertEqual((snap.revenue, snap.cost, snap.margin), (2250.0, 910.0, 1340.0))
         self.assertEqual((snap.invoice_count, snap.time_to_invoice_median), (2, 3.5))
         # from each one's first entry: CD 2 March (less the leave), designer 6, AD 4 March
