@@ -192,14 +192,7 @@ class AgencyAnalyticsDemo(models.AbstractModel):
                             "unit_amount": round(rng.uniform(low, high) * 4) / 4,
                         })
             day += timedelta(days=1)
-        # One batch per contract currency: the rating assigns its monetary fields per batch.
-        by_currency = {}
-        for vals in vals_list:
-            project = self.env["project.project"].browse(vals["project_id"])
-            by_currency.setdefault(project.sale_line_id.currency_id, []).append(vals)
-        for batch in by_currency.values():
-            self.env["account.analytic.line"].with_context(agency_scope_skip=True).create(batch)
-            self.env.flush_all()
+        self.env["account.analytic.line"].with_context(agency_scope_skip=True).create(vals_list)
 
     def _demo_budgets(self, projects):
         """The budget each finished project had: what it took, less the usual overrun."""

@@ -416,6 +416,20 @@ class TestAnalytics(TransactionCase):
         action = self.client_a.action_agency_open_profitability()
         self.assertEqual(action["res_model"], "agency.report.profitability")
 
+    def test_entries_in_two_currencies_in_one_batch(self):
+        """Time of a USD and a EUR contract rated in one batch to the same figures (150 an
+        hour, in two currencies): each keeps its own currency, nothing raises."""
+        self.env["agency.rate.rule"].create({
+            "name": "B: CD in EUR", "partner_id": self.client_b.id, "job_id": self.job_cd.id,
+            "rate": 150.0, "currency_id": self.eur.id})
+        entries = self.env["account.analytic.line"].create([{
+            "name": "Concept review", "employee_id": self.cd.id, "project_id": project.id,
+            "unit_amount": 1.0, "date": date(2026, 3, 20)}
+            for project in (self.project_a, self.project_b)])
+        entries.flush_recordset()
+        self.assertEqual(entries.mapped("billed_amount"), [150.0, 150.0])
+        self.assertEqual(entries.agency_currency_id, self.company.currency_id | self.eur)
+
     def test_access(self):
         """Readable by the Agency Billing groups only; other companies' figures hidden."""
         plain = new_test_user(self.env, login="ab_plain_analytics", groups="base.group_user")
