@@ -46,11 +46,11 @@ class AgencyReportEstimate(models.Model):
         UNION ALL
         SELECT e.id, COALESCE(p.date, p.date_start), e.company_id, pp.commercial_partner_id,
                p.id, e.service_type_id, e.job_id, e.employee_id, NULL, {FINISHED},
-               EXISTS (SELECT 1 FROM agency_scope_line b
-                        WHERE b.project_id = e.project_id
-                          AND b.service_type_id = e.service_type_id AND b.budget_hours > 0),
-               0.0, e.unit_amount, NULL
-          FROM account_analytic_line e
-          JOIN project_project p ON p.id = e.project_id
+               b.project_id IS NOT NULL, 0.0, e.unit_amount, NULL
+          FROM project_project p
+          JOIN account_analytic_line e ON e.project_id = p.id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
+     LEFT JOIN (SELECT DISTINCT project_id, service_type_id FROM agency_scope_line
+                 WHERE budget_hours > 0) b
+            ON b.project_id = e.project_id AND b.service_type_id = e.service_type_id
         """

@@ -22,15 +22,17 @@ INVOICE_WHERE = """
 """
 
 # Which time a revenue line paid for, weighted by value at rate: a time line its entries'
-# billed time not covered by a retainer; a retainer fee the hours it covered.
+# billed time not covered by a retainer; a retainer fee the hours it covered. Entries are
+# reached through their invoice (a contract's sale line gathers years of entries).
 LINKS = """
     SELECT e.id AS entry_id,
            (COALESCE(e.billed_unit_amount, 0) - COALESCE(e.retainer_hours, 0))
              * COALESCE(e.billing_rate, 0) AS weight
-      FROM sale_order_line_invoice_rel rel
-      JOIN account_analytic_line e ON e.so_line = rel.order_line_id
-     WHERE rel.invoice_line_id = aml.id AND NOT COALESCE(pt.agency_retainer_fee, FALSE)
-       AND e.timesheet_invoice_id = COALESCE(am.reversed_entry_id, am.id)
+      FROM account_analytic_line e
+     WHERE e.timesheet_invoice_id = COALESCE(am.reversed_entry_id, am.id)
+       AND NOT COALESCE(pt.agency_retainer_fee, FALSE)
+       AND e.so_line IN (SELECT rel.order_line_id FROM sale_order_line_invoice_rel rel
+                          WHERE rel.invoice_line_id = aml.id)
     UNION ALL
     SELECT e.id, COALESCE(e.retainer_hours, 0) * COALESCE(e.billing_rate, 0)
       FROM agency_retainer_period rp
