@@ -27,6 +27,7 @@
         "data/mail_template_billing.xml",
         "data/agency_billing_data.xml",
         "data/ir_cron_billing_data.xml",
+        "data/agency_billing_run_sequence.xml",
         "report/report_invoice_agency.xml",
         "wizards/agency_invoice_approve_wizard_views.xml",
         "views/account_analytic_line_views.xml",
@@ -50,6 +51,7 @@
         "data/agency_dashboard_data.xml",
         "views/agency_analytics_views.xml",
         "views/agency_billing_menus.xml",
+        "views/portal_templates.xml",
     ],
 
     "demo": [
@@ -61,6 +63,9 @@
         "demo/agency_analytics_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "agency_billing/static/src/**/*",
+        ],
         "web.assets_tests": [
             "agency_billing/static/tests/tours/**/*",
         ],

@@ -5,6 +5,7 @@
     ./dev run      serve Odoo on http://localhost:8069 with the addons and the demo agency
     ./dev shell    an Odoo shell on the demo database
     ./dev bench    run the benchmark script (tools/bench.py) in the harness virtualenv
+    ./dev screenshots   PNGs of the key screens of the demo agency under docs/screenshots
 
 Standard library only: this file creates the virtualenv everything else runs in.
 See README.md ("Developing") for what each step does and the variables it reads.
@@ -12,6 +13,7 @@ See README.md ("Developing") for what each step does and the variables it reads.
 
 import argparse
 import ast
+import atexit
 import fcntl
 import hashlib
 import json
@@ -32,6 +34,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
+import private_pg  # noqa: E402
+
 import odoo_log  # noqa: E402
 
 ADDONS = ("agency_billing", "agency_billing_hubspot", "agency_billing_pm")
@@ -45,6 +49,10 @@ VENV_RECIPE = "1"
 TEMPLATE_RECIPE = "1"
 CACHE = Path(os.environ.get("AGENCY_BILLING_CACHE", "~/.cache/agency-billing")).expanduser()
 DEMO_DB = os.environ.get("AGENCY_BILLING_DB", "agency_billing_demo")
+# Which PostgreSQL: "auto" (PGHOST, else a local server, else the private one), "private"
+# (always the private server of the cache, as on a machine without PostgreSQL) or
+# "system" (never start a private server).
+PG_MODE = os.environ.get("AGENCY_BILLING_PG", "auto").strip().lower() or "auto"
 
 # Log records that are noise in this environment, never about our code.
 IGNORED_LOG = [
@@ -89,11 +97,20 @@ def fail(msg, code=2):
 
 
 @contextmanager
-def file_lock(name):
-    """Serialise harness steps between concurrent runs on one machine."""
+def file_lock(name, waiting_for=None):
+    """Serialise harness steps between concurrent runs on one machine; when another run
+    holds the lock, say what this one waits for instead of printing nothing."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / f"{name}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = CACHE / f"{name}.lock"
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            started = time.monotonic()
+            say(f"Waiting for {waiting_for or 'another ./dev command'} "
+                f"(it holds {path}) ...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            say(f"  ... done waiting ({time.monotonic() - started:.0f} s).")
         try:
             yield
         finally:
@@ -289,7 +306,7 @@ def ensure_venv(odoo):
     vpython = venv / "bin" / "python"
     if (venv / ".complete").exists():
         return vpython
-    with file_lock("venv"):
+    with file_lock("venv", "another ./dev creating the virtualenv"):
         if (venv / ".complete").exists():
             return vpython
         say(f"Creating the virtualenv {venv} (once; about a minute) ...")
@@ -366,7 +383,9 @@ def _probe_pg():
     return None, f"no server on the local socket or 127.0.0.1:{port}"
 
 
-def find_postgres():
+def find_postgres(private_fallback=True):
+    """(Odoo's db options, description) of the PostgreSQL to use, or (None, why) when
+    nothing is reachable and the private server may be started instead."""
     opts, desc = _probe_pg()
     if opts is None and not os.environ.get("PGHOST") and shutil.which("pg_ctlcluster"):
         # A local Debian cluster that is merely stopped: start it, as an admin would.
@@ -383,6 +402,8 @@ def find_postgres():
                 break
             time.sleep(0.5)
     if opts is None:
+        if private_fallback and not os.environ.get("PGHOST"):
+            return None, desc
         fail(PG_HELP.format(why=desc))
     user = opts.get("db_user") or os.environ.get("PGUSER") or pwd.getpwuid(os.getuid()).pw_name
     if user == "postgres":
@@ -501,13 +522,13 @@ def odoo_args(odoo, pg_opts, db, *extra):
     return [*args, *extra]
 
 
-def run_odoo(odoo, vpython, args, log_path, echo=None):
+def run_odoo(odoo, vpython, args, log_path, echo=None, env=None):
     """Run Odoo to completion, writing its log to log_path; `echo(line)` filters the console."""
     cmd = odoo.command(vpython) + args
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            cmd, env=odoo.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cmd, env=env or odoo.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, bufsize=1, start_new_session=True,
         )
         try:
@@ -534,7 +555,7 @@ def ensure_template(odoo, vpython, pg):
                  (odoo.root / "odoo" / "release.py").stat().st_mtime)[:10]
     name = f"ab_tpl_{key}"
     ready = f"agency-billing template {','.join(deps)}"
-    with file_lock("template"):
+    with file_lock("template", "another ./dev building or checking the template database"):
         if pg.exists(name) and pg.comment(name) == ready:
             return name
         say(f"Building the template database {name} with {', '.join(deps)} (once; ~90 s) ...")
@@ -563,13 +584,46 @@ def pg_opts(pg):
     return pg.opts
 
 
+PRIVATE = {}
+
+
+def start_private_pg(vpython, why):
+    """Start (or join) the private PostgreSQL of the cache; stopped when the last ./dev
+    command using it ends."""
+    server = private_pg.PrivatePostgres(CACHE, vpython, say=say)
+    with file_lock("pg", "another ./dev starting or stopping the private PostgreSQL"):
+        try:
+            opts = server.start()
+        except (private_pg.PrivatePgError, OSError, subprocess.SubprocessError) as exc:
+            fail(PG_HELP.format(why=f"{why}; the private server could not start: {exc}"))
+        server.register()
+    PRIVATE["server"] = server
+    atexit.register(stop_private_pg)
+    return opts, server.describe()
+
+
+def stop_private_pg():
+    server = PRIVATE.pop("server", None)
+    if server:
+        with file_lock("pg", "another ./dev starting or stopping the private PostgreSQL"):
+            if server.release():
+                server.stop()
+
+
 def setup(need_chrome=False):
     """Everything a command needs: Odoo, PostgreSQL, the virtualenv, the template."""
     odoo = find_odoo()
-    opts, desc = find_postgres()
+    if PG_MODE not in ("auto", "private", "system"):
+        fail(f"AGENCY_BILLING_PG={PG_MODE}: use auto, private or system.")
+    if PG_MODE == "private":
+        opts, desc = None, "AGENCY_BILLING_PG=private"
+    else:
+        opts, desc = find_postgres(private_fallback=PG_MODE == "auto")
     say(f"Odoo {'.'.join(map(str, odoo.version[:2]))}: {odoo.root} ({odoo.origin})")
-    say(f"PostgreSQL: {desc}")
     vpython = ensure_venv(odoo)
+    if opts is None:
+        opts, desc = start_private_pg(vpython, desc)
+    say(f"PostgreSQL: {desc}")
     say(f"Virtualenv: {vpython.parent.parent}")
     pg = Pg(vpython, opts)
     check_pg_access(pg, desc)
@@ -688,8 +742,14 @@ def _addons_digest():
 
 def prepare_demo_db(odoo, vpython, pg, reset=False):
     """Make sure the demo database exists with the current addons installed."""
+    with file_lock(f"demo-{DEMO_DB}", f"another ./dev preparing the database {DEMO_DB}"):
+        return _prepare_demo_db(odoo, vpython, pg, reset)
+
+
+def _prepare_demo_db(odoo, vpython, pg, reset):
     db = DEMO_DB
-    stamp = CACHE / f"{db}.addons-digest"
+    # The private server has databases of the same names: its own stamps.
+    stamp = (CACHE / "pg" if PRIVATE else CACHE) / f"{db}.addons-digest"
     current = _addons_digest()
     if reset and pg.exists(db):
         pg.drop(db)
@@ -704,6 +764,8 @@ def prepare_demo_db(odoo, vpython, pg, reset=False):
     else:
         return db
     log_path = CACHE / "logs" / f"{db}-install.log"
+    say(f"  Odoo is installing the addons{' and the demo agency' if action == '--init' else ''}"
+        f" (a few minutes; log: {log_path}) ...")
     rc = run_odoo(odoo, vpython, odoo_args(
         odoo, pg.opts, db, f"{action}={','.join(ADDONS)}", "--stop-after-init",
         f"--http-port={free_port()}", "--log-level=warn",
@@ -714,6 +776,19 @@ def prepare_demo_db(odoo, vpython, pg, reset=False):
     return db
 
 
+def exec_odoo(argv, env):
+    """Hand over to Odoo: replace this process, or — when this run started the private
+    PostgreSQL — wait for Odoo so that the server is stopped afterwards."""
+    if not PRIVATE:
+        os.execve(argv[0], argv, env)
+    proc = subprocess.Popen(argv, env=env)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue  # Odoo got the Ctrl-C too (same process group) and is stopping
+
+
 def cmd_run(opts):
     odoo, vpython, pg = setup()
     db = prepare_demo_db(odoo, vpython, pg, reset=opts.reset)
@@ -721,14 +796,82 @@ def cmd_run(opts):
         "  (Ctrl-C stops)")
     args = odoo_args(odoo, pg.opts, db, f"--http-port={opts.port}",
                      f"--gevent-port={free_port()}", "--max-cron-threads=1")
-    os.execve(str(vpython), odoo.command(vpython) + args, odoo.env())
+    return exec_odoo(odoo.command(vpython) + args, odoo.env())
 
 
 def cmd_shell(opts):
     odoo, vpython, pg = setup()
     db = prepare_demo_db(odoo, vpython, pg)
     args = ["shell", *odoo_args(odoo, pg.opts, db, "--no-http")]
-    os.execve(str(vpython), odoo.command(vpython) + args, odoo.env())
+    return exec_odoo(odoo.command(vpython) + args, odoo.env())
+
+
+# What ./dev screenshots writes (agency_billing/tests/test_screenshots.py), and the
+# wheel that turns the invoice PDF into a picture (installed once into the cache).
+SCREENSHOTS = ("review_queue", "draft_invoice", "invoice_pdf", "time_entries", "scope_tab",
+               "partner_preferences", "portal_invoice", "portal_timesheets")
+PDF_RASTERIZER = ("pypdfium2", "5.15.2")
+
+
+def ensure_tool_package(vpython, name, version):
+    """A Python package the harness needs for one command, installed once into the cache
+    (not into the virtualenv Odoo and the tests run in)."""
+    target = CACHE / "tools" / f"{name}-{version}"
+    if (target / ".complete").exists():
+        return target
+    with file_lock("tools", f"another ./dev installing {name}"):
+        if not (target / ".complete").exists():
+            say(f"Installing {name} {version} into {target} (once) ...")
+            shutil.rmtree(target, ignore_errors=True)
+            proc = subprocess.run(
+                [str(vpython), "-m", "pip", "install", "--no-input", "--no-deps",
+                 "--disable-pip-version-check", "--target", str(target), f"{name}=={version}"],
+                capture_output=True, text=True, check=False,
+            )
+            if proc.returncode:
+                shutil.rmtree(target, ignore_errors=True)
+                fail(f"Could not install {name}=={version}:\n"
+                     f"{proc.stdout[-800:]}{proc.stderr[-800:]}")
+            (target / ".complete").touch()
+    return target
+
+
+def cmd_screenshots(opts):
+    """Pictures of the key screens of the demo agency, in headless Chromium, for the
+    README: runs agency_billing/tests/test_screenshots.py on the demo database (rolled
+    back) and checks that every picture was written."""
+    odoo, vpython, pg = setup()
+    if not any(shutil.which(b) for b in ("chromium", "google-chrome", "chromium-browser")):
+        fail("Chromium is not installed (Debian: apt-get install chromium).")
+    db = prepare_demo_db(odoo, vpython, pg)
+    out = Path(opts.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    libs = ensure_tool_package(vpython, *PDF_RASTERIZER)
+    env = odoo.env()
+    env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(libs)])
+    env["AGENCY_BILLING_SCREENSHOTS"] = str(out)
+    log_path = CACHE / "logs" / f"{db}-screenshots.log"
+    say(f"\n== Screenshots of {db} into {out} ==")
+    rc = run_odoo(odoo, vpython, odoo_args(
+        odoo, pg.opts, db, "--test-enable", "--test-tags=agency_screenshots",
+        "--stop-after-init", f"--http-port={free_port()}", f"--gevent-port={free_port()}",
+        "--log-level=info",
+    ), log_path, echo=_echo_progress, env=env)
+    missing = [name for name in SCREENSHOTS
+               if not (out / f"{name}.png").exists()
+               or (out / f"{name}.png").stat().st_mtime < started]
+    report = odoo_log.analyse(log_path.read_text().splitlines(), ADDONS, IGNORED_LOG)
+    for name in SCREENSHOTS:
+        path = out / f"{name}.png"
+        if name not in missing:
+            say(f"  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}"
+                f"  {path.stat().st_size // 1024} KiB")
+    if rc or missing or report.failed_count:
+        fail(f"Screenshots failed (exit {rc}); missing: {', '.join(missing) or 'none'}; "
+             f"log: {log_path}")
+    say(f"{len(SCREENSHOTS)} screenshots written.")
+    return 0
 
 
 def cmd_bench(opts):
@@ -741,7 +884,7 @@ def cmd_bench(opts):
     env["AB_TEMPLATE_DB"] = template
     env["AB_DB_OPTS"] = json.dumps(pg.opts)
     env["AB_ODOO_COMMAND"] = json.dumps(odoo.command(vpython))
-    os.execve(str(vpython), [str(vpython), str(REPO / "tools" / "bench.py"), *opts.rest], env)
+    return exec_odoo([str(vpython), str(REPO / "tools" / "bench.py"), *opts.rest], env)
 
 
 def main(argv=None):
@@ -760,6 +903,10 @@ def main(argv=None):
     r.set_defaults(func=cmd_run)
     s = sub.add_parser("shell", help="Odoo shell on the demo database")
     s.set_defaults(func=cmd_shell)
+    c = sub.add_parser("screenshots", help="PNGs of the key screens of the demo agency")
+    c.add_argument("--out", default=str(REPO / "docs" / "screenshots"),
+                   help="folder of the PNGs (default: docs/screenshots)")
+    c.set_defaults(func=cmd_screenshots)
     b = sub.add_parser("bench", help="run tools/bench.py (figures, not a test)")
     b.add_argument("rest", nargs=argparse.REMAINDER)
     b.set_defaults(func=cmd_bench)

@@ -115,15 +115,16 @@ class AccountAnalyticLineRouting(models.Model):
     def _agency_sale_line_values(self, order, key, next_sequence):
         """Values of a new time-and-materials line billing this entry's rate (hook)."""
         product = self.env["product.product"].browse(key[1])
-        label = self.rate_rule_id.name or (
-            _("rate set by hand") if self.rate_locked else self.rate_rule_id.display_name
-        )
+        # Client-facing (the order and its invoices show it): the service type and the
+        # rate's label for clients, never the rule's internal name.
+        label = _("adjusted rate") if self.rate_locked or not self.rate_rule_id \
+            else self.rate_rule_id._agency_client_label()
         sequence = next_sequence[order.id]
         next_sequence[order.id] += 1
         values = {
             "order_id": order.id,
             "product_id": product.id,
-            "name": f"{product.display_name} – {label}",
+            "name": " – ".join(filter(None, [self.service_type_id.name or product.name, label])),
             "product_uom_qty": 0.0,
             "price_unit": key[2],
             "discount": 0.0,

@@ -66,6 +66,10 @@ class AccountMoveReport(models.Model):
             "totals": totals,
             "show_time": level != "summary" and bool(entries),
             "show_covered": any(row["covered"] for row in rows),
+            # Person names only in the annex, and only when the client says so.
+            "show_names": level == "annex" and move.commercial_partner_id.invoice_show_names,
+            "untaxed": move.amount_untaxed,
+            "other_amount": move.currency_id.round(move.amount_untaxed - totals["amount"]),
         }
 
     def _agency_reached_milestones(self, projects, start, end):

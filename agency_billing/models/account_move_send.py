@@ -33,7 +33,9 @@ class AccountMoveSend(models.Model):
                 ),
             ))
         reason = self.env.context.get("agency_review_reason")
-        if moves.filtered("anomaly_count") and not reason:
+        earlier = {} if self.env.context.get("agency_approve_out_of_order") \
+            else moves._agency_earlier_drafts()
+        if (moves.filtered("anomaly_count") and not reason) or earlier:
             return {
                 "type": "ir.actions.act_window",
                 "name": _("Approve and Send"),
@@ -44,6 +46,27 @@ class AccountMoveSend(models.Model):
             }
         moves._agency_approve(reason)
         return True
+
+    def _agency_earlier_drafts(self):
+        """{invoice: drafts of the same client for an earlier period, still waiting in
+        review} — approving a later period first is asked for confirmation."""
+        waiting = self.search([
+            ("review_state", "=", "to_review"), ("state", "=", "draft"),
+            ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ("id", "not in", self.ids),
+        ])
+        result = {}
+        for move in self:
+            start = move.billing_period_start or move.billing_period_end
+            if not start:
+                continue
+            earlier = waiting.filtered(
+                lambda other, m=move, s=start: other.commercial_partner_id
+                == m.commercial_partner_id and other.billing_period_end
+                and other.billing_period_end < s)
+            if earlier:
+                result[move] = earlier
+        return result
 
     def _agency_approve(self, reason=None, auto=False):
         """Override open warnings with the reason, post, mark approved, send."""

@@ -25,6 +25,7 @@ from datetime import date
 import psycopg2
 
 from odoo import _, api, fields, models, modules
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
 from ..lib import billing_cycle
@@ -173,15 +174,30 @@ class AgencyBillingRun(models.Model):
 
     @api.model
     def _start(self, trigger, today):
+        number = self.env["ir.sequence"].sudo().next_by_code("agency.billing.run") or "/"
         return self.create({
-            "name": _("%(day)s %(trigger)s", day=today,
+            "name": _("%(number)s: %(day)s, %(trigger)s", number=number, day=today,
                       trigger=dict(self._fields["trigger"]._description_selection(self.env))
-                      [trigger]),
+                      [trigger].lower()),
             "trigger": trigger,
             "date": today,
             "user_id": self.env.uid,
             "started_at": fields.Datetime.now(),
         })
+
+    def action_agency_bill_due_now(self):
+        """Bill All Due Clients Now (billing managers): what the billing cron would do now,
+        at once; returns the run, or says that nobody is due."""
+        if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
+            raise AccessError(_("Only Agency Billing administrators run billing."))
+        # sudo: the access check above; runs read and write billing data of every client.
+        run = self.sudo()._run_due(agency_today(self))
+        if not run:
+            return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+                "type": "info", "title": _("Nothing to bill"),
+                "message": _("No client with billing automation is due today."),
+            }}
+        return run.with_env(self.env)._get_records_action(name=_("Billing Run"))
 
     # ------------------------------------------------------------------
     # What is due

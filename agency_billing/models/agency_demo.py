@@ -106,6 +106,46 @@ class AgencyDemo(models.AbstractModel):
         return self.env["account.analytic.line"].create(vals_list).ids
 
     @api.model
+    def _demo_bank_journal(self, bank_account_id):
+        """The agency's bank account on its bank journal (invoices print it)."""
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1)
+        if journal and not journal.bank_account_id:
+            journal.bank_account_id = bank_account_id
+        return True
+
+    @api.model
+    def _archive_generic_demo_projects(self):
+        """Odoo's own demo projects (office design, R&D, the projects its demo sale orders
+        created...) would crowd the agency's screens: every project that is not the demo
+        agency's is archived, with its tasks."""
+        ours = self.env["ir.model.data"].search([
+            ("model", "=", "project.project"), ("module", "=", "agency_billing"),
+        ]).mapped("res_id")
+        projects = self.env["project.project"].search([("id", "not in", ours)])
+        projects.with_context(active_test=False).task_ids.write({"active": False})
+        projects.write({"active": False})
+        return projects.ids
+
+    @api.model
+    def _demo_portal_client(self, project_xmlid, contact_xmlid, login):
+        """The client's billing contact signs in to the portal (login = password): it
+        follows the client's project, whose timesheets the portal shows."""
+        ref = self.env.ref
+        contact = ref(contact_xmlid)
+        user = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": contact.name, "login": login, "password": login,
+            "partner_id": contact.id, "email": contact.email,
+            "groups_id": [(6, 0, [ref("base.group_portal").id])],
+        })
+        project = ref(project_xmlid)
+        project.privacy_visibility = "portal"
+        partners = contact | contact.commercial_partner_id
+        project.message_subscribe(partners.ids)
+        project.task_ids.message_subscribe(partners.ids)
+        return user.id
+
+    @api.model
     def _learn_and_rerate(self):
         """Learn from the demo's classified time, then re-rate the open entries so the ones
         no rule or task classified get the learned suggestion (or stay flagged)."""

@@ -31,7 +31,7 @@ class AgencyScopeDemo(models.AbstractModel):
         quiet = self.with_context(agency_scope_skip=True, tracking_disable=True)
         for project in projects:
             values = {"user_id": admin.id}
-            if project != ref(no_director_xmlid):
+            if project != ref(no_director_xmlid) and not project.account_director_id:
                 values["account_director_id"] = admin.id
             project.with_context(tracking_disable=True).write(values)
             project.with_env(quiet.env).action_agency_scope_from_order()

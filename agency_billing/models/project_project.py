@@ -254,16 +254,9 @@ class ProjectProject(models.Model):
     def action_agency_scope_from_order(self):
         """Add a budget line for each service type (and fixed-fee milestone) the sale order
         sold that has none yet; budgets default from the order and stay editable."""
-        sold = self._agency_sold_budgets()
-        existing = {(line.project_id.id, line.service_type_id.id, line.milestone_id.id or False)
-                    for line in self.agency_scope_line_ids}
-        vals_list = [
-            {"project_id": project_id, "service_type_id": type_id,
-             "milestone_id": milestone_id}
-            for project_id, type_id, milestone_id in sold
-            if (project_id, type_id, milestone_id) not in existing
-        ]
-        return self.env["agency.scope.line"].create(vals_list)
+        # The lines it adds follow the orders (see agency_scope_line_auto.py), as the
+        # budgets a contract's confirmation creates do.
+        return self.env["agency.scope.line"].with_env(self.env)._agency_follow_orders(self)
 
     def action_agency_scope_refresh(self):
         """Refresh the burn and forecast of the budget lines and send due alerts."""

@@ -19,3 +19,7 @@ from . import test_rounding
 from . import test_scope
 from . import test_scope_ui
 from . import test_ui
+from . import test_client_documents
+from . import test_client_portal
+from . import test_finance_screens
+from . import test_screenshots

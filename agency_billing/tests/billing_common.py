@@ -67,8 +67,9 @@ class AgencyBillingRunCase(AgencyBillingCase):
     # -- invoices ----------------------------------------------------------------
 
     def _post(self, invoice, day=date(2026, 3, 31)):
-        """Post an invoice dated ``day`` (due the same day)."""
-        invoice.write({"invoice_date": day, "invoice_date_due": day})
+        """Post an invoice dated ``day`` (due the same day: no payment terms)."""
+        invoice.write({"invoice_date": day, "invoice_payment_term_id": False,
+                       "invoice_date_due": day})
         invoice.action_post()
         return invoice
 

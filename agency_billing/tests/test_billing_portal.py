@@ -19,6 +19,7 @@ class TestPortalPayment(AgencyBillingRunCase, HttpCase):
         self._time(self.emp_cd, 2.0, day=date(2026, 3, 10))
         invoice = self._run_now(date(2026, 3, 31)).invoice_ids
         invoice.write({"invoice_date": date(2026, 3, 31),
+                       "invoice_payment_term_id": False,
                        "invoice_date_due": date(2026, 4, 10)})
         invoice.action_agency_approve()
         self.assertEqual((invoice.state, invoice.review_state), ("posted", "sent"))

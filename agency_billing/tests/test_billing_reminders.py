@@ -42,7 +42,8 @@ class TestReminders(AgencyBillingRunCase):
         super().setUp()
         self._time(self.emp_cd, 2.0, day=date(2026, 2, 20))
         self.invoice = self._run_now(date(2026, 2, 28)).invoice_ids
-        self.invoice.write({"invoice_date": DUE, "invoice_date_due": DUE})
+        self.invoice.write({"invoice_date": DUE, "invoice_payment_term_id": False,
+                            "invoice_date_due": DUE})
         self.invoice.action_agency_approve()
         self.assertEqual((self.invoice.state, self.invoice.invoice_date_due), ("posted", DUE))
 

@@ -53,10 +53,10 @@ class TestInvoiceReport(AgencyBillingRunCase):
         text = self._report_text(self._invoice_at("service_type"))
         self.assertContext(text)
         self.assertIn("Time detail: By service type", text)
-        self.assertIn("Service type Entries Raw h Billed h Amount", text)
+        self.assertIn("Service type Entries Recorded h Billed h Amount", text)
         self.assertIn("Creative 1 1.10 1.25 $ 187.50", text)
         self.assertIn("Design 2 1.70 1.75 $ 210.00", text)
-        self.assertIn("Total 2.80 3.00 $ 397.50", text)
+        self.assertIn("Time total 2.80 3.00 $ 397.50", text)
         self.assertNotIn("Banner resize", text)
 
     def test_by_role(self):
@@ -72,16 +72,17 @@ class TestInvoiceReport(AgencyBillingRunCase):
         self.assertIn("Visual set 2 1.70 1.75 $ 210.00", text)
 
     def test_full_annex(self):
+        self.client.invoice_show_names = True
         text = self._report_text(self._invoice_at("annex"))
         self.assertIn("Time detail: Full time-entry annex", text)
-        self.assertIn("Date Who Role Task Description Raw h Billed h Rate Amount", text)
+        self.assertIn("Date Who Role Task Description Recorded h Billed h Rate Amount", text)
         self.assertIn("03/10/2026 Casey CD Test Creative Director Concept review 1.10 1.25 "
                       "$ 150.00 $ 187.50", text)
         self.assertIn("03/11/2026 Dana Designer Test Designer Visual set Banner resize 0.70 "
                       "0.75 $ 120.00 $ 90.00", text)
         self.assertIn("03/12/2026 Dana Designer Test Designer Visual set Social posts 1.00 "
                       "1.00 $ 120.00 $ 120.00", text)
-        self.assertIn("Total 2.80 3.00 $ 397.50", text)
+        self.assertIn("Time total 2.80 3.00 $ 397.50", text)
 
     def test_level_changed_on_the_invoice(self):
         invoice = self._invoice_at("summary")

@@ -114,7 +114,8 @@ class TestRetainer(AgencyBillingRunCase):
         # The invoice prints the retainer.
         text = self._report_text(inv2)
         self.assertIn("Retainer", text)
-        self.assertIn("10.00 4.00 20.00 6.00 0.00 0.00", text)
+        # Included, carried in, used, covered, overage, carried out, expired.
+        self.assertIn("10.00 4.00 20.00 14.00 6.00 0.00 0.00", text)
 
     def test_expiring_retainer(self):
         self.order.retainer_rollover = "expire"

@@ -174,7 +174,8 @@ class TestRateRules(AgencyBillingCase):
         self.assertEqual(new_line.product_id, self.st_creative.product_id)
         self.assertEqual(new_line.product_uom_qty, 0.0)
         self.assertEqual(new_line.qty_delivered, 3.0)
-        self.assertIn("Acme CD", new_line.name)
+        # Client-facing: the service and the rate's label, never the rule's own name.
+        self.assertEqual(new_line.name, "Creative (hours) – Test Creative Director rate")
 
     def test_routing_reuses_the_contract_line_at_the_same_rate(self):
         """A rule rate equal to the contract's line price bills on that line."""

@@ -13,6 +13,11 @@ class AgencyInvoiceApproveWizard(models.TransientModel):
     anomaly_ids = fields.Many2many("agency.invoice.anomaly", compute="_compute_anomaly_ids",
                                    string="Flags to Override")
     reason = fields.Char(help="Why these invoices go out despite their flags.")
+    earlier_warning = fields.Text(compute="_compute_earlier_warning")
+    approve_out_of_order = fields.Boolean(
+        string="Approve before the earlier drafts",
+        help="Send these invoices although earlier periods of the same clients still wait "
+        "in review.")
 
     @api.model
     def default_get(self, fields_list):
@@ -28,12 +33,28 @@ class AgencyInvoiceApproveWizard(models.TransientModel):
             wizard.anomaly_ids = wizard.move_ids.anomaly_ids.filtered(
                 lambda a: a.state == "open")
 
+    @api.depends("move_ids")
+    def _compute_earlier_warning(self):
+        for wizard in self:
+            earlier = wizard.move_ids._agency_earlier_drafts()
+            wizard.earlier_warning = "\n".join(
+                self.env._("%(invoice)s: %(client)s still has %(drafts)s waiting for an "
+                           "earlier period.",
+                           invoice=move.display_name, client=move.commercial_partner_id.name,
+                           drafts=", ".join(others.mapped("display_name")))
+                for move, others in earlier.items()
+            ) or False
+
     def action_approve(self):
         self.ensure_one()
+        if self.earlier_warning and not self.approve_out_of_order:
+            raise UserError(_("Approve the earlier drafts first, or tick \"Approve before "
+                              "the earlier drafts\":\n%s", self.earlier_warning))
         moves = self.move_ids.filtered(lambda m: m.review_state == "to_review")
         if not moves:
             raise UserError(_("None of these invoices waits in the review queue."))
         if self.anomaly_ids and not (self.reason or "").strip():
             raise UserError(_("Say why these invoices go out despite their flags."))
-        moves.with_context(agency_review_reason=self.reason or False).action_agency_approve()
+        moves.with_context(agency_review_reason=self.reason or False,
+                           agency_approve_out_of_order=True).action_agency_approve()
         return {"type": "ir.actions.act_window_close"}

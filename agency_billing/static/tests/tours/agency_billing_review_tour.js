@@ -23,6 +23,10 @@ registry.category("web_tour.tours").add("agency_billing_review_tour", {
             run: "click",
         },
         {
+            content: "One Flags column names the open flags",
+            trigger: ".o_list_view th[data-name=anomaly_summary]:contains('Flags')",
+        },
+        {
             content: "The flagged draft waits for review",
             trigger: ".o_data_row:contains('Acme Test Foods') td:contains('Entries without rate rule')",
             run: "click",
@@ -35,6 +39,10 @@ registry.category("web_tour.tours").add("agency_billing_review_tour", {
         {
             content: "The flag says why",
             trigger: ".o_field_widget[name=anomaly_ids] .o_data_row:contains('no rate rule')",
+        },
+        {
+            content: "A flag about time entries links to them",
+            trigger: ".o_field_widget[name=anomaly_ids] .o_data_row:contains('no rate rule') button[name=action_view_entries]",
         },
         {
             content: "Approve and send",
@@ -66,8 +74,8 @@ registry.category("web_tour.tours").add("agency_billing_review_tour", {
             run: "click",
         },
         {
-            content: "The run that drafted the invoice is listed",
-            trigger: ".o_data_row:contains('Scheduled')",
+            content: "The run that drafted the invoice is listed, numbered",
+            trigger: ".o_data_row:contains('Scheduled'):contains('RUN/')",
         },
     ],
 });

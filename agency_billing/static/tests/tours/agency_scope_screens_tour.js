@@ -19,6 +19,22 @@ registry.category("web_tour.tours").add("agency_scope_screens_tour", {
             trigger: ".o_field_widget[name=agency_scope_line_ids] .o_data_row:contains('Design'):contains('Used up')",
         },
         {
+            content: "A line above 100 % has a full red bar",
+            trigger: ".o_field_widget[name=agency_scope_line_ids] .o_data_row:contains('Design') .o_progressbar .bg-danger",
+        },
+        {
+            content: "The headline is the worst line, with the overall burn beside it",
+            trigger: ".o_form_view .o_field_widget[name=agency_scope_overall_percent]",
+        },
+        {
+            content: "The worst line is labelled as such",
+            trigger: ".o_form_view label:contains('Worst Line Burn')",
+        },
+        {
+            content: "A line already used up reads as used up",
+            trigger: ".o_form_view .o_field_widget[name=agency_scope_used_up_text]:contains('Used up')",
+        },
+        {
             content: "Back to the list",
             trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb li.breadcrumb-item a",
             run: "click",

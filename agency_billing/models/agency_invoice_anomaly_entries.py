@@ -1,0 +1,52 @@
+"""Anomaly flags: the time entries a flag is about, one click away."""
+
+from odoo import api, fields, models
+
+from .agency_retainer_period import NOT_INVOICED
+
+# Flags about time entries, and which entries (of the flagged invoice) they mean.
+ENTRY_CODES = ("no_rate_rule", "low_confidence", "held_time", "hours_spike")
+
+
+# One file per concern of the model (see the model's main file): meant, not mergeable.
+# pylint: disable=consider-merging-classes-inherited
+class AgencyInvoiceAnomalyEntries(models.Model):
+    _inherit = "agency.invoice.anomaly"
+
+    has_entries = fields.Boolean(compute="_compute_has_entries")
+
+    @api.depends("code")
+    def _compute_has_entries(self):
+        for flag in self:
+            flag.has_entries = flag.code in ENTRY_CODES
+
+    def _agency_entries_domain(self):
+        """Domain of the time entries this flag is about."""
+        self.ensure_one()
+        move = self.move_id
+        billed = [("timesheet_invoice_id", "=", move.id)]
+        if self.code == "no_rate_rule":
+            return [*billed, ("no_rate_rule", "=", True), ("is_billable", "=", True)]
+        if self.code == "low_confidence":
+            return [*billed, ("classification_method", "=", "review")]
+        if self.code == "held_time":
+            orders = move.invoice_line_ids.sale_line_ids.order_id
+            held = [("order_id", "in", orders.ids), ("billing_hold", "=", True), *NOT_INVOICED]
+            if move.billing_period_end:
+                held.append(("date", "<=", move.billing_period_end))
+            return ["|", "&", *billed, ("over_scope", "=", True), "&", *held]
+        return billed
+
+    def action_view_entries(self):
+        """The time entries behind this flag, in the finance list."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "agency_billing.action_agency_time_entry")
+        action.update({
+            "name": self.env._("%(flag)s: %(invoice)s", flag=dict(
+                self._fields["code"]._description_selection(self.env))[self.code],
+                invoice=self.move_id.display_name),
+            "domain": self._agency_entries_domain(),
+            "context": {"is_timesheet": 1, "create": False},
+        })
+        return action
