@@ -222,9 +222,12 @@ class AgencyCashForecast(models.Model):
         return result
 
     def _agency_due(self, partner, invoice_date):
-        """The due date of an invoice of ``partner`` dated ``invoice_date``: its payment
-        terms' last due date (immediate without terms)."""
-        term = partner.with_company(self.env.company).property_payment_term_id
+        """The due date of an invoice of ``partner`` dated ``invoice_date``: the last due
+        date of its payment terms, else the company's default terms for invoices (as the
+        invoice will get them), else the invoice date."""
+        company = self.env.company
+        term = (partner.with_company(company).property_payment_term_id
+                or company.agency_payment_term_id)
         if not term or not term.line_ids:
             return invoice_date
         return max(line._get_due_date(invoice_date) for line in term.line_ids)
