@@ -48,7 +48,10 @@ class AgencyReportEstimate(models.Model):
                p.id, e.service_type_id, e.job_id, e.employee_id, NULL, {FINISHED},
                b.project_id IS NOT NULL, 0.0, e.unit_amount, NULL
           FROM project_project p
-          JOIN account_analytic_line e ON e.project_id = p.id
+          -- per project (a lateral join): the projects shown decide what is read, not the
+          -- whole history of time entries
+          CROSS JOIN LATERAL (SELECT x.* FROM account_analytic_line x
+                               WHERE x.project_id = p.id) e
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
      LEFT JOIN (SELECT DISTINCT project_id, service_type_id FROM agency_scope_line
                  WHERE budget_hours > 0) b
