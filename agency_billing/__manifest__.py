@@ -30,6 +30,7 @@
         "data/agency_billing_run_sequence.xml",
         "report/report_invoice_agency.xml",
         "wizards/agency_invoice_approve_wizard_views.xml",
+        "wizards/agency_billing_run_wizard_views.xml",
         "views/account_analytic_line_views.xml",
         "views/account_analytic_line_scope_views.xml",
         "views/agency_service_type_views.xml",

@@ -144,3 +144,44 @@ def suggest(tokens, token_counts, class_totals, min_entries=5, alpha=1.0):
         key=lambda t: token_counts.get((t, top), 0) / class_totals[top], reverse=True,
     )[:3]
     return Suggestion(top, confidence, evidence, class_totals[top])
+
+
+# Why an entry is billable or not, first that applies (the model words it):
+BILLABILITY_CODES = (
+    "no_project",  # not time of a project
+    "excluded",  # excluded from billing by hand
+    "absorbed",  # over scope, absorbed by the agency
+    "rule_billable",  # a classification rule says billable
+    "rule_non_billable",  # a classification rule says non-billable
+    "service_type",  # the service type's billable flag
+    "default",  # no service type: billable, and flagged for review
+)
+
+
+def billability(has_project, excluded, absorbed, rule_billable, service_type_billable):
+    """(billable, code) of an open time entry, first that applies (BILLABILITY_CODES).
+
+    :param rule_billable: ``default``, ``billable`` or ``non_billable`` (the entry's
+        classification)
+    :param service_type_billable: the service type's flag, or None without service type
+
+    >>> billability(True, False, False, "default", False)
+    (False, 'service_type')
+    >>> billability(True, False, True, "billable", True)
+    (False, 'absorbed')
+    >>> billability(True, False, False, "default", None)
+    (True, 'default')
+    """
+    if not has_project:
+        return False, "no_project"
+    if excluded:
+        return False, "excluded"
+    if absorbed:
+        return False, "absorbed"
+    if rule_billable == "billable":
+        return True, "rule_billable"
+    if rule_billable == "non_billable":
+        return False, "rule_non_billable"
+    if service_type_billable is not None:
+        return bool(service_type_billable), "service_type"
+    return True, "default"

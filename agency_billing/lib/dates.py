@@ -50,3 +50,29 @@ def today_in(tz_name, now=None):
     datetime.date(2026, 10, 31)
     """
     return local_date(now or datetime.now(UTC), tz_name)
+
+
+def first_zone(*tz_names):
+    """The first known zone name among candidates (client's, company's...), else 'UTC'.
+
+    >>> first_zone(None, "", "Mars/Olympus", "America/Los_Angeles", "Europe/Rome")
+    'America/Los_Angeles'
+    >>> first_zone(None, False)
+    'UTC'
+    """
+    for name in tz_names:
+        if name and zone(name).key == name:
+            return name
+    return "UTC"
+
+
+def latest_today(now=None):
+    """The latest calendar date anywhere on Earth at a UTC moment (UTC+14): no zone's
+    today is later, so a search for what is due can be bounded by it.
+
+    >>> latest_today(datetime(2026, 10, 31, 10, 0))
+    datetime.date(2026, 11, 1)
+    >>> latest_today(datetime(2026, 10, 31, 9, 59))
+    datetime.date(2026, 10, 31)
+    """
+    return local_date(now or datetime.now(UTC), "Pacific/Kiritimati")

@@ -21,14 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 CRITERIA = ("order", "project", "partner", "employee", "job", "service_type")
-CRITERIA_LABELS = {
-    "order": "sale order",
-    "project": "project",
-    "partner": "client",
-    "employee": "employee",
-    "job": "role",
-    "service_type": "service type",
-}
 # order: 64, project: 32, partner: 16, employee: 8, job: 4, service_type: 2, dated: 1
 WEIGHTS = {name: 2 ** (len(CRITERIA) - i) for i, name in enumerate(CRITERIA)}
 DATED_WEIGHT = 1
@@ -68,15 +60,27 @@ class Entry:
     service_type: int = None
 
 
+# Why an entry got its rate (the model words it, translated):
+#   fixed     the rule's rate (``rule``; ``runner``: the next rule it beat, if any)
+#   discount  the rule's discount off a base: ``base_rule``, else the fallback price
+#             (``base_label``, ``base_rate``)
+#   no_base   a discount rule matched but there is no rate to take it off
+#   no_rule   no rule matched
+REASON_CODES = ("fixed", "discount", "no_base", "no_rule")
+
+
 @dataclass
 class Rating:
-    """The outcome for one entry."""
+    """The outcome for one entry; ``code`` says why (see REASON_CODES)."""
 
     rule: Rule = None  # the rule that set the rate (the discount rule for a discount)
     base_rule: Rule = None  # for a discount: the fixed rule it applied to
     rate: float = None  # in `currency`
     currency: int = None
-    reason: str = ""
+    code: str = "no_rule"
+    runner: Rule = None  # the next matching rule, which the winner beat
+    base_label: str = ""  # for a discount off the fallback price: what it is
+    base_rate: float = None  # for a discount: the rate it was taken off (in its currency)
     candidates: list = field(default_factory=list)
 
 
@@ -108,9 +112,13 @@ def matching_rules(rules, entry):
     return sorted((r for r in rules if matches(r, entry)), key=rank_key)
 
 
-def criteria_text(rule):
-    names = [CRITERIA_LABELS[name] for name in CRITERIA if getattr(rule, name)]
-    return " + ".join(names) if names else "any entry"
+def criteria(rule):
+    """The criteria a rule names, most important first (codes of CRITERIA).
+
+    >>> criteria(Rule(id=1, partner=3, job=2))
+    ['partner', 'job']
+    """
+    return [name for name in CRITERIA if getattr(rule, name)]
 
 
 def resolve(rules, entry, convert=None, fallback=None):
@@ -128,48 +136,31 @@ def resolve(rules, entry, convert=None, fallback=None):
     ranked = matching_rules(rules, entry)
     rating = Rating(candidates=ranked)
     if not ranked:
-        rating.reason = "no rate rule matches"
         return rating
     best = ranked[0]
     rating.rule = best
+    rating.runner = ranked[1] if len(ranked) > 1 else None
     if best.kind == "fixed":
         rating.rate = convert(best.rate, best.currency, entry.date)
-        rating.reason = (
-            f"{_rule_name(best)} ({criteria_text(best)}): {best.rate:.2f}/h"
-            + _beats(ranked)
-        )
+        rating.code = "fixed"
         return rating
     base = next((r for r in ranked[1:] if r.kind == "fixed"), None)
     if base:
         base_rate = convert(base.rate, base.currency, entry.date)
-        base_text = f"{_rule_name(base)} {base.rate:.2f}/h"
-        rating.base_rule = base
+        rating.base_rule, rating.base_rate = base, base.rate
     elif callable(fallback) and (fallback := fallback()) and fallback[0] is not None:
         base_rate = convert(fallback[0], fallback[1], entry.date)
-        base_text = f"{fallback[2]} {fallback[0]:.2f}/h"
+        rating.base_label, rating.base_rate = fallback[2], fallback[0]
     elif fallback and not callable(fallback) and fallback[0] is not None:
         base_rate = convert(fallback[0], fallback[1], entry.date)
-        base_text = f"{fallback[2]} {fallback[0]:.2f}/h"
+        rating.base_label, rating.base_rate = fallback[2], fallback[0]
     else:
         rating.rule = None
-        rating.reason = f"{_rule_name(best)} gives {best.discount:g}% off, but no base rate"
+        rating.code = "no_base"  # the discount rule (candidates[0]) has nothing to apply to
         return rating
     rating.rate = base_rate * (1.0 - best.discount / 100.0)
-    rating.reason = (
-        f"{_rule_name(best)} ({criteria_text(best)}): {best.discount:g}% off {base_text}"
-    )
+    rating.code = "discount"
     return rating
-
-
-def _rule_name(rule):
-    return rule.label or f"rule #{rule.id}"
-
-
-def _beats(ranked):
-    if len(ranked) < 2:
-        return ""
-    runner = ranked[1]
-    return f"; preferred over {_rule_name(runner)} ({criteria_text(runner)})"
 
 
 class RuleIndex:
@@ -204,3 +195,21 @@ class RuleIndex:
         if any(rule.kind == "discount" for rule in matching[:1]):
             return None  # the fallback base price depends on the entry's own contract
         return (tuple(rule.id for rule in matching), entry.order, currency)
+
+
+def net_rate(rate, discount=0.0):
+    """The hourly rate after a sale line's discount (in percent).
+
+    >>> net_rate(150.0, 10.0)
+    135.0
+    """
+    return rate * (1.0 - (discount or 0.0) / 100.0)
+
+
+def billed_amount(hours, rate, discount=0.0):
+    """What billed hours cost at a rate less a discount (not rounded to the currency).
+
+    >>> round(billed_amount(1 / 3, 150.0, 10.0), 6)
+    45.0
+    """
+    return hours * net_rate(rate, discount)

@@ -5,7 +5,8 @@ from the previous period. Billable time of the period is *covered* by the availa
 in date order; what exceeds them is *overage*, billed at the rates the rules give. Unused
 hours either expire or roll over to the next period, at most ``cap`` hours (0: no cap).
 
-Plain functions; hours are floats rounded to 1/10000 h to keep float noise out.
+Plain functions; hours are floats rounded to 1/1,000,000 h (billed time is exact to the
+minute: 20 minutes is 0.333333 h) to keep float noise out.
 """
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ POLICIES = ("expire", "rollover")
 
 
 def _h(hours):
-    return round(hours + 0.0, 4)
+    return round(hours + 0.0, 6)
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,28 @@ def allocate(hours, available):
         covered.append(take)
         left = _h(left - take)
     return covered
+
+
+def blocking_periods(released, others):
+    """Periods that forbid giving back ``released``: those of the same contracts ending
+    after the earliest released one (they took their carry-in from it).
+
+    :param released: [(period id, contract id, last day)] to give back
+    :param others: [(period id, contract id, last day)] the other settled periods
+    :return: ids of the blocking periods, latest first
+
+    >>> from datetime import date
+    >>> blocking_periods([(2, 1, date(2026, 9, 30))],
+    ...                  [(1, 1, date(2026, 8, 31)), (3, 1, date(2026, 10, 31)),
+    ...                   (9, 5, date(2026, 12, 31))])
+    [3]
+    >>> blocking_periods([(2, 1, date(2026, 9, 30)), (3, 1, date(2026, 10, 31))],
+    ...                  [(1, 1, date(2026, 8, 31))])
+    []
+    """
+    earliest = {}
+    for _pid, contract, day in released:
+        earliest[contract] = min(day, earliest.get(contract, day))
+    blocking = [(day, pid) for pid, contract, day in others
+                if contract in earliest and day > earliest[contract]]
+    return [pid for _day, pid in sorted(blocking, reverse=True)]

@@ -48,17 +48,3 @@ def round_hours(hours, method, unit, minimum=0):
         return hours
     rounded = round_minutes(hours * 60.0, method, unit, minimum)
     return round(rounded / 60.0, 6)
-
-
-def describe(method, unit, minimum=0):
-    """Human words for a policy, e.g. 'rounded up to 15 min, minimum 30 min'."""
-    parts = []
-    if method == "up":
-        parts.append(f"rounded up to {unit} min")
-    elif method == "nearest":
-        parts.append(f"rounded to the nearest {unit} min")
-    else:
-        parts.append("not rounded")
-    if minimum:
-        parts.append(f"minimum {minimum} min")
-    return ", ".join(parts)

@@ -167,3 +167,22 @@ def forecast_date(today, remaining, recent_burn, window_days):
     if not days:
         return None
     return today + timedelta(days=math.ceil(round(min(days), 6)))
+
+
+def line_status(budget_hours, budget_amount, percent, forecast_overrun, thresholds):
+    """Status code of a budget line (see STATUSES): ``none`` without budget, ``over`` at
+    100 % or more, ``risk`` from the first alert threshold or with a forecast overrun,
+    else ``ok``.
+
+    >>> line_status(10, 0, 80.0, False, (75, 90, 100)), line_status(10, 0, 50.0, True, ())
+    ('risk', 'risk')
+    >>> line_status(0, 0, 0.0, False, (75,)), line_status(10, 0, 100.0, False, (75,))
+    ('none', 'over')
+    """
+    if not has_budget(budget_hours, budget_amount):
+        return "none"
+    if percent >= 100.0:
+        return "over"
+    if forecast_overrun or (thresholds and percent >= thresholds[0]):
+        return "risk"
+    return "ok"

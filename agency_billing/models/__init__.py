@@ -2,6 +2,7 @@ from . import agency_rerate_mixin  # mixin first: rule models inherit it
 from . import account_analytic_line
 from . import account_analytic_line_classification
 from . import account_analytic_line_import
+from . import account_analytic_line_invoicing
 from . import account_analytic_line_override
 from . import account_analytic_line_portal
 from . import account_analytic_line_rating
@@ -11,6 +12,8 @@ from . import account_analytic_line_scope
 from . import account_move
 from . import account_move_anomaly
 from . import account_move_client
+from . import account_move_credit
+from . import account_move_delivery
 from . import account_move_line
 from . import account_move_reminder
 from . import account_move_report
@@ -38,6 +41,7 @@ from . import agency_scope_line_change_request
 from . import agency_scope_line_over_scope
 from . import agency_service_type
 from . import agency_time_override
+from . import mail_delivery
 from . import product_template
 from . import ir_http
 from . import project_milestone

@@ -87,6 +87,7 @@ PROTECTED_FIELDS = {
         "billed_amount", "is_billable", "exclude_from_billing", "exclusion_reason",
         "retainer_hours", "retainer_period_id", "over_scope", "over_scope_policy",
         "over_scope_reason", "needs_review", "review_reason", "so_line",
+        "agency_credit_note_id", "billing_discount",
     ), BILLING_MANAGER_GROUP),
 }
 
@@ -243,7 +244,7 @@ class AccountAnalyticLine(models.Model):
         help="The retainer period whose billing this entry belongs to.",
     )
     retainer_hours = fields.Float(
-        string="Covered by Retainer", copy=False, readonly=True, digits=(16, 4),
+        string="Covered by Retainer", copy=False, readonly=True, digits=(16, 6),
         help="Part of the billed time the retainer fee covers; only the rest is billed at "
         "the entry's rate.",
     )

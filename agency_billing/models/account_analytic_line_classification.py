@@ -159,22 +159,18 @@ class AccountAnalyticLineClassification(models.Model):
     @api.depends("exclude_from_billing", "service_type_id", "service_type_id.billable",
                  "classification_billable", "project_id", "over_scope_policy")
     def _compute_is_billable(self):
+        """Billable or not: the chain of ``lib.classification.billability``; invoiced
+        entries keep theirs."""
         values = {}
         for line in self:
             if not line._is_not_billed():
                 billable = line.is_billable  # kept as invoiced
-            elif not line.project_id or line.exclude_from_billing:
-                billable = False
-            elif line.over_scope_policy == "absorbed":
-                billable = False  # over scope, absorbed by the agency
-            elif line.classification_billable == "billable":
-                billable = True
-            elif line.classification_billable == "non_billable":
-                billable = False
-            elif line.service_type_id:
-                billable = line.service_type_id.billable
             else:
-                billable = True
+                billable, _code = classification.billability(
+                    bool(line.project_id), line.exclude_from_billing,
+                    line.over_scope_policy == "absorbed", line.classification_billable,
+                    line.service_type_id.billable if line.service_type_id else None,
+                )
             values[line] = {"is_billable": billable}
         self._agency_assign(values)
 

@@ -47,17 +47,23 @@ class AccountAnalyticLineRating(models.Model):
     rate_locked = fields.Boolean(copy=False, help="Rate set by hand: re-rating keeps it.")
     billed_unit_amount = fields.Float(
         string="Billed Time", compute="_compute_billed_unit_amount", store=True,
-        readonly=False, digits="Product Unit of Measure",
+        readonly=False, digits=(16, 6),
         help="Time invoiced for this entry: the raw time rounded per the client's policy "
-        "(zero when the entry is not billable).",
+        "(zero when the entry is not billable), exact to the second (20 minutes is "
+        "0.333333 h); a sale line adds its entries up and rounds once.",
     )
     billing_rate = fields.Monetary(
         currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,
         help="Rate the entry is invoiced at: the rule's rate or its sale line's price.",
     )
+    billing_discount = fields.Float(
+        string="Discount (%)", compute="_compute_billed_amount", store=True, digits="Discount",
+        help="The discount of the sale line that bills the entry.",
+    )
     billed_amount = fields.Monetary(
         currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,
-        help="Billed time × billing rate.",
+        help="Billed time × billing rate, less the sale line's discount: what the invoice "
+        "bills for this entry (before the invoice line's own rounding).",
     )
 
     # ------------------------------------------------------------------
@@ -113,7 +119,7 @@ class AccountAnalyticLineRating(models.Model):
         converter = _Converter(self.env, company)
         no_rule = self.env._("No rate rule matches: Odoo's own sale line decides")
         no_client = self.env._("No client on the project or its sale order")
-        memo, contexts, values = {}, {}, {}
+        memo, contexts, values, reasons = {}, {}, {}, {}
         for line in self:
             context = line._agency_context(contexts)
             order, client = context["order"], context["client"]
@@ -142,13 +148,18 @@ class AccountAnalyticLineRating(models.Model):
             if not client and line.project_id.allow_billable:
                 issues.append(no_client)
             issues += converter.pop_issues()
-            if result.rule:
-                reason = result.reason
-            elif result.candidates:
-                reason = self.env._("No rate rule matches (%s): Odoo's own sale line decides",
-                                    result.reason)
-            else:
-                reason = no_rule
+            # Worded once per shared result (kept alive here, so its id is not reused).
+            reason = reasons.get(id(result), (None, None))[1]
+            if reason is None:
+                if result.rule:
+                    reason = self._agency_rate_reason(result)
+                elif result.candidates:
+                    reason = self.env._(
+                        "No rate rule matches (%s): Odoo's own sale line decides",
+                        self._agency_rate_reason(result))
+                else:
+                    reason = no_rule
+                reasons[id(result)] = (result, reason)
             values[line] = {
                 "agency_currency_id": currency,
                 "rate_rule_id": result.rule.id if result.rule else False,
@@ -158,6 +169,37 @@ class AccountAnalyticLineRating(models.Model):
                 "rate_issue": "; ".join(issues) or False,
             }
         self._agency_assign(values)
+
+    @api.model
+    def _agency_rate_reason(self, result):
+        """The words of a rating's reason (``lib.rating`` returns codes), translated."""
+        env = self.env
+
+        def name(rule):
+            return rule.label or env._("rule #%s", rule.id)
+
+        labels = self.env["agency.rate.rule"]._agency_criteria_labels()
+
+        def with_criteria(rule):
+            names = [labels[code] for code in rating.criteria(rule)]
+            return f"{name(rule)} ({' + '.join(names) or env._('any entry')})"
+
+        if result.code == "fixed":
+            text = env._("%(rule)s: %(rate)s/h", rule=with_criteria(result.rule),
+                         rate=f"{result.rule.rate:.2f}")
+            if result.runner:
+                text += env._("; preferred over %s", with_criteria(result.runner))
+            return text
+        if result.code == "discount":
+            base = name(result.base_rule) if result.base_rule else result.base_label
+            return env._("%(rule)s: %(discount)s%% off %(base)s %(rate)s/h",
+                         rule=with_criteria(result.rule), discount=f"{result.rule.discount:g}",
+                         base=base, rate=f"{result.base_rate:.2f}")
+        if result.code == "no_base":
+            rule = result.candidates[0]
+            return env._("%(rule)s gives %(discount)s%% off, but no base rate",
+                         rule=name(rule), discount=f"{rule.discount:g}")
+        return env._("no rate rule matches")
 
     def _agency_fallback_price(self, order, company):
         """(rate, currency id, label) a discount applies to when no fixed rule ranks below it:
@@ -217,7 +259,7 @@ class AccountAnalyticLineRating(models.Model):
         self._agency_assign(values)
 
     @api.depends("billed_unit_amount", "agency_rate", "rate_rule_id", "rate_locked",
-                 "so_line.price_unit")
+                 "so_line.price_unit", "so_line.discount")
     def _compute_billed_amount(self):
         values = {}
         for line in self:
@@ -225,10 +267,12 @@ class AccountAnalyticLineRating(models.Model):
                 rate = line.agency_rate
             else:
                 rate = line.so_line.price_unit
+            discount = line.so_line.discount
             currency = line.agency_currency_id
-            amount = line.billed_unit_amount * rate
+            amount = rating.billed_amount(line.billed_unit_amount, rate, discount)
             values[line] = {
                 "billing_rate": rate,
+                "billing_discount": discount,
                 "billed_amount": float_round(amount, precision_rounding=currency.rounding)
                 if currency else amount,
             }

@@ -20,9 +20,7 @@ class AccountAnalyticLineRerate(models.Model):
         domain = [
             ("project_id", "!=", False),
             ("company_id", "in", companies.ids),
-            "|",
-            ("timesheet_invoice_id", "=", False),
-            ("timesheet_invoice_id.state", "=", "cancel"),
+            *self._agency_not_invoiced_domain(),
         ]
         if partners:
             domain += [

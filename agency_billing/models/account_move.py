@@ -24,7 +24,6 @@ from odoo.exceptions import ValidationError
 from odoo.tools import format_amount
 
 from .agency_billing_run import agency_today
-from .agency_retainer_period import NOT_INVOICED
 from .res_partner import DETAIL_LEVELS
 
 REVIEW_STATES = [
@@ -185,7 +184,8 @@ class AccountMove(models.Model):
         if not sale_lines:
             return super()._link_timesheets_to_invoice(start_date, end_date)
         Line = self.env["account.analytic.line"].sudo()
-        entries = Line.search([("so_line", "in", sale_lines.ids), *NOT_INVOICED])
+        entries = Line.search([("so_line", "in", sale_lines.ids),
+                               *Line._agency_not_invoiced_domain()])
         with self.env.protecting(Line._agency_fields_kept_when_billed(), entries):
             batched = self._agency_link_timesheets(start_date, end_date)
             # Odoo's own linking (invoice line by invoice line) for any other move.
@@ -229,8 +229,9 @@ class AccountMove(models.Model):
         return drafts
 
     def button_cancel(self):
+        self.sudo().retainer_period_ids._agency_check_release()
         res = super().button_cancel()
-        self._agency_release_billing()
+        self._agency_release_billing("cancelled")
         return res
 
     def button_draft(self):
@@ -240,15 +241,28 @@ class AccountMove(models.Model):
         return res
 
     def unlink(self):
-        self._agency_release_billing()
+        self._agency_release_billing("deleted")
         return super().unlink()
 
-    def _agency_release_billing(self):
+    def _agency_label(self):
+        """The invoice's number, or its display name while it is a draft."""
+        self.ensure_one()
+        return self.name if self.name and self.name != "/" else self.display_name
+
+    def _agency_release_billing(self, event="cancelled"):
         """A cancelled or deleted invoice gives back what it billed: its retainer periods
-        (and the time they covered) and its milestones, so the next run bills them."""
+        (and the time they covered; refused when later periods followed them) and its
+        milestones, so the next run bills them.
+
+        :param event: ``cancelled`` or ``deleted`` (said in the contract's chatter)
+        """
         periods = self.sudo().retainer_period_ids
-        if periods:
-            periods._release()
+        whys = {}
+        for period in periods:
+            name = period.invoice_id._agency_label()
+            whys[period.id] = _("invoice %s deleted", name) if event == "deleted" else \
+                _("invoice %s cancelled", name)
+        periods._release(whys)
         self.sudo().billing_milestone_ids.write({"agency_invoice_id": False})
         self.filtered("review_state").write({"review_state": False})
 

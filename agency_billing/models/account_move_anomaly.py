@@ -7,7 +7,6 @@ from odoo import _, models
 from odoo.tools import SQL, format_amount
 
 from ..lib import anomaly
-from .agency_retainer_period import NOT_INVOICED
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -45,7 +44,7 @@ class AccountMoveAnomaly(models.Model):
 
     def _agency_find_anomalies(self):
         """{move id: [(code, reason), ...]} for these customer invoices (one query per
-        kind of check, whatever the number of invoices)."""
+        kind of check, whatever the number of invoices). Hook: extend with more checks."""
         found = defaultdict(list)
         for move, reasons in self._agency_check_preferences().items():
             found[move.id] += reasons
@@ -58,7 +57,7 @@ class AccountMoveAnomaly(models.Model):
         return found
 
     def _agency_check_preferences(self):
-        """Missing PO number, no billing contact."""
+        """Missing PO number, no billing contact (hook)."""
         found = defaultdict(list)
         for move in self:
             client = move.commercial_partner_id
@@ -73,7 +72,7 @@ class AccountMoveAnomaly(models.Model):
         return found
 
     def _agency_check_history(self):
-        """Total far from the client's trailing average, hours spike, near-duplicate."""
+        """Total far from the client's trailing average, hours spike, near-duplicate (hook)."""
         found = defaultdict(list)
         companies = self.company_id
         history = self._agency_trailing_invoices()
@@ -128,22 +127,33 @@ class AccountMoveAnomaly(models.Model):
 
     def _agency_trailing_invoices(self):
         """{client id: [(invoice id, untaxed amount, date), ...]}: each client's last posted
-        invoices (the company's anomaly history length), newest first, in one query."""
+        invoices (the company's anomaly history length), newest first, in one query.
+        The amounts are net of their credit notes; reversed (fully credited) invoices are
+        no history: in the end they billed nothing."""
         clients = self.commercial_partner_id
         if not clients:
             return {}
         limit = max(self.company_id.mapped("agency_anomaly_history") or [3])
         self.env.cr.execute(SQL(
             """
-            SELECT id, commercial_partner_id, amount_untaxed_signed, invoice_date
-              FROM (SELECT m.id, m.commercial_partner_id, m.amount_untaxed_signed,
-                           m.invoice_date,
+            SELECT id, commercial_partner_id, net, invoice_date
+              FROM (SELECT m.id, m.commercial_partner_id, m.invoice_date,
+                           m.amount_untaxed_signed + COALESCE(credited.amount, 0) AS net,
                            ROW_NUMBER() OVER (PARTITION BY m.commercial_partner_id
                                               ORDER BY m.invoice_date DESC, m.id DESC) AS rank
                       FROM account_move m
+                 LEFT JOIN (SELECT r.reversed_entry_id, SUM(r.amount_untaxed_signed) AS amount
+                              FROM account_move r
+                             WHERE r.move_type = 'out_refund' AND r.state = 'posted'
+                               AND r.reversed_entry_id IS NOT NULL
+                               AND r.commercial_partner_id IN %(clients)s
+                          GROUP BY r.reversed_entry_id) AS credited
+                        ON credited.reversed_entry_id = m.id
                      WHERE m.commercial_partner_id IN %(clients)s
                        AND m.move_type = 'out_invoice'
                        AND m.state = 'posted'
+                       AND m.payment_state != 'reversed'
+                       AND m.amount_untaxed_signed + COALESCE(credited.amount, 0) > 0
                        AND m.id NOT IN %(moves)s) AS ranked
              WHERE rank <= %(limit)s
              ORDER BY commercial_partner_id, rank
@@ -156,11 +166,12 @@ class AccountMoveAnomaly(models.Model):
         return history
 
     def _agency_invoice_hours(self, moves):
-        """{invoice id: billed hours of the time entries it invoiced}."""
+        """{invoice id: billed hours of the time entries it invoiced} (entries a credit
+        note gave back are no longer invoiced by it)."""
         if not moves:
             return {}
         groups = self.env["account.analytic.line"].sudo()._read_group(
-            [("timesheet_invoice_id", "in", moves.ids)],
+            [("timesheet_invoice_id", "in", moves.ids), ("agency_credit_note_id", "=", False)],
             ["timesheet_invoice_id"], ["billed_unit_amount:sum"],
         )
         return {move.id: hours for move, hours in groups}
@@ -174,6 +185,7 @@ class AccountMoveAnomaly(models.Model):
             ("commercial_partner_id", "in", self.commercial_partner_id.ids),
             ("move_type", "=", "out_invoice"),
             ("state", "!=", "cancel"),
+            ("payment_state", "!=", "reversed"),
             ("date", ">=", min(days) - timedelta(days=window_days)),
             ("date", "<=", max(days) + timedelta(days=window_days)),
         ])
@@ -183,8 +195,8 @@ class AccountMoveAnomaly(models.Model):
         return by_client
 
     def _agency_check_time(self):
-        """Entries without rate rule, low-confidence classifications, held or over-scope
-        time of the invoiced contracts."""
+        """Entries without rate rule, time left out to classify, held or over-scope time
+        of the invoiced contracts (hook)."""
         found = defaultdict(list)
         Line = self.env["account.analytic.line"].sudo()
 
@@ -195,7 +207,6 @@ class AccountMoveAnomaly(models.Model):
             ))
 
         no_rule = count_by_move([("no_rate_rule", "=", True), ("is_billable", "=", True)])
-        review = count_by_move([("classification_method", "=", "review")])
         over_scope = count_by_move([("over_scope", "=", True)])
         held = self._agency_held_time()
         for move in self:
@@ -203,11 +214,13 @@ class AccountMoveAnomaly(models.Model):
                 found[move].append(("no_rate_rule", _(
                     "%s time entries have no rate rule: billed at the sale line's price.",
                     no_rule[move])))
-            if review.get(move):
+            review_count, review_hours = held.get(move.id, {}).get("review", (0, 0.0))
+            if review_count:
                 found[move].append(("low_confidence", _(
-                    "%s time entries could not be classified with confidence.",
-                    review[move])))
-            count, hours = held.get(move.id, (0, 0.0))
+                    "%(count)s time entries (%(hours)s h) could not be classified with "
+                    "confidence: left out until someone decides their service type.",
+                    count=review_count, hours=f"{review_hours:.2f}")))
+            count, hours = held.get(move.id, {}).get("hold", (0, 0.0))
             if over_scope.get(move) or count:
                 parts = []
                 if over_scope.get(move):
@@ -219,30 +232,25 @@ class AccountMoveAnomaly(models.Model):
         return found
 
     def _agency_held_time(self):
-        """{invoice id: (entries, hours)} of held time not invoiced yet on the contracts an
+        """{invoice id: {kind: (entries, hours)}} of time held out (``hold``: held or over
+        scope; ``review``: waiting to be classified), not invoiced, on the contracts an
         invoice bills, dated up to its period end."""
         orders_by_move = {move.id: move.invoice_line_ids.sale_line_ids.order_id for move in self}
         orders = self.env["sale.order"].union(*orders_by_move.values())
         if not orders:
             return {}
-        groups = self.env["account.analytic.line"].sudo()._read_group(
-            [("order_id", "in", orders.ids), ("billing_hold", "=", True), *NOT_INVOICED],
-            ["order_id", "date:day"], ["__count", "unit_amount:sum"],
-        )
+        held = self.env["account.analytic.line"]._agency_held_time(orders)
         result = {}
         for move in self:
-            end = move.billing_period_end
-            count = hours = 0
-            for order, day, n, amount in groups:
-                if order in orders_by_move[move.id] and (not end or day <= end):
-                    count += n
-                    hours += amount
-            if count:
-                result[move.id] = (count, hours)
+            order_ids = orders_by_move[move.id].ids
+            for kind in ("hold", "review"):
+                count, hours, _ids = held.total(order_ids, move.billing_period_end, kind)
+                if count:
+                    result.setdefault(move.id, {})[kind] = (count, hours)
         return result
 
     def _agency_check_lines(self):
-        """Invoice lines of zero amount."""
+        """Invoice lines of zero amount (hook)."""
         found = defaultdict(list)
         for move in self:
             zero = move.invoice_line_ids.filtered(

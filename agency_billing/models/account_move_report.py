@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import _, fields, models
 from odoo.tools import format_date
 
+from ..lib import invoice_report, rating
 from .agency_billing_run import agency_today
 from .res_partner import DETAIL_LEVELS
 
@@ -23,7 +24,7 @@ class AccountMoveReport(models.Model):
         self.ensure_one()
         if not self.invoice_date_due:
             return 0
-        return max((agency_today(self) - self.invoice_date_due).days, 0)
+        return max((agency_today(self, self.company_id) - self.invoice_date_due).days, 0)
 
     def _agency_pay_url(self):
         """Portal link that opens the payment form ("Pay now")."""
@@ -39,7 +40,7 @@ class AccountMoveReport(models.Model):
     def _agency_report_data(self):
         """Everything the invoice PDF shows about the work behind this invoice, as plain
         values: projects, period, milestones, deliverables, retainer, and the time at the
-        client's detail level (billed and raw)."""
+        client's detail level (billed and raw). Hook: extend to show more."""
         self.ensure_one()
         move = self.sudo()
         entries = move.timesheet_ids.sorted(lambda e: (e.date, e.id))
@@ -97,51 +98,28 @@ class AccountMoveReport(models.Model):
 
     def _agency_time_rows(self, entries, level):
         """(rows, totals) of the time table at a detail level; each row has raw and billed
-        hours, hours covered by a retainer and the amount invoiced."""
-        currency = self.currency_id
-
-        def amount(entry):
-            hours = entry.billed_unit_amount - entry.retainer_hours
-            return currency.round(hours * entry.billing_rate)
-
-        totals = {"raw": 0.0, "billed": 0.0, "covered": 0.0, "amount": 0.0}
-        rows = []
-        if level == "annex":
-            for entry in entries:
-                row = {
-                    "date": entry.date, "who": entry.employee_id.name or "",
-                    "role": entry.job_id.name or "", "task": entry.task_id.name or "",
-                    "label": entry.name or "", "raw": entry.unit_amount,
-                    "billed": entry.billed_unit_amount, "covered": entry.retainer_hours,
-                    "rate": entry.billing_rate, "amount": amount(entry),
-                }
-                rows.append(row)
-        elif level != "summary":
-            missing = {"service_type": self.env._("Unclassified"),
-                       "role": self.env._("No role"), "task": self.env._("No task")}[level]
-            field = {"service_type": "service_type_id", "role": "job_id", "task": "task_id"}[level]
-
-            def key(entry):
-                return entry[field].name or missing
-
-            groups = {}
-            for entry in entries:
-                row = groups.setdefault(key(entry), {
-                    "label": key(entry), "raw": 0.0, "billed": 0.0, "covered": 0.0,
-                    "amount": 0.0, "count": 0,
-                })
-                row["raw"] += entry.unit_amount
-                row["billed"] += entry.billed_unit_amount
-                row["covered"] += entry.retainer_hours
-                row["amount"] += amount(entry)
-                row["count"] += 1
-            rows = sorted(groups.values(), key=lambda row: row["label"])
-        for entry in entries:
-            totals["raw"] += entry.unit_amount
-            totals["billed"] += entry.billed_unit_amount
-            totals["covered"] += entry.retainer_hours
-            totals["amount"] += amount(entry)
-        return rows, totals
+        hours, hours covered by a retainer and the amount invoiced: each time line's
+        subtotal spread over its entries (``lib.invoice_report``), so the table adds up
+        to the invoice, discounts and rounding included."""
+        lines = self.invoice_line_ids.filtered(lambda aml: aml.display_type == "product")
+        line_totals = {}  # by sale line: what the invoice bills on it
+        for line in lines:
+            for sol in line.sale_line_ids:
+                line_totals[sol.id] = line_totals.get(sol.id, 0.0) + line.price_subtotal
+        plain = [invoice_report.TimeEntry(
+            key=entry.id, date=entry.date, who=entry.employee_id.name or "",
+            role=entry.job_id.name or "", task=entry.task_id.name or "",
+            service_type=entry.service_type_id.name or "", label=entry.name or "",
+            raw=entry.unit_amount, billed=entry.billed_unit_amount,
+            covered=entry.retainer_hours,
+            rate=rating.net_rate(entry.billing_rate, entry.billing_discount),
+            line=entry.so_line.id if entry.so_line.id in line_totals else None,
+        ) for entry in entries]
+        amounts = invoice_report.entry_amounts(plain, line_totals,
+                                               self.currency_id.rounding or 0.01)
+        missing = {"service_type": self.env._("Unclassified"),
+                   "role": self.env._("No role"), "task": self.env._("No task")}.get(level, "")
+        return invoice_report.time_rows(plain, amounts, level, missing)
 
     def _agency_mail_context(self):
         """A few lines about the work billed, for the mail templates."""

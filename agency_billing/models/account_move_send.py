@@ -96,7 +96,8 @@ class AccountMoveSend(models.Model):
     def _agency_send(self):
         """Send these posted invoices through Odoo's send flow to the billing contacts,
         each in its own savepoint: one that fails stays posted with the error (and is
-        retried by the billing cron)."""
+        retried by the billing cron). An invoice is *Sent* once the mail server took its
+        email for every billing contact (see ``account_move_delivery``)."""
         template = self.env.ref("agency_billing.mail_template_agency_invoice",
                                 raise_if_not_found=False)
         sent = self.env["account.move"]
@@ -107,15 +108,16 @@ class AccountMoveSend(models.Model):
                     raise UserError(_("%s has no billing contact with an email address.",
                                       move.commercial_partner_id.name))
                 with self.env.cr.savepoint():
+                    since = max(move.sudo().message_ids.ids or [0])
                     self.env["account.move.send"]._generate_and_send_invoices(
                         move,
                         sending_methods={"email"},
                         mail_template=template or move._get_mail_template(),
                         mail_partner_ids=recipients.ids,
                     )
-                    move.write({"review_state": "sent", "send_error": False,
-                                "agency_sent_at": fields.Datetime.now()})
-                sent |= move
+                    move._agency_track_delivery(since)
+                if move.review_state == "sent":
+                    sent |= move
             except Exception as error:  # any failure leaves it posted, with the error
                 message = str(error) or error.__class__.__name__
                 move.write({"send_error": message, "send_attempts": move.send_attempts + 1})
@@ -131,11 +133,14 @@ class AccountMoveSend(models.Model):
         moves = self.search([
             ("review_state", "=", "approved"), ("state", "=", "posted"),
             ("send_attempts", "<", MAX_SEND_ATTEMPTS),
+            # An email the mail server has not handled yet is not sent twice.
+            ("agency_delivery_state", "!=", "pending"),
         ], limit=limit, order="id")
         return moves._agency_send()
 
     def action_agency_retry_send(self):
-        """Try again to send these approved invoices now."""
+        """Try again to send these approved invoices now (also an email still waiting in
+        the mail queue: it goes again)."""
         self.filtered(lambda m: m.review_state == "approved")._agency_send()
         return True
 

@@ -28,7 +28,7 @@ from odoo import _, api, fields, models, modules
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
-from ..lib import billing_cycle
+from ..lib import billing_cycle, dates
 
 _logger = logging.getLogger(__name__)
 
@@ -49,17 +49,25 @@ REASONS = [
     ("no_billing_contact", "Held: no billing contact"),
     ("no_billable_time", "No billable time"),
     ("held_time", "Only held time"),
+    ("review_time", "Only time to classify"),
     ("no_contract", "No confirmed contract"),
     ("locked", "Billed by another run"),
     ("error", "Error"),
 ]
 
 
-def agency_today(records):
-    """The day billing decisions are made for: today, unless the context says otherwise
-    (``agency_billing_today``, used by tests and the demo data)."""
+def agency_fixed_today(records):
+    """The day the context fixes for billing decisions (``agency_billing_today``: tests
+    and demo data), else None."""
     value = records.env.context.get("agency_billing_today")
-    return fields.Date.to_date(value) if value else fields.Date.context_today(records)
+    return fields.Date.to_date(value) if value else None
+
+
+def agency_today(records, company=None):
+    """The day billing decisions are made for: today in the time zone of ``company`` (the
+    environment's by default) — never the zone of the user or cron running them —
+    unless the context fixes it (:func:`agency_fixed_today`)."""
+    return agency_fixed_today(records) or (company or records.env.company)._agency_today()
 
 
 @dataclass
@@ -76,6 +84,8 @@ class Job:
     message: str = ""
     invoices: object = None
     held_hours: float = 0.0
+    review_hours: float = 0.0
+    review_count: int = 0
     auto_send: object = None
     orders: object = None
     extra: dict = field(default_factory=dict)
@@ -84,7 +94,8 @@ class Job:
         """Forget what a failed attempt decided."""
         self.outcome, self.reason, self.message = "skipped", "no_billable_time", ""
         self.invoices = self.auto_send = self.orders = None
-        self.held_hours = 0.0
+        self.held_hours = self.review_hours = 0.0
+        self.review_count = 0
         self.extra.pop("lines", None)
         self.extra.pop("left_to_cycle", None)
 
@@ -137,10 +148,10 @@ class AgencyBillingRun(models.Model):
 
     @api.model
     def _cron_billing(self, batch_size=500):
-        """Cron: bill the clients that are due (cycle or milestone reached), then retry
-        the invoices that failed to send. Reports progress so the cron loops while
-        clients remain due (one period per client per call)."""
-        today = agency_today(self)
+        """Cron: bill the clients that are due (cycle or milestone reached, each on its
+        own calendar day), then retry the invoices that failed to send. Reports progress
+        so the cron loops while clients remain due (one period per client per call)."""
+        today = agency_fixed_today(self)
         runner = self.sudo().with_context(agency_billing_commit=True)
         run = runner._run_due(today, limit=batch_size, skip_recent_errors=True)
         self.env["account.move"].sudo()._agency_retry_sending()
@@ -151,24 +162,24 @@ class AgencyBillingRun(models.Model):
     @api.model
     def _run_due(self, today=None, limit=500, skip_recent_errors=False, clients=None):
         """Bill every client due on ``today`` (only among ``clients`` when given); return
-        the run, or an empty recordset when nobody is due."""
-        today = today or agency_today(self)
+        the run, or an empty recordset when nobody is due. Without ``today`` each client
+        is due on its own today (its time zone, see ``res.partner._agency_today``)."""
         jobs = self._due_jobs(today, limit=limit, skip_recent_errors=skip_recent_errors,
                               clients=clients)
         if not jobs:
             return self.browse()
-        run = self._start("cron", today)
+        run = self._start("cron", today or agency_today(self))
         run._execute(jobs)
         return run
 
     @api.model
     def _run_clients(self, clients, trigger="manual", today=None):
-        """Bill these clients now: everything delivered up to ``today``."""
-        today = today or agency_today(self)
+        """Bill these clients now: everything delivered up to ``today`` (by default each
+        client's today, in its time zone)."""
         runner = self.sudo()
-        jobs = [Job(client=client, kind="manual", end=today)
+        jobs = [Job(client=client, kind="manual", end=today or client._agency_today())
                 for client in clients.commercial_partner_id]
-        run = runner._start(trigger, today)
+        run = runner._start(trigger, today or agency_today(self))
         run._execute(jobs)
         return run.with_env(self.env)
 
@@ -191,7 +202,7 @@ class AgencyBillingRun(models.Model):
         if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
             raise AccessError(_("Only Agency Billing administrators run billing."))
         # sudo: the access check above; runs read and write billing data of every client.
-        run = self.sudo()._run_due(agency_today(self))
+        run = self.sudo()._run_due(agency_fixed_today(self))  # each client on its own day
         if not run:
             return {"type": "ir.actions.client", "tag": "display_notification", "params": {
                 "type": "info", "title": _("Nothing to bill"),
@@ -204,21 +215,27 @@ class AgencyBillingRun(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _due_jobs(self, today, limit=500, skip_recent_errors=False, clients=None):
-        """Clients to bill on ``today``: those whose cycle reached its next billing date
-        (one period each), and those with a reached milestone not invoiced yet."""
+    def _due_jobs(self, today=None, limit=500, skip_recent_errors=False, clients=None):
+        """Clients to bill on ``today`` (hook): those whose cycle reached its next billing
+        date (one period each), and those with a reached milestone not invoiced yet.
+        Without ``today``, each client's own today (its time zone) decides."""
         Partner = self.env["res.partner"].sudo()
         domain = [
             ("billing_automation", "=", True),
             ("billing_cycle", "in", billing_cycle.PERIODIC),
-            ("billing_next_date", "<=", today),
+            # No zone's today is later: the exact day of each client is checked below.
+            ("billing_next_date", "<=", today or dates.latest_today()),
         ]
         if clients is not None:
             domain.append(("id", "in", clients.commercial_partner_id.ids))
         if skip_recent_errors:
             domain += self._retry_later_domain()
         jobs = {}
-        for client in Partner.search(domain, order="billing_next_date, id", limit=limit):
+        for client in Partner.search(domain, order="billing_next_date, id"):
+            if len(jobs) >= limit:
+                break
+            if not today and client.billing_next_date > client._agency_today():
+                continue  # not yet the billing date where the client is
             cycle = client._agency_billing_cycle()
             start, end = billing_cycle.period(cycle, client.billing_next_date)
             jobs[client] = Job(client=client, kind="cycle", start=start, end=end)
@@ -229,8 +246,8 @@ class AgencyBillingRun(models.Model):
                 continue  # a cycle run invoices the milestone lines too
             if skip_recent_errors and not client.filtered_domain(self._retry_later_domain()):
                 continue
-            jobs[client] = Job(client=client, kind="milestone", end=today,
-                               milestones=milestones)
+            jobs[client] = Job(client=client, kind="milestone",
+                               end=today or client._agency_today(), milestones=milestones)
         return list(jobs.values())
 
     @api.model
@@ -243,7 +260,7 @@ class AgencyBillingRun(models.Model):
     @api.model
     def _reached_milestones(self):
         """{client: milestones} reached, not invoiced yet, whose sale line has something to
-        invoice, of clients with billing automation on a cycle other than manual."""
+        invoice, of clients with billing automation on a cycle other than manual (hook)."""
         milestones = self.env["project.milestone"].sudo().search([
             ("is_reached", "=", True),
             ("agency_invoice_id", "=", False),
@@ -335,7 +352,7 @@ class AgencyBillingRun(models.Model):
         return {row[0] for row in self.env.cr.fetchall()}
 
     def _select_orders(self, jobs):
-        """The confirmed contracts each job invoices (one search for the chunk)."""
+        """The confirmed contracts each job invoices, one search for the chunk (hook)."""
         clients = self.env["res.partner"].union(*(job.client for job in jobs))
         orders = self.env["sale.order"].sudo().search([
             ("state", "=", "sale"),
@@ -364,7 +381,7 @@ class AgencyBillingRun(models.Model):
 
     def _settle_retainers(self, jobs):
         """Settle the retainer period of each retainer contract billed up to the job's end
-        (before invoicing: it changes what the time lines deliver)."""
+        (before invoicing: it changes what the time lines deliver) (hook)."""
         periods = self.env["agency.retainer.period"]
         for job in jobs:
             if not self._settles_retainers(job):
@@ -375,7 +392,7 @@ class AgencyBillingRun(models.Model):
 
     def _create_invoices(self, jobs):
         """Invoice the chunk's contracts with Odoo's own ``_create_invoices``: one call per
-        company, period end and grouping; time up to each period end only."""
+        company, period end and grouping; time up to each period end only (hook)."""
         groups = {}
         for job in jobs:
             grouped = job.client.invoice_grouping == "project"
@@ -409,7 +426,7 @@ class AgencyBillingRun(models.Model):
             job.invoices = moves.filtered(lambda m, c=job.client: m.commercial_partner_id == c)
 
     def _invoice_values(self, job):
-        """Values every invoice drafted for this job starts with."""
+        """Values every invoice drafted for this job starts with (hook)."""
         return {
             "billing_run_id": self.id,
             "billing_trigger": job.kind,
@@ -420,7 +437,7 @@ class AgencyBillingRun(models.Model):
 
     def _link_billed(self, jobs, periods):
         """Link what the new invoices billed: retainer periods (and the time they covered),
-        milestones reached."""
+        milestones reached (hook)."""
         moves = self.env["account.move"].union(*(job.invoices for job in jobs))
         if not moves:
             return
@@ -442,11 +459,14 @@ class AgencyBillingRun(models.Model):
 
     def _conclude(self, jobs):
         """Outcome of each job; advance the cycles; mark the clients billed by this run
-        (this update is what makes a concurrent run skip them)."""
-        held = self._held_hours(jobs)
+        (this update is what makes a concurrent run skip them) (hook)."""
+        held = self.env["account.analytic.line"]._agency_held_time(
+            self.env["sale.order"].union(*(job.orders for job in jobs)))
         self._log_drafted(jobs)
         for job in jobs:
-            job.held_hours = held.get(job.client.id, 0.0)
+            job.held_hours = held.total(job.orders.ids, job.end, "hold")[1]
+            job.review_count, job.review_hours, review_ids = held.total(
+                job.orders.ids, job.end, "review")
             job.auto_send = self.env["account.move"]
             if job.invoices:
                 job.outcome = "invoiced"
@@ -473,14 +493,28 @@ class AgencyBillingRun(models.Model):
                 job.reason = "held_time"
                 job.message = _("Only held time (%s h) up to the period end.",
                                 f"{job.held_hours:.2f}")
+            elif job.review_hours:
+                job.reason = "review_time"
             else:
                 job.reason = "no_billable_time"
+            if review_ids:
+                job.message = "\n".join(filter(None, [job.message, self._review_message(
+                    self.env["account.analytic.line"].sudo().browse(review_ids),
+                    job.review_hours)]))
         for job in jobs:
             values = {"billing_last_run_id": self.id, "billing_last_error": False,
                       "billing_last_error_at": False}
             if job.kind == "cycle":
                 values["billing_last_period_end"] = job.end
             job.client.sudo().write(values)
+
+    def _review_message(self, entries, hours):
+        """What the run says about time it left out until someone classifies it."""
+        return _(
+            "%(count)s time entries (%(hours)s h) need their service type decided and were "
+            "left out until classified (Time to Review): %(entries)s.",
+            count=len(entries), hours=f"{hours:.2f}",
+            entries="; ".join(entries._agency_entry_labels()))
 
     def _log_drafted(self, jobs):
         """Say on each new invoice which run drafted it, for what and for which period."""
@@ -499,24 +533,6 @@ class AgencyBillingRun(models.Model):
         if bodies:
             self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
 
-    def _held_hours(self, jobs):
-        """{client id: hours of held time not invoiced, up to each job's end}."""
-        orders = self.env["sale.order"].union(*(job.orders for job in jobs))
-        if not orders:
-            return {}
-        groups = self.env["account.analytic.line"].sudo()._read_group(
-            [("order_id", "in", orders.ids), ("billing_hold", "=", True),
-             "|", ("timesheet_invoice_id", "=", False),
-             ("timesheet_invoice_id.state", "=", "cancel")],
-            ["order_id", "date:day"], ["unit_amount:sum"],
-        )
-        result = {}
-        for job in jobs:
-            result[job.client.id] = sum(
-                hours for order, day, hours in groups if order in job.orders and day <= job.end
-            )
-        return result
-
     def _record(self, jobs):
         """One run line per job; failing clients keep their error (and stay due)."""
         self.env["agency.billing.run.line"].sudo().create([{
@@ -529,6 +545,8 @@ class AgencyBillingRun(models.Model):
             "reason": job.reason,
             "message": job.message or False,
             "held_hours": job.held_hours,
+            "review_hours": job.review_hours,
+            "review_count": job.review_count,
             "invoice_ids": [(6, 0, job.invoices.ids)] if job.invoices else [],
         } for job in jobs])
         for job in jobs:
@@ -538,7 +556,7 @@ class AgencyBillingRun(models.Model):
 
     def _auto_send(self, jobs):
         """Post and send, each in its own savepoint, the drafts nothing flagged of clients
-        that send automatically."""
+        that send automatically (hook)."""
         for job in jobs:
             for move in job.auto_send or []:
                 try:
@@ -568,4 +586,11 @@ class AgencyBillingRunLine(models.Model):
     message = fields.Text()
     held_hours = fields.Float(digits=(16, 2),
                               help="Held time up to the period end, left out.")
+    review_count = fields.Integer(
+        string="Entries to Classify",
+        help="Time entries up to the period end left out until their service type is "
+        "decided (named in the message).")
+    review_hours = fields.Float(
+        string="Hours to Classify", digits=(16, 2),
+        help="Raw hours of those entries.")
     invoice_ids = fields.Many2many("account.move", string="Invoices")

@@ -1,8 +1,7 @@
 """Anomaly flags: the time entries a flag is about, one click away."""
 
 from odoo import api, fields, models
-
-from .agency_retainer_period import NOT_INVOICED
+from odoo.osv import expression
 
 # Flags about time entries, and which entries (of the flagged invoice) they mean.
 ENTRY_CODES = ("no_rate_rule", "low_confidence", "held_time", "hours_spike")
@@ -25,16 +24,19 @@ class AgencyInvoiceAnomalyEntries(models.Model):
         self.ensure_one()
         move = self.move_id
         billed = [("timesheet_invoice_id", "=", move.id)]
+        Entry = self.env["account.analytic.line"]
+        # Time of the invoiced contracts, up to the period end, left out of the invoice.
+        left_out = [("order_id", "in", move.invoice_line_ids.sale_line_ids.order_id.ids),
+                    *Entry._agency_not_invoiced_domain()]
+        if move.billing_period_end:
+            left_out.append(("date", "<=", move.billing_period_end))
         if self.code == "no_rate_rule":
             return [*billed, ("no_rate_rule", "=", True), ("is_billable", "=", True)]
         if self.code == "low_confidence":
-            return [*billed, ("classification_method", "=", "review")]
+            return [*left_out, ("classification_method", "=", "review")]
         if self.code == "held_time":
-            orders = move.invoice_line_ids.sale_line_ids.order_id
-            held = [("order_id", "in", orders.ids), ("billing_hold", "=", True), *NOT_INVOICED]
-            if move.billing_period_end:
-                held.append(("date", "<=", move.billing_period_end))
-            return ["|", "&", *billed, ("over_scope", "=", True), "&", *held]
+            return expression.OR([[*billed, ("over_scope", "=", True)],
+                                  [*left_out, ("billing_hold", "=", True)]])
         return billed
 
     def action_view_entries(self):

@@ -63,12 +63,26 @@ class AgencyRateRule(models.Model):
     criteria_summary = fields.Char(compute="_compute_specificity", string="Matches on")
     note = fields.Text()
 
+    @api.model
+    def _agency_criteria_labels(self):
+        """{criterion code (lib.rating.CRITERIA): its words, translated}."""
+        return {
+            "order": self.env._("sale order"),
+            "project": self.env._("project"),
+            "partner": self.env._("client"),
+            "employee": self.env._("employee"),
+            "job": self.env._("role"),
+            "service_type": self.env._("service type"),
+        }
+
     @api.depends(*CRITERIA_FIELDS.values(), "date_from", "date_to")
     def _compute_specificity(self):
+        labels = self._agency_criteria_labels()
         for rule in self:
             plain = rule._to_plain()
             rule.specificity = rating.specificity(plain)
-            rule.criteria_summary = rating.criteria_text(plain)
+            rule.criteria_summary = " + ".join(
+                labels[code] for code in rating.criteria(plain)) or _("any entry")
 
     @api.depends("name", "rate", "discount", "rate_type", "currency_id", *CRITERIA_FIELDS.values())
     def _compute_display_name(self):

@@ -4,13 +4,19 @@ One record per settled period of a contract with a retainer fee line: the hours 
 carried in, used (billable time of the period), covered by the fee, billed as overage,
 carried to the next period or expired, and the invoice that billed the fee. Created by
 ``sale.order._agency_settle_retainer`` during billing runs; read-only otherwise.
+
+Each period takes its carry-in from the one before, so periods are given back (their
+invoice cancelled, deleted or credited) latest first: giving back a period that later
+periods followed is refused, naming the later invoices to cancel first. A period given
+back is deleted, its time is open again, its fee is delivered once less and the client's
+*Billed Up To* date moves back to the day before it, so the next billing run settles and
+bills it again — fee included — before the later periods.
 """
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
-# Time entries not invoiced yet: never linked, or linked to a cancelled invoice.
-NOT_INVOICED = ["|", ("timesheet_invoice_id", "=", False),
-                ("timesheet_invoice_id.state", "=", "cancel")]
+from ..lib import retainer
 
 
 class AgencyRetainerPeriod(models.Model):
@@ -52,19 +58,64 @@ class AgencyRetainerPeriod(models.Model):
         """The invoice billing this period's fee also invoices the time it covered."""
         self.ensure_one()
         self.invoice_id = move
-        covered = self.entry_ids.filtered(
-            lambda entry: entry.timesheet_invoice_id.state in (False, "cancel"))
+        covered = self.entry_ids.filtered(lambda entry: entry._is_not_billed())
         if covered:
             covered.write({"timesheet_invoice_id": move.id})
 
-    def _release(self):
-        """Undo these periods (their invoice was cancelled or deleted): the time they
-        covered is open again and the fee is delivered once less."""
-        for period in self:
+    def _agency_check_release(self):
+        """Refuse to give back periods that later settled periods of their contracts
+        took their carry-in from, naming the later periods and invoices to give back
+        first (latest first)."""
+        periods = self.sudo()
+        later = periods.search([
+            ("order_id", "in", periods.order_id.ids), ("id", "not in", periods.ids),
+        ])
+        blocking = retainer.blocking_periods(
+            [(p.id, p.order_id.id, p.date_to) for p in periods],
+            [(p.id, p.order_id.id, p.date_to) for p in later],
+        )
+        if not blocking:
+            return
+        names = []
+        for period in later.browse(blocking):
+            invoice = period.invoice_id
+            names.append(_("%(invoice)s (period %(period)s)",
+                           invoice=invoice._agency_label() if invoice else _("no invoice"),
+                           period=period.display_name))
+        raise UserError(_(
+            "Retainer periods are given back latest first: later periods took their "
+            "carried-in hours from %(periods)s. Cancel or credit these invoices first: "
+            "%(later)s.",
+            periods=", ".join(periods.mapped("display_name")), later="; ".join(names)))
+
+    def _release(self, whys=None):
+        """Give these periods back (their invoice was cancelled, deleted or credited): the
+        time they covered is open again, the fee is delivered once less, the client's
+        *Billed Up To* moves back before the period so the next run bills it again.
+
+        :param whys: {period id: what happened to its invoice} for the contract's chatter
+        """
+        if not self:
+            return
+        whys = whys or {}
+        self._agency_check_release()
+        for period in self.sorted(lambda p: p.date_to, reverse=True):
             period.entry_ids.write({"retainer_period_id": False, "retainer_hours": 0.0})
             fee_line = period.order_id.retainer_line_id
             if fee_line and fee_line.qty_delivered >= 1:
                 fee_line.qty_delivered = fee_line.qty_delivered - 1
+            client = period.order_id.partner_id.commercial_partner_id
+            before = fields.Date.subtract(period.date_from, days=1)
+            if client.billing_last_period_end and client.billing_last_period_end > before:
+                client.sudo().billing_last_period_end = before
+            period.order_id._message_log(body=_(
+                "Retainer period %(period)s given back (%(why)s): its fee (%(fee)s) and "
+                "%(hours)s h are billed again by the next billing run; %(client)s is billed "
+                "up to %(day)s.",
+                period=period.display_name,
+                why=whys.get(period.id) or _("its invoice was cancelled"),
+                fee=period.fee, hours=f"{period.used_hours:.2f}",
+                client=client.name, day=client.billing_last_period_end or "-"))
         self.unlink()
 
     def _report_values(self):

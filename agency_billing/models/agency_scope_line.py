@@ -241,14 +241,7 @@ class AgencyScopeLine(models.Model):
         )
         end = self.project_id.date
         overrun = bool(forecast and end and forecast < end)
-        if not scope.has_budget(budget_h, budget_a):
-            status = "none"
-        elif percent >= 100.0:
-            status = "over"
-        elif overrun or (thresholds and percent >= thresholds[0]):
-            status = "risk"
-        else:
-            status = "ok"
+        status = scope.line_status(budget_h, budget_a, percent, overrun, thresholds)
         return {
             "burn_hours": burn.hours,
             "burn_amount": burn.amount,

@@ -54,12 +54,12 @@ class AgencyScopeLineChangeRequest(models.Model):
     def _agency_held_entries(self):
         """Open time entries of this line held because they were over scope."""
         self.ensure_one()
-        return self.env["account.analytic.line"].sudo().search(
+        Entry = self.env["account.analytic.line"].sudo()
+        return Entry.search(
             self._agency_entry_domain() + [
                 ("billing_hold", "=", True),
                 ("over_scope_policy", "=", "held"),
-                "|", ("timesheet_invoice_id", "=", False),
-                ("timesheet_invoice_id.state", "=", "cancel"),
+                *Entry._agency_not_invoiced_domain(),
             ], order="date, id",
         )
 
@@ -158,15 +158,18 @@ class AgencyScopeLineChangeRequest(models.Model):
             lines.append({"display_type": "line_note", "name": note})
         by_rate = defaultdict(float)
         for entry in held:
-            by_rate[order.currency_id.round(entry.billing_rate)] += entry.billed_unit_amount
-        for rate, qty in sorted(by_rate.items()):
+            key = (order.currency_id.round(entry.billing_rate), entry.billing_discount)
+            by_rate[key] += entry.billed_unit_amount
+        for (rate, discount), qty in sorted(by_rate.items()):
             lines.append(self._agency_change_request_line(
-                product, qty, rate, _("%(product)s – time held over scope", product=product.name)))
+                product, qty, rate, _("%(product)s – time held over scope", product=product.name),
+                discount=discount))
         extra = hours - held_hours
         if not float_is_zero(extra, precision_digits=2):
+            rate = self._agency_planned_rate(order)
             lines.append(self._agency_change_request_line(
-                product, extra, self._agency_planned_rate(order),
-                _("%(product)s – extra hours", product=product.name)))
+                product, extra, rate, _("%(product)s – extra hours", product=product.name),
+                discount=self._agency_contract_discount(product, rate)))
         order.write({"order_line": [fields.Command.create(vals) for vals in lines]})
         project.sudo().message_post(
             body=_("Change request %(order)s drafted for %(line)s: %(hours)s h (%(held)s h "
@@ -198,14 +201,26 @@ class AgencyScopeLineChangeRequest(models.Model):
                           partner_shipping_id=contract.partner_shipping_id.id)
         return values
 
-    def _agency_change_request_line(self, product, qty, rate, name):
+    def _agency_change_request_line(self, product, qty, rate, name, discount=0.0):
+        """Values of a change-request line (hook): hours at a rate, with the discount the
+        contract gives on that rate."""
         return {
             "product_id": product.id,
             "name": name,
             "product_uom_qty": round(qty, 2),
             "price_unit": rate,
-            "discount": 0.0,
+            "discount": discount,
         }
+
+    def _agency_contract_discount(self, product, rate):
+        """The discount the contract gives on this service at this rate (its line for the
+        product at that price), else none: extra hours keep the client's terms."""
+        self.ensure_one()
+        contract = self.project_id.sale_line_id.order_id
+        line = next((sol for sol in contract.order_line
+                     if sol.product_id == product and not sol.display_type
+                     and contract.currency_id.round(sol.price_unit) == rate), None)
+        return line.discount if line else 0.0
 
     def _agency_apply_change_request(self, order):
         """An accepted change request: the budget grows by its hours (and amount), the held

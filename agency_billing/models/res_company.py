@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..lib import scope
+from ..lib import dates, scope
 from .agency_scope_line import check_thresholds
 from .res_partner import BILLING_CYCLES, DETAIL_LEVELS, INVOICE_GROUPING, WEEKDAYS
 
@@ -38,6 +38,17 @@ class ResCompany(models.Model):
                 raise ValidationError(_("A minimum billed time cannot be negative."))
             if not 0 <= company.agency_classification_threshold <= 1:
                 raise ValidationError(_("The confidence threshold is between 0 and 1."))
+
+    def _agency_tz(self):
+        """The company's time zone: its address's (partner), else its working hours'
+        (resource calendar), else UTC. Billing dates and periods are days of this zone,
+        whatever the zone of the user (or cron) that runs billing."""
+        self.ensure_one()
+        return dates.first_zone(self.partner_id.tz, self.resource_calendar_id.tz)
+
+    def _agency_today(self):
+        """Today in the company's time zone."""
+        return dates.today_in(self._agency_tz())
 
     def _agency_rounding_policy(self):
         self.ensure_one()

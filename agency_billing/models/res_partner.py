@@ -1,10 +1,10 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..lib import billing_cycle, scope
-from .agency_billing_run import agency_today
+from ..lib import billing_cycle, dates, scope
+from .agency_billing_run import agency_fixed_today
 
 ROUNDING = [
     ("company", "Company default"),
@@ -95,6 +95,11 @@ class ResPartner(models.Model):
         return company._agency_rounding_policy()
 
     def write(self, vals):
+        if "billing_last_period_end" in vals and not self.env.su and not self.env.user.has_group(
+                "agency_billing.group_agency_billing_manager"):
+            raise AccessError(_(
+                "Only Agency Billing administrators (group Agency Billing / Administrator) "
+                "may change the field %s.", self._fields["billing_last_period_end"].string))
         res = super().write(vals)
         if {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals):
             self.env["account.analytic.line"]._agency_flag_rerate(
@@ -167,8 +172,10 @@ class ResPartner(models.Model):
         help="Overdue reminders; empty: the company's default policy.",
     )
     billing_last_period_end = fields.Date(
-        string="Billed Up To", copy=False, readonly=True,
-        help="Last day of the last period a billing run invoiced.",
+        string="Billed Up To", copy=False,
+        help="Last day of the last period billed: set by billing runs, moved back when a "
+        "retainer invoice is given back, and set by a billing administrator when a client "
+        "starts mid-contract (its next billing date follows).",
     )
     billing_next_date = fields.Date(
         string="Next Billing Date", compute="_compute_billing_next_date", store=True,
@@ -209,10 +216,22 @@ class ResPartner(models.Model):
             anchor=self.billing_anchor_date or None,
         )
 
+    def _agency_tz(self):
+        """The client's time zone for its billing dates: its own (commercial partner's),
+        else its company's, else the current company's."""
+        self.ensure_one()
+        client = self.commercial_partner_id
+        company = client.company_id or self.env.company
+        return dates.first_zone(client.tz, company._agency_tz())
+
+    def _agency_today(self):
+        """Today for this client's billing: in its time zone, unless the context fixes
+        the day (tests, demo data)."""
+        return agency_fixed_today(self) or dates.today_in(self._agency_tz())
+
     @api.depends("billing_automation", "billing_cycle", "billing_weekday", "billing_month_day",
                  "billing_anchor_date", "billing_last_period_end")
     def _compute_billing_next_date(self):
-        today = agency_today(self)
         for partner in self:
             if not partner.billing_automation or partner.billing_cycle not in \
                     billing_cycle.PERIODIC:
@@ -224,7 +243,8 @@ class ResPartner(models.Model):
                     cycle, partner.billing_last_period_end + timedelta(days=1)
                 )
             else:
-                partner.billing_next_date = billing_cycle.first_billing_date(cycle, today)
+                partner.billing_next_date = billing_cycle.first_billing_date(
+                    cycle, partner._agency_today())
 
     def _compute_billing_dispute_count(self):
         counts = dict(self.env["account.move"].sudo()._read_group(
@@ -242,13 +262,21 @@ class ResPartner(models.Model):
     def _agency_reminder_policy(self, company):
         return self.commercial_partner_id.reminder_policy_id or company.agency_reminder_policy_id
 
-    def action_agency_run_billing(self):
-        """Run billing for this client now: draft invoices of everything delivered up to
-        today (see agency.billing.run._run_clients)."""
+    def action_agency_run_billing(self, date_to=None):
+        """Run billing for these clients now: draft invoices of everything delivered up
+        to ``date_to`` (default: the client's today), a past day to bill a past period on
+        purpose (see agency.billing.run._run_clients). Over RPC:
+        ``execute_kw(db, uid, pwd, 'res.partner', 'action_agency_run_billing', [ids],
+        {'date_to': '2026-09-30'})``."""
         if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
             raise AccessError(_("Only Agency Billing administrators run billing."))
-        run = self.env["agency.billing.run"]._run_clients(self.commercial_partner_id,
-                                                          trigger="manual")
+        day = fields.Date.to_date(date_to) if date_to else None
+        clients = self.commercial_partner_id
+        if day and any(day > client._agency_today() for client in clients):
+            raise UserError(_("Bill time up to today at the latest (not %s): later time is "
+                              "not delivered yet.", day))
+        run = self.env["agency.billing.run"]._run_clients(clients, trigger="manual",
+                                                          today=day)
         return run._get_records_action(name=_("Billing Run"))
 
     def action_agency_view_disputes(self):

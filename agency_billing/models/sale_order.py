@@ -15,10 +15,9 @@ releases the held time to its lines.
 """
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib import retainer
-from .agency_retainer_period import NOT_INVOICED
 
 ROLLOVER = [
     ("expire", "Unused hours expire"),
@@ -49,6 +48,12 @@ class SaleOrder(models.Model):
         string="Rollover Cap (h)", digits=(16, 2),
         help="At most this many unused hours carry to the next period (0: no cap).",
     )
+    retainer_opening_hours = fields.Float(
+        string="Opening Balance (h)", digits=(16, 2), copy=False,
+        help="Hours carried in to the first period Agency Billing settles (a contract "
+        "already running when the agency started with Agency Billing). Set by a billing "
+        "administrator before the first period is settled.",
+    )
     retainer_period_ids = fields.One2many(
         "agency.retainer.period", "order_id", string="Retainer Periods", readonly=True,
     )
@@ -73,11 +78,32 @@ class SaleOrder(models.Model):
                 lambda line: not line.display_type and line.product_id.agency_retainer_fee
             )[:1]
 
-    @api.constrains("retainer_hours", "retainer_rollover_cap")
+    @api.constrains("retainer_hours", "retainer_rollover_cap", "retainer_opening_hours")
     def _check_retainer_hours(self):
         for order in self:
-            if order.retainer_hours < 0 or order.retainer_rollover_cap < 0:
+            if min(order.retainer_hours, order.retainer_rollover_cap,
+                   order.retainer_opening_hours) < 0:
                 raise ValidationError(_("Retainer hours cannot be negative."))
+
+    def write(self, vals):
+        if "retainer_opening_hours" in vals:
+            self._agency_check_opening_balance()
+        return super().write(vals)
+
+    def _agency_check_opening_balance(self):
+        """Only billing administrators set an opening balance, and only before the first
+        period is settled (later periods take their carry-in from the one before)."""
+        if not self.env.su and not self.env.user.has_group(
+                "agency_billing.group_agency_billing_manager"):
+            raise AccessError(_(
+                "Only Agency Billing administrators (group Agency Billing / Administrator) "
+                "may change the field %s.", self._fields["retainer_opening_hours"].string))
+        settled = self.filtered("retainer_period_ids")
+        if settled:
+            raise UserError(_(
+                "%(orders)s already settled retainer periods: their carry-in comes from the "
+                "last settled period, not from an opening balance.",
+                orders=", ".join(settled.mapped("name"))))
 
     def _compute_agency_billing_models(self):
         labels = {
@@ -101,7 +127,8 @@ class SaleOrder(models.Model):
         orders = self.filtered("retainer_line_id")
         used = dict(Line._read_group(
             [("order_id", "in", orders.ids), ("retainer_period_id", "=", False),
-             ("billing_hold", "=", False), ("is_billable", "=", True), *NOT_INVOICED],
+             ("is_billable", "=", True), *Line._agency_invoiceable_domain(),
+             *Line._agency_not_invoiced_domain()],
             ["order_id"], ["billed_unit_amount:sum"],
         )) if orders else {}
         for order in self:
@@ -117,12 +144,18 @@ class SaleOrder(models.Model):
         return self.retainer_period_ids.sorted(lambda p: (p.date_to, p.id))[-1:]
 
     def _agency_retainer_carried_in(self):
+        """Hours carried in to the next period: the last period's carry-out, else the
+        contract's opening balance."""
         last = self._agency_last_retainer_period()
-        return last.carried_out_hours if last else 0.0
+        return last.carried_out_hours if last else self.retainer_opening_hours
 
     def _agency_settle_retainer(self, end, start=None, run=None):
         """Settle this retainer's period ending on ``end`` (once): cover its billable
         time, count the overage, carry or expire unused hours, and deliver one more fee.
+
+        The period starts the day after the last settled one (else on ``start``, else on
+        its first entry) and covers only the time dated within it: time dated in an
+        earlier, settled period is billed at its rate, never swallowed by this one.
 
         :return: the new agency.retainer.period, or an empty recordset when the period
             is already settled.
@@ -132,22 +165,16 @@ class SaleOrder(models.Model):
         last = self._agency_last_retainer_period()
         if last and last.date_to >= end:
             return Period
-        entries = self.env["account.analytic.line"].sudo().search([
-            ("order_id", "=", self.id),
-            *NOT_INVOICED,
-            ("retainer_period_id", "=", False),
-            ("billing_hold", "=", False),
-            ("is_billable", "=", True),
-            ("date", "<=", end),
-        ], order="date, id")
-        hours = entries.mapped("billed_unit_amount")
-        settlement = retainer.settle(
-            self.retainer_hours, last.carried_out_hours if last else 0.0, sum(hours),
-            self.retainer_rollover, self.retainer_rollover_cap,
-        )
         if last:
             start = fields.Date.add(last.date_to, days=1)
-        elif not start:
+        entries = self.env["account.analytic.line"].sudo().search(
+            self._agency_retainer_entries_domain(start, end), order="date, id")
+        hours = entries.mapped("billed_unit_amount")
+        settlement = retainer.settle(
+            self.retainer_hours, self._agency_retainer_carried_in(), sum(hours),
+            self.retainer_rollover, self.retainer_rollover_cap,
+        )
+        if not start:
             start = min(entries.mapped("date")) if entries else end
         fee_line = self.retainer_line_id
         period = Period.create({
@@ -172,6 +199,22 @@ class SaleOrder(models.Model):
             entries.browse(ids).write({"retainer_period_id": period.id, "retainer_hours": value})
         fee_line.qty_delivered = fee_line.qty_delivered + 1
         return period
+
+    def _agency_retainer_entries_domain(self, start, end):
+        """Time a settlement of ``start``–``end`` covers (hook): this contract's billable,
+        invoiceable entries not invoiced and not settled yet, dated within the period."""
+        Line = self.env["account.analytic.line"]
+        domain = [
+            ("order_id", "=", self.id),
+            *Line._agency_not_invoiced_domain(),
+            *Line._agency_invoiceable_domain(),
+            ("retainer_period_id", "=", False),
+            ("is_billable", "=", True),
+            ("date", "<=", end),
+        ]
+        if start:
+            domain.append(("date", ">=", start))
+        return domain
 
     # ------------------------------------------------------------------
     # Invoicing by billing runs (context set by agency.billing.run)

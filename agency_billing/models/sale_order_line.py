@@ -8,14 +8,26 @@ class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     @api.depends("analytic_line_ids.billed_unit_amount", "analytic_line_ids.billing_hold",
-                 "analytic_line_ids.retainer_hours")
+                 "analytic_line_ids.retainer_hours", "analytic_line_ids.classification_method")
     def _compute_qty_delivered(self):
         return super()._compute_qty_delivered()
 
     def _timesheet_compute_delivered_quantity_domain(self):
-        """Held time is not delivered until it is released."""
-        return expression.AND([super()._timesheet_compute_delivered_quantity_domain(),
-                               [("billing_hold", "=", False)]])
+        """Held time and time waiting to be classified is not delivered until released
+        (or classified). When Odoo recomputes what is left to invoice over a period
+        (``_recompute_qty_to_invoice``), only the entries not invoiced count, per the
+        entry's own definition (a partly credited invoice gives back only what it
+        credited)."""
+        Line = self.env["account.analytic.line"]
+        domain = expression.AND([super()._timesheet_compute_delivered_quantity_domain(),
+                                 Line._agency_invoiceable_domain()])
+        if self.env.context.get("agency_to_invoice"):
+            domain = expression.AND([domain, Line._agency_not_invoiced_domain()])
+        return domain
+
+    def _recompute_qty_to_invoice(self, start_date, end_date):
+        return super(SaleOrderLine, self.with_context(agency_to_invoice=True)
+                     )._recompute_qty_to_invoice(start_date, end_date)
 
     def _get_delivered_quantity_by_analytic(self, additional_domain):
         """Timesheet lines deliver the billed (rounded) time of their entries, not the raw
@@ -35,7 +47,8 @@ class SaleOrderLine(models.Model):
         """{sale line id: billed time in the line's unit} over the matching entries (hook).
 
         Time a retainer covered (``retainer_hours``) is delivered by the retainer fee, not
-        by the time line: it is left out.
+        by the time line: it is left out. Billed time is summed exactly and converted (and
+        rounded to the line's unit) once per line, never per entry.
         """
         result = defaultdict(float)
         domain = expression.AND([[("so_line", "in", self.ids)], additional_domain])

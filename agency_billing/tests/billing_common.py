@@ -47,6 +47,21 @@ class AgencyBillingRunCase(AgencyBillingCase):
         cls.design_line = cls.order.order_line.filtered(
             lambda sol: sol.product_id == cls.st_design.product_id)
 
+    @classmethod
+    def _add_retainer(cls, order, fee, hours=10.0, rollover="rollover", cap=5.0):
+        """Give a contract a monthly retainer: a fee line and the hours it covers; return
+        the fee line."""
+        order.write({
+            "order_line": [Command.create({
+                "product_id": cls.env.ref("agency_billing.product_retainer_fee").id,
+                "price_unit": fee, "product_uom_qty": 12, "name": "Monthly retainer",
+            })],
+            "retainer_hours": hours,
+            "retainer_rollover": rollover,
+            "retainer_rollover_cap": cap,
+        })
+        return order.retainer_line_id
+
     # -- running -------------------------------------------------------------
 
     def _runner(self, day):

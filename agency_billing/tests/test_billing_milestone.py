@@ -61,6 +61,11 @@ class TestMilestoneBilling(AgencyBillingRunCase):
         self.assertEqual(invoice.invoice_line_ids.product_id, self.milestone_product,
                          "only the milestone: the time waits for the monthly cycle")
         self.assertEqual(invoice.amount_untaxed, 4000.0)
+        # Posted and handed to Odoo's mail queue (a cron does not send mail at once): sent
+        # once the queue delivered it.
+        self.assertEqual((invoice.state, invoice.review_state, invoice.agency_delivery_state),
+                         ("posted", "approved", "pending"))
+        self.env["mail.mail"].sudo().process_email_queue()
         self.assertEqual((invoice.state, invoice.review_state), ("posted", "sent"))
         self.assertEqual(invoice.billing_milestone_ids, self.concept)
         self.assertFalse(self.launch.agency_invoice_id)

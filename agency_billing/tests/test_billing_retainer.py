@@ -1,6 +1,5 @@
 from datetime import date
 
-from odoo import Command
 from odoo.tests import TransactionCase, tagged
 
 from ..lib.retainer import allocate, settle
@@ -44,16 +43,7 @@ class TestRetainer(AgencyBillingRunCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.fee_product = cls.env.ref("agency_billing.product_retainer_fee")
-        cls.order.write({
-            "order_line": [Command.create({
-                "product_id": cls.fee_product.id, "price_unit": 1000.0,
-                "product_uom_qty": 12, "name": "Monthly retainer",
-            })],
-            "retainer_hours": 10.0,
-            "retainer_rollover": "rollover",
-            "retainer_rollover_cap": 5.0,
-        })
-        cls.fee_line = cls.order.retainer_line_id
+        cls.fee_line = cls._add_retainer(cls.order, 1000.0)
         cls.client.billing_last_period_end = date(2026, 2, 28)
 
     def _lines(self, invoice):

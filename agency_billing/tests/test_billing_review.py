@@ -110,9 +110,15 @@ class TestReviewQueue(AgencyBillingRunCase):
         self.assertIn("1 time entries have no rate rule", invoice.anomaly_ids.reason)
 
     def test_low_confidence_classification(self):
+        """Time nobody could classify is left out of the invoice, and the invoice of the
+        rest says so."""
         self.project.service_type_id = False
+        self._time(self.emp_designer, 1.0, day=date(2026, 3, 10), task=self.task_design)
         invoice = self._draft((self.emp_cd, 2.0))
+        self.assertEqual(invoice.amount_untaxed, 120.0, "the unclassified 2 h are left out")
         self.assertIn("low_confidence", self._flags(invoice))
+        reason = invoice.anomaly_ids.filtered(lambda a: a.code == "low_confidence").reason
+        self.assertIn("1 time entries (2.00 h)", reason)
 
     def test_over_scope_entries(self):
         self._time(self.emp_cd, 2.0, day=date(2026, 3, 10), over_scope=True)

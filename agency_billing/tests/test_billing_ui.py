@@ -16,6 +16,8 @@ class TestBillingScreens(AgencyBillingRunCase, HttpCase):
         invoice = self._run_due(date(2026, 4, 1)).invoice_ids
         self.assertEqual(self._flags(invoice), {"no_rate_rule"})
         self.start_tour("/odoo", "agency_billing_review_tour", login="ab_finance")
+        # The web request hands the email to Odoo's mail queue; sent once delivered.
+        self.env["mail.mail"].sudo().process_email_queue()
         self.assertEqual((invoice.state, invoice.review_state), ("posted", "sent"))
         self.assertEqual(invoice.anomaly_ids.override_reason, "Rate agreed with the client")
         self.assertEqual(invoice.anomaly_ids.override_user_id, self.user_finance)

@@ -162,6 +162,7 @@ class TestRateRules(AgencyBillingCase):
 
     def test_routing_creates_the_billing_line_once(self):
         """Entries at a rule rate without a matching order line get one, shared by all."""
+        self.project.service_type_id = self.st_creative  # unclassified time is not delivered
         self._rule(180.0, partner_id=self.client, job_id=self.job_cd, name="Acme CD")
         lines_before = self.order.order_line
         first = self._time(self.emp_cd, 1.0)
@@ -175,7 +176,7 @@ class TestRateRules(AgencyBillingCase):
         self.assertEqual(new_line.product_uom_qty, 0.0)
         self.assertEqual(new_line.qty_delivered, 3.0)
         # Client-facing: the service and the rate's label, never the rule's own name.
-        self.assertEqual(new_line.name, "Creative (hours) – Test Creative Director rate")
+        self.assertEqual(new_line.name, "Creative – Test Creative Director rate")
 
     def test_routing_reuses_the_contract_line_at_the_same_rate(self):
         """A rule rate equal to the contract's line price bills on that line."""
@@ -189,6 +190,7 @@ class TestRateRules(AgencyBillingCase):
 
     def test_invoice_at_rule_rates_to_the_cent(self):
         """Invoicing the order bills each service at the rules' rates, to the cent."""
+        self.project.service_type_id = self.st_creative  # unclassified time is not invoiced
         self._rule(180.0, partner_id=self.client, job_id=self.job_cd)
         self._rule(117.5, job_id=self.job_designer)
         self._time(self.emp_cd, 2.25, name="Concept review")
