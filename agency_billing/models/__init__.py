@@ -1,6 +1,8 @@
 from . import agency_rerate_mixin  # mixin first: rule models inherit it
 from . import account_analytic_line
+from . import account_analytic_line_access
 from . import account_analytic_line_classification
+from . import account_analytic_line_guard
 from . import account_analytic_line_import
 from . import account_analytic_line_invoicing
 from . import account_analytic_line_override
@@ -10,6 +12,7 @@ from . import account_analytic_line_rerate
 from . import account_analytic_line_routing
 from . import account_analytic_line_scope
 from . import account_move
+from . import account_move_access
 from . import account_move_anomaly
 from . import account_move_client
 from . import account_move_credit
@@ -46,6 +49,7 @@ from . import product_template
 from . import ir_http
 from . import project_milestone
 from . import project_project
+from . import project_project_access
 from . import project_project_analytics
 from . import project_project_scope_summary
 from . import res_company
@@ -55,8 +59,10 @@ from . import res_config_settings
 from . import res_config_settings_analytics
 from . import res_config_settings_client
 from . import res_partner
+from . import res_partner_access
 from . import res_partner_analytics
 from . import res_partner_client
 from . import sale_order
+from . import sale_order_access
 from . import sale_order_client
 from . import sale_order_line

@@ -62,6 +62,13 @@ SCOPE_FIELDS = {
     "job_id", "agency_rate", "exclude_from_billing", "classification_billable",
     "is_billable", "billed_unit_amount", "billing_hold", "service_type_hint_id",
 }
+# Changes of these fields may route the entry to a sale line the order lacks.
+ROUTING_FIELDS = {
+    "project_id", "task_id", "employee_id", "job_id", "date", "name", "source",
+    "external_activity_type", "service_type_id", "service_type_hint_id", "agency_rate",
+    "rate_locked", "classification_locked", "classification_billable", "exclude_from_billing",
+    "is_billable", "is_so_line_edited", "so_line", "over_scope_policy",
+}
 # Changes of these fields record the entry on another budget line.
 SCOPE_MOVE_FIELDS = {"project_id", "task_id", "service_type_id", "service_type_hint_id"}
 
@@ -88,6 +95,8 @@ PROTECTED_FIELDS = {
         "retainer_hours", "retainer_period_id", "over_scope", "over_scope_policy",
         "over_scope_reason", "needs_review", "review_reason", "so_line",
         "agency_credit_note_id", "billing_discount",
+        # Odoo links invoiced time as superuser; by hand it would hide time from billing.
+        "timesheet_invoice_id",
     ), BILLING_MANAGER_GROUP),
 }
 
@@ -99,6 +108,10 @@ RATING_FIELDS = (
     "no_rate_rule",
     "rate_issue",
 )
+
+
+# Outputs of the rating and classification computes (set only with an override).
+COMPUTED_OUTPUTS = (set(RATING_FIELDS) | set(CLASSIFICATION_FIELDS)) - set(OVERRIDE_FIELDS)
 
 
 class AccountAnalyticLine(models.Model):
@@ -175,12 +188,14 @@ class AccountAnalyticLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._agency_drop_computed_outputs(vals)
         # What the caller set by hand (create() adds computed values to vals_list).
         explicit = [OVERRIDE_FIELDS.keys() & vals.keys() for vals in vals_list]
         for vals, changed in zip(vals_list, explicit, strict=True):
             if changed:
                 self._agency_override_locks(vals)
-        lines = super().create(vals_list)
+        lines = super().create(vals_list)  # routed by _check_can_create (see routing)
         for line, changed in zip(lines, explicit, strict=True):
             if changed and line.project_id:
                 line._agency_log_overrides(dict.fromkeys(changed))
@@ -188,10 +203,17 @@ class AccountAnalyticLine(models.Model):
         return lines
 
     def write(self, vals):
+        if COMPUTED_OUTPUTS & vals.keys():
+            # Given one output of a compute, Odoo would not recompute the others of the
+            # same method in this write (e.g. a form sending the rate's currency).
+            vals = dict(vals)
+            self._agency_drop_computed_outputs(vals)
         scope_before = self._agency_scope_snapshot(vals)
         changed = OVERRIDE_FIELDS.keys() & vals.keys()
         if not changed:
             res = super().write(vals)
+            if ROUTING_FIELDS & vals.keys():
+                self._agency_route_missing()
             self._agency_scope_written(vals, scope_before)
             return res
         billed = self.filtered(lambda line: not line._is_not_billed())
@@ -204,10 +226,24 @@ class AccountAnalyticLine(models.Model):
         vals = dict(vals)
         self._agency_override_locks(vals)
         res = super().write(vals)
+        self._agency_route_missing()
         for line in self:
             line._agency_log_overrides(before[line.id])
         self._agency_scope_written(vals, scope_before)
         return res
+
+    @api.model
+    def _agency_drop_computed_outputs(self, vals):
+        """Drop, in place, the outputs of the rating and classification computes that a
+        form sends back with an entry (e.g. the rate's currency): given one, Odoo would
+        not compute the others of the same method. Kept when the rate or the service
+        type is set by hand (an override sets them all)."""
+        if "agency_rate" not in vals:
+            for fname in RATING_FIELDS:
+                vals.pop(fname, None)
+        if "service_type_id" not in vals:
+            for fname in CLASSIFICATION_FIELDS:
+                vals.pop(fname, None)
 
     def _agency_keep(self, fnames):
         """Keep the current values of computed fields (for invoiced or locked entries)."""

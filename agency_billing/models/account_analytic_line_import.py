@@ -21,7 +21,7 @@ from .account_analytic_line import PROTECTED_FIELDS
 # What an importer may not set: what the client pays and why (the rules decide), the
 # links to invoices and the override machinery. The hint is the importer's say.
 IMPORT_REFUSED_FIELDS = (PROTECTED_FIELDS.keys() - {"service_type_hint_id"}) | {
-    "timesheet_invoice_id", "is_so_line_edited", "override_ids", "agency_rerate_needed",
+    "is_so_line_edited", "override_ids", "agency_rerate_needed",
 }
 # The hint by name or code (resolved to service_type_hint_id).
 HINT_KEY = "service_type_hint"

@@ -114,6 +114,7 @@ class AccountAnalyticLineInvoicing(models.Model):
         """
         if not orders:
             return HeldTime([])
+        # sudo: held and unclassified time of these contracts (grouped), for runs and flags.
         groups = self.sudo()._read_group(
             [("order_id", "in", orders.ids), *self._agency_on_hold_domain()],
             ["order_id", "date:day", "billing_hold"],

@@ -4,6 +4,7 @@ from odoo import _, api, models
 from odoo.exceptions import ValidationError
 
 from .account_analytic_line import OVERRIDE_FIELDS
+from .agency_access import BILLING_USER, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -50,6 +51,8 @@ class AccountAnalyticLineOverride(models.Model):
                 "new_value": self._agency_display_value(fname, new),
                 "reason": reason or _("no reason given"),
             })
+        # sudo: the override log is written here only (read-only to people); the override itself
+        # was checked (protected fields).
         overrides = self.env["agency.time.override"].sudo().create(logs)
         if self.project_id:
             body = _(
@@ -59,6 +62,7 @@ class AccountAnalyticLineOverride(models.Model):
                 who=self.env.user.name,
                 why=reason or _("no reason given"),
             )
+            # sudo: the override's note in the project's chatter, whoever made it.
             self.project_id.sudo().message_post(body=body, message_type="comment",
                                                 subtype_xmlid="mail.mt_note")
 
@@ -81,11 +85,16 @@ class AccountAnalyticLineOverride(models.Model):
                 raise ValidationError(_("Say why the time entry is excluded from billing."))
 
     def action_agency_unlock(self):
-        """Drop the overrides of these open entries and let the rules decide again."""
+        """Drop the overrides of these open entries and let the rules decide again
+        (a rate set by hand only by an Agency Billing administrator: see the protected
+        fields)."""
+        check_action(self, "write", BILLING_USER)
         lines = self.filtered(lambda line: line._is_not_billed())
-        lines.write({"classification_locked": False, "rate_locked": False})
+        lines.filtered("classification_locked").write({"classification_locked": False})
+        lines.filtered("rate_locked").write({"rate_locked": False})
         for line in lines:
             if line.project_id:
+                # sudo: the note of an unlock checked by action_agency_unlock.
                 line.project_id.sudo().message_post(
                     body=_("Time entry %(entry)s: overrides removed by %(who)s; rules apply.",
                            entry=f"{line.date} «{line.name or ''}»", who=self.env.user.name),

@@ -280,12 +280,19 @@ class AccountAnalyticLineRating(models.Model):
 
 
 class _Converter:
-    """Currency conversion at an entry's date, memoised per (currency, date)."""
+    """Currency conversion at an entry's date, memoised per (currency, date).
+
+    Converts with Odoo's own rates (``res.currency._convert``, which reads
+    ``_get_rates``): a branch uses its root company's rates. A rate missing on the day is
+    said in the entry's rate issue: Odoo then takes the first later rate, or 1:1 when the
+    currency has none at all.
+    """
 
     def __init__(self, env, company):
         self.env = env
         self.company = company
         self._rates = {}
+        self._status = {}
         self._issues = []
 
     def convert(self, amount, from_id, to_currency, day):
@@ -294,26 +301,43 @@ class _Converter:
         key = (from_id, to_currency.id, day)
         if key not in self._rates:
             source = self.env["res.currency"].browse(from_id)
-            known = self._has_rate(source, day) and self._has_rate(to_currency, day)
+            missing = [currency for currency in (source, to_currency)
+                       if self._rate_status(currency, day) != "known"]
             self._rates[key] = (source._convert(1.0, to_currency, self.company, day,
-                                                round=False), known)
-        factor, known = self._rates[key]
-        if not known:
-            self._issues.append(self.env._(
-                "No exchange rate for %(from)s→%(to)s on %(day)s: converted at 1:1",
-                **{"from": self.env["res.currency"].browse(from_id).name,
-                   "to": to_currency.name, "day": day},
-            ))
+                                                round=False), missing)
+        factor, missing = self._rates[key]
+        if missing:
+            names = {"from": self.env["res.currency"].browse(from_id).name,
+                     "to": to_currency.name, "day": day}
+            if any(self._rate_status(currency, day) == "none" for currency in missing):
+                issue = self.env._(
+                    "No exchange rate for %(from)s→%(to)s on %(day)s: converted at 1:1",
+                    **names)
+            else:
+                issue = self.env._(
+                    "No exchange rate for %(from)s→%(to)s on %(day)s: converted at the "
+                    "first later rate", **names)
+            self._issues.append(issue)
         return amount * factor
 
-    def _has_rate(self, currency, day):
+    def _rate_status(self, currency, day):
+        """known (a rate on or before ``day``), later (only later rates) or none, in the
+        rate table ``res.currency._get_rates`` reads: the root company's and shared
+        rates."""
         if currency == self.company.currency_id:
-            return True
-        return bool(self.env["res.currency.rate"].sudo().search_count([
-            ("currency_id", "=", currency.id),
-            ("name", "<=", day),
-            ("company_id", "in", [self.company.id, False]),
-        ], limit=1))
+            return "known"
+        key = (currency.id, day)
+        if key not in self._status:
+            # sudo: exchange rates of the root company (a branch converts at its root's
+            # rates, as res.currency._get_rates does); a read-only lookup of rates.
+            Rate = self.env["res.currency.rate"].sudo()
+            domain = [("currency_id", "=", currency.id),
+                      ("company_id", "in", [self.company.root_id.id, False])]
+            if Rate.search_count(domain + [("name", "<=", day)], limit=1):
+                self._status[key] = "known"
+            else:
+                self._status[key] = "later" if Rate.search_count(domain, limit=1) else "none"
+        return self._status[key]
 
     def pop_issues(self):
         issues, self._issues = list(dict.fromkeys(self._issues)), []

@@ -36,6 +36,8 @@ class AccountAnalyticLineRerate(models.Model):
         if not companies:
             return
         self.env.flush_all()  # the raw UPDATE below reads what the ORM may still hold
+        # sudo: a rule or policy changed (written by someone allowed to): every open entry it
+        # may concern is flagged, in one query.
         query = self.sudo()._search(self._agency_open_domain(companies, partners))
         self.env.cr.execute(SQL(
             "UPDATE account_analytic_line SET agency_rerate_needed = TRUE "
@@ -44,6 +46,7 @@ class AccountAnalyticLineRerate(models.Model):
         self.invalidate_model(["agency_rerate_needed"])
         cron = self.env.ref("agency_billing.ir_cron_agency_rerate", raise_if_not_found=False)
         if cron:
+            # sudo: waking the re-rate cron (ir.cron is for administrators).
             cron.sudo()._trigger()
 
     def _agency_rerate(self):
@@ -55,6 +58,10 @@ class AccountAnalyticLineRerate(models.Model):
         lines.modified(RERATE_FIELDS, before=True)
         for fname in RERATE_FIELDS:
             self.env.add_to_compute(self._fields[fname], lines)
+        # Rated first; then the sale lines new rates need are added in one batch, so
+        # routing (a compute: it only finds lines) finds them.
+        lines._recompute_recordset([fname for fname in RERATE_FIELDS if fname != "so_line"])
+        lines._agency_route_missing()
         lines._recompute_recordset()
         lines.modified(RERATE_FIELDS)
         self.env.flush_all()
@@ -63,6 +70,8 @@ class AccountAnalyticLineRerate(models.Model):
 
     @api.model
     def _agency_rerate_pending(self, companies, limit=2000):
+        # sudo: re-rating is the rules' own work (the cron, or action_rerate_now checked an
+        # administrator).
         lines = self.sudo().search(
             [("agency_rerate_needed", "=", True), ("company_id", "in", companies.ids)],
             limit=limit,
@@ -74,6 +83,7 @@ class AccountAnalyticLineRerate(models.Model):
         """Cron: re-rate flagged entries one batch per call (the cron loops while there
         are some left, committing each batch)."""
         done = self._agency_rerate_pending(self.env["res.company"].search([]), limit=batch_size)
+        # sudo: the re-rate cron counts what is left.
         remaining = self.sudo().search_count([("agency_rerate_needed", "=", True)])
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 

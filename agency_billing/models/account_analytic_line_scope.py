@@ -36,6 +36,8 @@ class AccountAnalyticLineScope(models.Model):
         entries are new on their line and get the over-scope policy."""
         if not pairs or self.env.context.get("agency_scope_skip"):
             return
+        # sudo: the budget lines a time entry burns follow whoever records it (a timesheet user
+        # may not read budgets).
         lines = self.env["agency.scope.line"].sudo().search_fetch(
             [("project_id", "in", list({project for project, _type in pairs}))],
             ["project_id", "service_type_id", "milestone_id"],

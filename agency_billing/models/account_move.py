@@ -139,7 +139,9 @@ class AccountMove(models.Model):
         edited = self.env["account.move"]
         before = {}
         if REVIEW_EDIT_FIELDS & vals.keys() and not self.env.context.get("agency_billing_run"):
-            edited = self.filtered(lambda m: m.state == "draft" and m.review_state == "to_review")
+            # sudo: whoever edits a draft (e.g. sales) need not read the review state.
+            edited = self.sudo().filtered(
+                lambda m: m.state == "draft" and m.review_state == "to_review").with_env(self.env)
             before = {move.id: move.amount_untaxed for move in edited}
         newly_disputed = self.env["account.move"]
         if vals.get("disputed"):
@@ -183,6 +185,7 @@ class AccountMove(models.Model):
         )
         if not sale_lines:
             return super()._link_timesheets_to_invoice(start_date, end_date)
+        # sudo: linking invoiced time is part of invoicing (Odoo links as superuser too).
         Line = self.env["account.analytic.line"].sudo()
         entries = Line.search([("so_line", "in", sale_lines.ids),
                                *Line._agency_not_invoiced_domain()])
@@ -218,17 +221,21 @@ class AccountMove(models.Model):
             domain = [*domain, ("date", ">=", start_date)]
         if end_date:
             domain = [*domain, ("date", "<=", end_date)]
+        # sudo: the same linking, grouped per sale line.
         groups = self.env["account.analytic.line"].sudo()._read_group(
             domain, ["so_line"], ["id:array_agg"])
         by_move = defaultdict(list)
         for sale_line, ids in groups:
             by_move[invoice_of[sale_line.id]].extend(ids)
+        # sudo: the same linking, one write per invoice.
         Line = self.env["account.analytic.line"].sudo()
         for move_id, ids in by_move.items():
             Line.browse(ids).write({"timesheet_invoice_id": move_id})
         return drafts
 
     def button_cancel(self):
+        # sudo: cancelling an invoice (access checked by Odoo) first checks its retainer periods
+        # can be given back.
         self.sudo().retainer_period_ids._agency_check_release()
         res = super().button_cancel()
         self._agency_release_billing("cancelled")
@@ -236,8 +243,9 @@ class AccountMove(models.Model):
 
     def button_draft(self):
         res = super().button_draft()
-        # Reset to draft: it goes back to review (and is sent again once approved).
-        self.filtered(lambda m: m.review_state).write({"review_state": "to_review"})
+        # Reset to draft: it goes back to review (and is sent again once approved); sudo:
+        # whoever may reset an invoice need not read the review state.
+        self.sudo().filtered("review_state").write({"review_state": "to_review"})
         return res
 
     def unlink(self):
@@ -256,6 +264,8 @@ class AccountMove(models.Model):
 
         :param event: ``cancelled`` or ``deleted`` (said in the contract's chatter)
         """
+        # sudo: cancelling or deleting an invoice (access checked by Odoo) gives back what it
+        # billed.
         periods = self.sudo().retainer_period_ids
         whys = {}
         for period in periods:
@@ -263,7 +273,10 @@ class AccountMove(models.Model):
             whys[period.id] = _("invoice %s deleted", name) if event == "deleted" else \
                 _("invoice %s cancelled", name)
         periods._release(whys)
+        # sudo: the same release, for the milestones it invoiced.
         self.sudo().billing_milestone_ids.write({"agency_invoice_id": False})
-        self.filtered("review_state").write({"review_state": False})
+        # sudo: whoever may cancel an invoice (e.g. sales cancelling an order's draft)
+        # need not read its review state.
+        self.sudo().filtered("review_state").write({"review_state": False})
 
     # ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from odoo import _, models
 from odoo.tools import SQL, format_amount
 
 from ..lib import anomaly
+from .agency_access import INVOICING, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -19,6 +20,7 @@ class AccountMoveAnomaly(models.Model):
 
     def action_agency_check(self):
         """Re-check the anomaly flags of these drafts."""
+        check_action(self, "write", INVOICING)
         self._agency_check_anomalies()
         return True
 
@@ -30,6 +32,8 @@ class AccountMoveAnomaly(models.Model):
             return
         self.env.flush_all()
         findings = moves._agency_find_anomalies()
+        # sudo: flags are raised by the review queue only (read-only to people); the caller was
+        # checked (action_agency_check, approval, the run).
         Anomaly = self.env["agency.invoice.anomaly"].sudo()
         Anomaly.search([("move_id", "in", moves.ids), ("state", "=", "open")]).unlink()
         overridden = {(a.move_id.id, a.code) for a in Anomaly.search(
@@ -82,7 +86,7 @@ class AccountMoveAnomaly(models.Model):
         others = self._agency_duplicate_candidates(window)
         for move in self:
             company = move.company_id
-            rows = history.get(move.commercial_partner_id.id, [])
+            rows = history.get((move.commercial_partner_id.id, company.id), [])
             amounts = [amount for _mid, amount, _day in rows]
             total = move.amount_untaxed_signed
             ratio = anomaly.deviation(total, amounts, company.agency_anomaly_total_factor)
@@ -107,7 +111,7 @@ class AccountMoveAnomaly(models.Model):
             candidates = [
                 anomaly.Candidate(other.id, other.amount_untaxed_signed,
                                   other.invoice_date or other.date, other.billing_period_end)
-                for other in others.get(move.commercial_partner_id.id, [])
+                for other in others.get((move.commercial_partner_id.id, company.id), [])
                 if other != move
             ]
             twin = anomaly.near_duplicate(total, move.invoice_date or move.date, candidates,
@@ -126,20 +130,22 @@ class AccountMoveAnomaly(models.Model):
         return found
 
     def _agency_trailing_invoices(self):
-        """{client id: [(invoice id, untaxed amount, date), ...]}: each client's last posted
-        invoices (the company's anomaly history length), newest first, in one query.
-        The amounts are net of their credit notes; reversed (fully credited) invoices are
-        no history: in the end they billed nothing."""
+        """{(client id, company id): [(invoice id, untaxed amount, date), ...]}: each
+        client's last posted invoices in each company (the company's anomaly history
+        length), newest first, in one query. Per company: the amounts are in its currency,
+        and another company's invoices are none of its business. The amounts are net of
+        their credit notes; reversed (fully credited) invoices are no history: in the end
+        they billed nothing."""
         clients = self.commercial_partner_id
         if not clients:
             return {}
         limit = max(self.company_id.mapped("agency_anomaly_history") or [3])
         self.env.cr.execute(SQL(
             """
-            SELECT id, commercial_partner_id, net, invoice_date
-              FROM (SELECT m.id, m.commercial_partner_id, m.invoice_date,
+            SELECT id, commercial_partner_id, company_id, net, invoice_date
+              FROM (SELECT m.id, m.commercial_partner_id, m.company_id, m.invoice_date,
                            m.amount_untaxed_signed + COALESCE(credited.amount, 0) AS net,
-                           ROW_NUMBER() OVER (PARTITION BY m.commercial_partner_id
+                           ROW_NUMBER() OVER (PARTITION BY m.commercial_partner_id, m.company_id
                                               ORDER BY m.invoice_date DESC, m.id DESC) AS rank
                       FROM account_move m
                  LEFT JOIN (SELECT r.reversed_entry_id, SUM(r.amount_untaxed_signed) AS amount
@@ -150,19 +156,21 @@ class AccountMoveAnomaly(models.Model):
                           GROUP BY r.reversed_entry_id) AS credited
                         ON credited.reversed_entry_id = m.id
                      WHERE m.commercial_partner_id IN %(clients)s
+                       AND m.company_id IN %(companies)s
                        AND m.move_type = 'out_invoice'
                        AND m.state = 'posted'
                        AND m.payment_state != 'reversed'
                        AND m.amount_untaxed_signed + COALESCE(credited.amount, 0) > 0
                        AND m.id NOT IN %(moves)s) AS ranked
              WHERE rank <= %(limit)s
-             ORDER BY commercial_partner_id, rank
+             ORDER BY commercial_partner_id, company_id, rank
             """,
-            clients=tuple(clients.ids), moves=tuple(self.ids) or (0,), limit=limit,
+            clients=tuple(clients.ids), companies=tuple(self.company_id.ids),
+            moves=tuple(self.ids) or (0,), limit=limit,
         ))
         history = defaultdict(list)
-        for move_id, client_id, amount, day in self.env.cr.fetchall():
-            history[client_id].append((move_id, amount, day))
+        for move_id, client_id, company_id, amount, day in self.env.cr.fetchall():
+            history[client_id, company_id].append((move_id, amount, day))
         return history
 
     def _agency_invoice_hours(self, moves):
@@ -170,6 +178,7 @@ class AccountMoveAnomaly(models.Model):
         note gave back are no longer invoiced by it)."""
         if not moves:
             return {}
+        # sudo: hours of the client's past invoices (grouped) for the anomaly check.
         groups = self.env["account.analytic.line"].sudo()._read_group(
             [("timesheet_invoice_id", "in", moves.ids), ("agency_credit_note_id", "=", False)],
             ["timesheet_invoice_id"], ["billed_unit_amount:sum"],
@@ -177,12 +186,14 @@ class AccountMoveAnomaly(models.Model):
         return {move.id: hours for move, hours in groups}
 
     def _agency_duplicate_candidates(self, window_days):
-        """{client id: other customer invoices (not cancelled) dated around these}."""
+        """{(client id, company id): other customer invoices (not cancelled) of the same
+        companies dated around these}."""
         days = [d for d in (self.mapped("invoice_date") + self.mapped("date")) if d]
         if not days:
             return {}
         others = self.search([
             ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ("company_id", "in", self.company_id.ids),
             ("move_type", "=", "out_invoice"),
             ("state", "!=", "cancel"),
             ("payment_state", "!=", "reversed"),
@@ -191,13 +202,14 @@ class AccountMoveAnomaly(models.Model):
         ])
         by_client = defaultdict(list)
         for other in others:
-            by_client[other.commercial_partner_id.id].append(other)
+            by_client[other.commercial_partner_id.id, other.company_id.id].append(other)
         return by_client
 
     def _agency_check_time(self):
         """Entries without rate rule, time left out to classify, held or over-scope time
         of the invoiced contracts (hook)."""
         found = defaultdict(list)
+        # sudo: counts of the invoice's entries (grouped) for the anomaly check.
         Line = self.env["account.analytic.line"].sudo()
 
         def count_by_move(domain):

@@ -68,6 +68,8 @@ class AccountMoveClient(models.Model):
     def _agency_label_time_rows(self):
         """{move id: {sale line id: [(service type, role, task, rule, hours)]}} of the time
         these invoices bill (one grouped query)."""
+        # sudo: the labels of an invoice's lines sum its own time (grouped), whoever builds the
+        # invoice.
         groups = self.env["account.analytic.line"].sudo()._read_group(
             [("timesheet_invoice_id", "in", self.ids), ("so_line", "!=", False)],
             ["timesheet_invoice_id", "so_line", "service_type_id", "job_id", "task_id",
@@ -107,6 +109,7 @@ class AccountMoveClient(models.Model):
 
     def _agency_milestone_label(self, line, sol):
         """"Design approved – 50 % of 12,000.00": the milestones this line bills."""
+        # sudo: the milestones this invoice line bills, for its label (read only).
         milestones = sol.sudo().reached_milestones_ids.filtered(
             lambda m: m.agency_invoice_id in (self, self.browse()))
         fee = sol.price_unit * (sol.product_uom_qty or 1.0)
@@ -122,6 +125,7 @@ class AccountMoveClient(models.Model):
         orders = self.invoice_line_ids.sale_line_ids.order_id.filtered("retainer_line_id")
         if not orders:
             return {}
+        # sudo: the retainer period the fee line bills, for its label (read only).
         periods = self.env["agency.retainer.period"].sudo().search(
             [("order_id", "in", orders.ids),
              "|", ("invoice_id", "=", False), ("invoice_id", "in", self.ids)],
@@ -166,6 +170,7 @@ class AccountMoveLineClient(models.Model):
 
     def _compute_agency_rate_note(self):
         moves = self.move_id.filtered("id")
+        # sudo: the rate note of an invoice line sums the invoice's own time (grouped).
         groups = self.env["account.analytic.line"].sudo()._read_group(
             [("timesheet_invoice_id", "in", moves.ids), ("so_line", "in",
                                                          self.sale_line_ids.ids)],

@@ -71,6 +71,7 @@ class AccountMoveCredit(models.Model):
         :return: [{"refund", "invoice", "entries", "periods", "milestones", "leftover"}]
         """
         plans = []
+        # sudo: a credit note posted (access checked by Odoo) gives back what it credits.
         for refund in self.sudo():
             invoice = refund.reversed_entry_id
             credited = refund._agency_quantities()
@@ -115,6 +116,7 @@ class AccountMoveCredit(models.Model):
         """(entries given back, {sale line: hours credited beyond whole entries}) of this
         invoice's time for the credited quantities per sale line."""
         self.ensure_one()
+        # sudo: the same, over the credited invoice's time.
         Entry = self.env["account.analytic.line"].sudo()
         open_entries = self.timesheet_ids.filtered(lambda e: not e.agency_credit_note_id)
         given, leftover = Entry.browse(), {}
@@ -194,6 +196,7 @@ class AccountMoveCredit(models.Model):
     def _agency_undo_credit(self):
         """Reset to draft (or cancel) a posted credit note: the time it gave back is
         invoiced again, unless something it gave back was billed again since."""
+        # sudo: undoing a credit note (access checked by Odoo) bills its time again.
         Entry = self.env["account.analytic.line"].sudo()
         for refund in self.sudo():
             if not (refund.agency_credit_entry_count or refund.agency_credit_released):
@@ -216,6 +219,8 @@ class AccountMoveCredit(models.Model):
         """Odoo's *Reverse and Create Invoice* replaced this invoice by ``new_move``: the
         new draft bills its time, retainer periods and milestones (not the next run)."""
         self.ensure_one()
+        # sudo: Odoo's Reverse and Create Invoice (access checked by Odoo) moves the billing to
+        # the new draft.
         self.sudo().timesheet_ids.write({"timesheet_invoice_id": new_move.id})
         self.sudo().retainer_period_ids.write({"invoice_id": new_move.id})
         self.sudo().billing_milestone_ids.write({"agency_invoice_id": new_move.id})

@@ -34,11 +34,14 @@ class AccountMoveDelivery(models.Model):
         """After sending: remember the email sent (the newest message to the billing
         contacts after ``since_message_id``) and take its outcome so far."""
         self.ensure_one()
+        # sudo: the email this invoice was sent with (read only), whoever sent it.
         message = self.env["mail.message"].sudo().search([
             ("model", "=", "account.move"), ("res_id", "=", self.id),
             ("message_type", "=", "comment"), ("id", ">", since_message_id),
             ("partner_ids", "!=", False),
         ], order="id desc", limit=1)
+        # sudo: the delivery outcome is recorded by the sending only (fields people do not
+        # edit).
         self.sudo().write({"agency_send_message_id": message.id or False,
                            "agency_delivery_state": "pending"})
         self._agency_sync_delivery()
@@ -48,12 +51,14 @@ class AccountMoveDelivery(models.Model):
         """Follow the outcome of these messages' emails on the invoices sent with them."""
         if not messages:
             return
+        # sudo: the mail queue reports an outcome (no user): the invoices it concerns.
         moves = self.sudo().search([("agency_send_message_id", "in", messages.ids)])
         moves._agency_sync_delivery()
 
     def _agency_sync_delivery(self):
         """Set each invoice's delivery from its email's notifications (hook): delivered
         is *Sent*; failed is *Approved*, not sent, with the error, one more attempt."""
+        # sudo: the same, recorded on each invoice.
         for move in self.sudo().filtered("agency_send_message_id"):
             message = move.agency_send_message_id
             # The billing contacts the invoice was addressed to (not followers).

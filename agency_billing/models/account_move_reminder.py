@@ -37,6 +37,8 @@ class AccountMoveReminder(models.Model):
 
     def _agency_send_reminders(self, today):
         """Send what each policy says is due today; return the reminders logged."""
+        # sudo: reminder logs are written by the reminder cron only (reminders are not edited by
+        # hand).
         Reminder = self.env["agency.invoice.reminder"].sudo()
         logged = Reminder
         sent_steps = defaultdict(set)

@@ -33,7 +33,10 @@ class AccountMoveReport(models.Model):
 
     def _agency_projects(self):
         self.ensure_one()
+        # sudo: what the invoice PDF shows its reader (a portal client included): the work
+        # behind this invoice only.
         entries = self.sudo().timesheet_ids
+        # sudo: the same, for the contracts this invoice bills.
         orders = self.sudo().invoice_line_ids.sale_line_ids.order_id
         return (entries.project_id | orders.project_ids | self.billing_milestone_ids.project_id)
 
@@ -42,6 +45,7 @@ class AccountMoveReport(models.Model):
         values: projects, period, milestones, deliverables, retainer, and the time at the
         client's detail level (billed and raw). Hook: extend to show more."""
         self.ensure_one()
+        # sudo: the invoice PDF's data (the reader was allowed the invoice by the report).
         move = self.sudo()
         entries = move.timesheet_ids.sorted(lambda e: (e.date, e.id))
         projects = move._agency_projects()
@@ -80,6 +84,8 @@ class AccountMoveReport(models.Model):
                       ("reached_date", "<=", end)]
             if start:
                 domain.append(("reached_date", ">=", start))
+            # sudo: milestones of this invoice's projects reached in its period (shown on the
+            # PDF).
             milestones |= self.env["project.milestone"].sudo().search(domain)
         return [{"name": m.name, "project": m.project_id.name, "date": m.reached_date}
                 for m in milestones.sorted(lambda m: (m.reached_date or end, m.id))]
@@ -93,6 +99,8 @@ class AccountMoveReport(models.Model):
                    + timedelta(days=1))]
         if start:
             domain.append(("date_last_stage_update", ">=", fields.Datetime.to_datetime(start)))
+        # sudo: deliverables (tasks done) of this invoice's projects in its period (shown on the
+        # PDF).
         tasks = self.env["project.task"].sudo().search(domain, limit=limit, order="id")
         return tasks.mapped("name")
 

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .account_move import MAX_SEND_ATTEMPTS
+from .agency_access import BILLING_MANAGER, INVOICING, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -17,22 +18,23 @@ class AccountMoveSend(models.Model):
     def action_agency_approve(self):
         """Approve these drafts: post them and send them to the billing contacts.
 
-        Blocking flags (no billing contact, missing PO) must be fixed first; other flags
-        are overridden with a reason (the context key ``agency_review_reason``, or the
+        Blocking flags (no billing contact, missing PO) must be fixed first — or, for an
+        Agency Billing administrator only, overridden with a reason; other flags are
+        overridden with a reason (the context key ``agency_review_reason``, or the
         wizard opened when it is missing)."""
+        check_action(self, "write", INVOICING)
         moves = self.filtered(lambda m: m.review_state == "to_review")
         if not moves:
             raise UserError(_("Only invoices waiting in the review queue can be approved."))
         moves._agency_check_anomalies()
+        reason = (self.env.context.get("agency_review_reason") or "").strip()
         blocked = moves.filtered("has_blocking_anomaly")
-        if blocked:
+        if blocked and not (reason and self.env.user.has_group(BILLING_MANAGER)):
             raise UserError(_(
-                "These invoices are held until their blocking flags are fixed:\n%s",
-                "\n".join(
-                    f"{move.display_name}: {move.anomaly_summary}" for move in blocked
-                ),
+                "These invoices are held until their blocking flags are fixed (or an "
+                "Agency Billing administrator approves them with a reason):\n%s",
+                blocked._agency_held_summary(),
             ))
-        reason = self.env.context.get("agency_review_reason")
         earlier = {} if self.env.context.get("agency_approve_out_of_order") \
             else moves._agency_earlier_drafts()
         if (moves.filtered("anomaly_count") and not reason) or earlier:
@@ -46,6 +48,25 @@ class AccountMoveSend(models.Model):
             }
         moves._agency_approve(reason)
         return True
+
+    def _agency_held_summary(self):
+        return "\n".join(f"{move.display_name}: {move.anomaly_summary}" for move in self)
+
+    def _post(self, soft=True):
+        """A draft held in review by a blocking flag is never posted, by any path (the
+        Confirm button, ``action_post``, RPC, automatic posting): its cause is fixed first
+        (flags are re-checked here), or an Agency Billing administrator overrides the
+        flag with a reason when approving. Automatic (soft) posting skips it."""
+        held = self.filtered(lambda m: m.state == "draft" and m.has_blocking_anomaly)
+        if held:
+            held._agency_check_anomalies()  # a fixed cause clears its flag
+            held = held.filtered("has_blocking_anomaly")
+        if held and not soft:
+            raise UserError(_(
+                "These invoices are held in review by blocking flags and cannot be "
+                "posted until they are fixed:\n%s", held._agency_held_summary(),
+            ))
+        return super(AccountMoveSend, self - held)._post(soft)
 
     def _agency_earlier_drafts(self):
         """{invoice: drafts of the same client for an earlier period, still waiting in
@@ -75,6 +96,8 @@ class AccountMoveSend(models.Model):
         for move in self:
             flags = move.anomaly_ids.filtered(lambda a: a.state == "open")
             if flags:
+                # sudo: approval was checked (invoicing user; blocking flags only by an Agency
+                # Billing administrator with a reason); flags are read-only to people.
                 flags.sudo().write({"state": "overridden", "override_reason": reason,
                                     "override_user_id": who.id, "override_date": now})
             if auto:
@@ -108,6 +131,8 @@ class AccountMoveSend(models.Model):
                     raise UserError(_("%s has no billing contact with an email address.",
                                       move.commercial_partner_id.name))
                 with self.env.cr.savepoint():
+                    # sudo: where the sending starts in the invoice's chatter (read only), for
+                    # its delivery.
                     since = max(move.sudo().message_ids.ids or [0])
                     self.env["account.move.send"]._generate_and_send_invoices(
                         move,
@@ -141,6 +166,7 @@ class AccountMoveSend(models.Model):
     def action_agency_retry_send(self):
         """Try again to send these approved invoices now (also an email still waiting in
         the mail queue: it goes again)."""
+        check_action(self, "write", INVOICING)
         self.filtered(lambda m: m.review_state == "approved")._agency_send()
         return True
 

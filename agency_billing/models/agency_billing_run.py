@@ -29,6 +29,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
 from ..lib import billing_cycle, dates
+from .agency_access import check_action
 
 _logger = logging.getLogger(__name__)
 
@@ -114,8 +115,9 @@ class AgencyBillingRun(models.Model):
     )
     date = fields.Date(required=True, readonly=True, help="The day the run billed for.")
     user_id = fields.Many2one("res.users", string="Started By", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True,
-                                 default=lambda self: self.env.company)
+    # A run bills the due clients of every company (each contract in its own company):
+    # it has no company; its lines carry their client's, its invoices their own.
+    company_id = fields.Many2one("res.company", readonly=True)
     started_at = fields.Datetime(readonly=True)
     ended_at = fields.Datetime(readonly=True)
     state = fields.Selection(
@@ -140,6 +142,7 @@ class AgencyBillingRun(models.Model):
             run.error_count = len(run.line_ids.filtered(lambda line: line.outcome == "error"))
 
     def action_view_invoices(self):
+        check_action(self, "read")
         return self.invoice_ids._get_records_action(name=_("Invoices"))
 
     # ------------------------------------------------------------------
@@ -154,6 +157,7 @@ class AgencyBillingRun(models.Model):
         today = agency_fixed_today(self)
         runner = self.sudo().with_context(agency_billing_commit=True)
         run = runner._run_due(today, limit=batch_size, skip_recent_errors=True)
+        # sudo: the billing cron retries sending.
         self.env["account.move"].sudo()._agency_retry_sending()
         done = len(run.line_ids) if run else 0
         remaining = len(runner._due_jobs(today, limit=batch_size, skip_recent_errors=True))
@@ -185,6 +189,7 @@ class AgencyBillingRun(models.Model):
 
     @api.model
     def _start(self, trigger, today):
+        # sudo: the run's number (ir.sequence is for administrators).
         number = self.env["ir.sequence"].sudo().next_by_code("agency.billing.run") or "/"
         return self.create({
             "name": _("%(number)s: %(day)s, %(trigger)s", number=number, day=today,
@@ -271,6 +276,7 @@ class AgencyBillingRun(models.Model):
         for milestone in milestones:
             client = milestone.sale_line_id.order_id.partner_id.commercial_partner_id
             if client.billing_automation and client.billing_cycle != "manual":
+                # sudo: the run's own work.
                 by_client.setdefault(client, self.env["project.milestone"].sudo())
                 by_client[client] |= milestone
         return by_client
@@ -354,6 +360,7 @@ class AgencyBillingRun(models.Model):
     def _select_orders(self, jobs):
         """The confirmed contracts each job invoices, one search for the chunk (hook)."""
         clients = self.env["res.partner"].union(*(job.client for job in jobs))
+        # sudo: the run's own work: the clients' confirmed contracts.
         orders = self.env["sale.order"].sudo().search([
             ("state", "=", "sale"),
             ("partner_id.commercial_partner_id", "in", clients.ids),
@@ -407,6 +414,7 @@ class AgencyBillingRun(models.Model):
                     lines[order.id] = (job.extra["lines"] & order.order_line).ids
         moves = self.env["account.move"]
         for (company, end, grouped), pairs in groups.items():
+            # sudo: the run's own work: invoicing the contracts of a chunk.
             orders = self.env["sale.order"].sudo().union(*(order for _job, order in pairs))
             orders = orders.with_company(company).with_context(
                 timesheet_end_date=end,
@@ -447,6 +455,7 @@ class AgencyBillingRun(models.Model):
                          if period.order_id.retainer_line_id in sols), None)
             if move:
                 period._link_invoice(move)
+        # sudo: the run's own work: marking milestones invoiced.
         milestones = self.env["project.milestone"].sudo().search([
             ("sale_line_id", "in", moves.invoice_line_ids.sale_line_ids.ids),
             ("is_reached", "=", True),
@@ -499,6 +508,7 @@ class AgencyBillingRun(models.Model):
                 job.reason = "no_billable_time"
             if review_ids:
                 job.message = "\n".join(filter(None, [job.message, self._review_message(
+                    # sudo: the run names the entries waiting to be classified on its run line.
                     self.env["account.analytic.line"].sudo().browse(review_ids),
                     job.review_hours)]))
         for job in jobs:
@@ -506,6 +516,7 @@ class AgencyBillingRun(models.Model):
                       "billing_last_error_at": False}
             if job.kind == "cycle":
                 values["billing_last_period_end"] = job.end
+            # sudo: the run advances the client's cycle (fields people do not edit).
             job.client.sudo().write(values)
 
     def _review_message(self, entries, hours):
@@ -535,6 +546,7 @@ class AgencyBillingRun(models.Model):
 
     def _record(self, jobs):
         """One run line per job; failing clients keep their error (and stay due)."""
+        # sudo: run lines are written by the run only.
         self.env["agency.billing.run.line"].sudo().create([{
             "run_id": self.id,
             "partner_id": job.client.id,
@@ -551,6 +563,7 @@ class AgencyBillingRun(models.Model):
         } for job in jobs])
         for job in jobs:
             if job.outcome == "error":
+                # sudo: the run records the client's error (fields people do not edit).
                 job.client.sudo().write({"billing_last_error": job.message[:500],
                                          "billing_last_error_at": fields.Datetime.now()})
 
@@ -578,6 +591,8 @@ class AgencyBillingRunLine(models.Model):
     run_id = fields.Many2one("agency.billing.run", required=True, ondelete="cascade",
                              index=True)
     partner_id = fields.Many2one("res.partner", string="Client", required=True, index=True)
+    company_id = fields.Many2one(related="partner_id.company_id", store=True, index=True,
+                                 string="Client's Company")
     kind = fields.Selection(JOB_KINDS, string="Trigger", required=True)
     period_start = fields.Date(string="From")
     period_end = fields.Date(string="Up To")

@@ -23,6 +23,7 @@ class AgencyClassificationRule(models.Model):
     _inherit = ["agency.rerate.mixin"]
     _description = "Classification Rule"
     _order = "sequence, id"
+    _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     active = fields.Boolean(default=True)
@@ -31,7 +32,7 @@ class AgencyClassificationRule(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     source = fields.Selection(SOURCES, help="Where the time entry came from.")
-    project_id = fields.Many2one("project.project")
+    project_id = fields.Many2one("project.project", check_company=True)
     tag_ids = fields.Many2many(
         "project.tags", string="Task Tags", help="Matches when the task has any of these tags."
     )
@@ -43,7 +44,8 @@ class AgencyClassificationRule(models.Model):
         string="External Activity Type",
         help="Type of the external activity the entry came from, e.g. call, meeting, email.",
     )
-    service_type_id = fields.Many2one("agency.service.type", string="Set Service Type")
+    service_type_id = fields.Many2one("agency.service.type", string="Set Service Type",
+                                      check_company=True)
     billable = fields.Selection(
         [
             ("default", "As the service type says"),
@@ -93,6 +95,8 @@ class AgencyClassificationRule(models.Model):
 
     @api.model
     def _plain_rules(self, company):
+        # sudo: classification (a compute, for any user recording time) reads every rule of the
+        # company.
         rules = self.sudo().with_context(active_test=True).search(
             [("company_id", "=", company.id)]
         )

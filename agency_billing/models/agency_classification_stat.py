@@ -17,11 +17,12 @@ class AgencyClassificationStat(models.Model):
     _name = "agency.classification.stat"
     _description = "Learned Classification Statistic"
     _log_access = False
+    _check_company_auto = True
 
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     token = fields.Char(required=True)
     service_type_id = fields.Many2one(
-        "agency.service.type", required=True, ondelete="cascade"
+        "agency.service.type", required=True, ondelete="cascade", check_company=True
     )
     count = fields.Integer(required=True)
 

@@ -8,7 +8,10 @@ duplicate, no billing contact. *Blocking* flags hold the invoice in review until
 ``account.move._agency_check_anomalies``.
 """
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .agency_access import BILLING_MANAGER
 
 ANOMALY_CODES = [
     ("total_deviation", "Total far from average"),
@@ -30,9 +33,11 @@ class AgencyInvoiceAnomaly(models.Model):
     _name = "agency.invoice.anomaly"
     _description = "Invoice Anomaly Flag"
     _order = "move_id, severity, id"
+    _check_company_auto = True
 
     move_id = fields.Many2one("account.move", string="Invoice", required=True,
-                              ondelete="cascade", index=True)
+                              ondelete="cascade", index=True, check_company=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Client")
     code = fields.Selection(ANOMALY_CODES, string="Flag", required=True)
     severity = fields.Selection(
@@ -47,6 +52,22 @@ class AgencyInvoiceAnomaly(models.Model):
     override_reason = fields.Char(readonly=True)
     override_user_id = fields.Many2one("res.users", string="Overridden By", readonly=True)
     override_date = fields.Datetime(string="Overridden On", readonly=True)
+
+    def write(self, vals):
+        """Flags are raised and overridden by the review queue (``account.move``); a
+        direct change is for Agency Billing administrators only, and overriding a flag
+        needs a reason."""
+        if not self.env.su:
+            if not self.env.user.has_group(BILLING_MANAGER):
+                raise AccessError(_(
+                    "Only members of %s change anomaly flags directly; approve the invoice "
+                    "from the review queue instead.",
+                    # sudo: only the group's name, for the message.
+                    self.env.ref(BILLING_MANAGER).sudo().full_name))
+            if vals.get("state") == "overridden" and not (
+                    vals.get("override_reason") or "").strip():
+                raise UserError(_("Say why the flag is overridden."))
+        return super().write(vals)
 
     @api.model
     def _severity(self, code):

@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.osv import expression
 
+from .agency_access import check_action
+
 # Flags about time entries, and which entries (of the flagged invoice) they mean.
 ENTRY_CODES = ("no_rate_rule", "low_confidence", "held_time", "hours_spike")
 
@@ -41,6 +43,7 @@ class AgencyInvoiceAnomalyEntries(models.Model):
 
     def action_view_entries(self):
         """The time entries behind this flag, in the finance list."""
+        check_action(self, "read")
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "agency_billing.action_agency_time_entry")

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..lib import rating
+from .agency_access import BILLING_MANAGER, check_action
 
 CRITERIA_FIELDS = {
     "order": "order_id",
@@ -25,6 +26,7 @@ class AgencyRateRule(models.Model):
     _inherit = ["agency.rerate.mixin"]
     _description = "Rate Rule"
     _order = "sequence, id"
+    _check_company_auto = True
 
     name = fields.Char(
         string="Label", help="Optional words shown in the reason of rated time entries."
@@ -34,16 +36,18 @@ class AgencyRateRule(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    employee_id = fields.Many2one("hr.employee", index="btree_not_null")
-    job_id = fields.Many2one("hr.job", string="Role", index="btree_not_null")
-    service_type_id = fields.Many2one("agency.service.type")
-    project_id = fields.Many2one("project.project", index="btree_not_null")
+    employee_id = fields.Many2one("hr.employee", index="btree_not_null", check_company=True)
+    job_id = fields.Many2one("hr.job", string="Role", index="btree_not_null",
+                             check_company=True)
+    service_type_id = fields.Many2one("agency.service.type", check_company=True)
+    project_id = fields.Many2one("project.project", index="btree_not_null",
+                                 check_company=True)
     order_id = fields.Many2one(
-        "sale.order", string="Sale Order", index="btree_not_null",
+        "sale.order", string="Sale Order", index="btree_not_null", check_company=True,
         domain="[('state', '!=', 'cancel')]",
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Client", index="btree_not_null",
+        "res.partner", string="Client", index="btree_not_null", check_company=True,
         domain="[('is_company', '=', True)]",
         help="The client (commercial partner) this agreement applies to.",
     )
@@ -165,6 +169,8 @@ class AgencyRateRule(models.Model):
     @api.model
     def _rule_index(self, company):
         """All active rules of a company, ready for matching (one query)."""
+        # sudo: rating (a compute, for any user recording time) reads every rule of the company;
+        # only the rules' outcome reaches the entry.
         rules = self.sudo().with_context(active_test=True).search(
             [("company_id", "=", company.id)]
         )
@@ -172,9 +178,11 @@ class AgencyRateRule(models.Model):
 
 
     def action_rerate_now(self):
-        """Re-rate the open time entries of the company now (button)."""
+        """Re-rate the open time entries of these rules' companies now (button); not the
+        company the user happens to work in."""
+        check_action(self, "write", BILLING_MANAGER)
         count = self.env["account.analytic.line"]._agency_rerate_pending(
-            self.env.company, limit=None
+            self.company_id or self.env.company, limit=None
         )
         return {
             "type": "ir.actions.client",

@@ -21,6 +21,8 @@ class AgencyReminderPolicy(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", index=True,
+                                 help="Leave empty to share between companies.")
     step_ids = fields.One2many("agency.reminder.step", "policy_id", string="Steps", copy=True)
     summary = fields.Char(compute="_compute_summary")
 
@@ -38,9 +40,11 @@ class AgencyReminderStep(models.Model):
     _name = "agency.reminder.step"
     _description = "Reminder Step"
     _order = "policy_id, days, id"
+    _check_company_auto = True
 
     policy_id = fields.Many2one("agency.reminder.policy", required=True, ondelete="cascade",
-                                index=True)
+                                index=True, check_company=True)
+    company_id = fields.Many2one(related="policy_id.company_id", store=True, index=True)
     name = fields.Char(required=True, translate=True)
     days = fields.Integer(string="Days After Due Date", required=True)
     mail_template_id = fields.Many2one(
@@ -62,12 +66,14 @@ class AgencyInvoiceReminder(models.Model):
     _name = "agency.invoice.reminder"
     _description = "Invoice Reminder Sent"
     _order = "date desc, id desc"
+    _check_company_auto = True
 
     move_id = fields.Many2one("account.move", string="Invoice", required=True,
-                              ondelete="cascade", index=True)
+                              ondelete="cascade", index=True, check_company=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Client",
                                  store=True)
-    step_id = fields.Many2one("agency.reminder.step", ondelete="set null")
+    step_id = fields.Many2one("agency.reminder.step", ondelete="set null", check_company=True)
     days_overdue = fields.Integer()
     date = fields.Date(required=True)
     mail_template_id = fields.Many2one("mail.template", ondelete="set null")

@@ -25,15 +25,16 @@ class AgencyRetainerPeriod(models.Model):
     _name = "agency.retainer.period"
     _description = "Retainer Period"
     _order = "order_id, date_to desc, id desc"
+    _check_company_auto = True
 
     order_id = fields.Many2one("sale.order", string="Contract", required=True,
-                               ondelete="cascade", index=True)
+                               ondelete="cascade", index=True, check_company=True)
     partner_id = fields.Many2one(related="order_id.partner_id", store=True, string="Client")
     company_id = fields.Many2one(related="order_id.company_id", store=True)
     currency_id = fields.Many2one(related="order_id.currency_id")
     run_id = fields.Many2one("agency.billing.run", string="Billing Run", ondelete="set null")
     invoice_id = fields.Many2one("account.move", ondelete="set null",
-                                 index="btree_not_null")
+                                 index="btree_not_null", check_company=True)
     date_from = fields.Date(string="From", required=True)
     date_to = fields.Date(string="To", required=True)
     included_hours = fields.Float(string="Included (h)", digits=(16, 2))
@@ -66,6 +67,7 @@ class AgencyRetainerPeriod(models.Model):
         """Refuse to give back periods that later settled periods of their contracts
         took their carry-in from, naming the later periods and invoices to give back
         first (latest first)."""
+        # sudo: the check reads the later periods of the contracts (read only).
         periods = self.sudo()
         later = periods.search([
             ("order_id", "in", periods.order_id.ids), ("id", "not in", periods.ids),
@@ -107,6 +109,7 @@ class AgencyRetainerPeriod(models.Model):
             client = period.order_id.partner_id.commercial_partner_id
             before = fields.Date.subtract(period.date_from, days=1)
             if client.billing_last_period_end and client.billing_last_period_end > before:
+                # sudo: Billed Up To follows the periods given back (the rules' own write).
                 client.sudo().billing_last_period_end = before
             period.order_id._message_log(body=_(
                 "Retainer period %(period)s given back (%(why)s): its fee (%(fee)s) and "

@@ -56,10 +56,11 @@ class AgencyScopeLine(models.Model):
     _name = "agency.scope.line"
     _description = "Scope Budget Line"
     _order = "project_id, sequence, id"
+    _check_company_auto = True
 
     sequence = fields.Integer(default=10)
     project_id = fields.Many2one(
-        "project.project", required=True, ondelete="cascade", index=True,
+        "project.project", required=True, ondelete="cascade", index=True, check_company=True,
     )
     company_id = fields.Many2one(
         "res.company", compute="_compute_company_id", store=True, index=True,
@@ -68,6 +69,7 @@ class AgencyScopeLine(models.Model):
     partner_id = fields.Many2one(related="project_id.partner_id", string="Client")
     service_type_id = fields.Many2one(
         "agency.service.type", required=True, ondelete="restrict", index=True,
+        check_company=True,
     )
     milestone_id = fields.Many2one(
         "project.milestone", ondelete="restrict", index="btree_not_null",
@@ -76,7 +78,7 @@ class AgencyScopeLine(models.Model):
     )
     sale_line_id = fields.Many2one(
         "sale.order.line", string="Sold On", compute="_compute_budget_defaults", store=True,
-        readonly=False, ondelete="set null",
+        readonly=False, ondelete="set null", check_company=True,
         help="The sale order line the budget comes from.",
     )
     currency_id = fields.Many2one(
@@ -181,6 +183,8 @@ class AgencyScopeLine(models.Model):
             line.alert_user_id = line.project_id._agency_alert_user()
 
     def _compute_change_request_count(self):
+        # sudo: a count shown on the budget line; change-request quotations are sale orders the
+        # reader may not open.
         groups = self.env["sale.order"].sudo()._read_group(
             [("agency_scope_line_id", "in", self.ids)], ["agency_scope_line_id"], ["__count"]
         )
@@ -277,6 +281,8 @@ class AgencyScopeLine(models.Model):
         type_ids = list({key[1] for key in keys})
         # Which (project, type, milestone) have a line of their own, beyond these.
         own = set(keys)
+        # sudo: the burn of a line depends on the other lines of its project (milestones),
+        # whoever reads it.
         for project, stype, milestone in self.sudo()._read_group(
             [("project_id", "in", project_ids), ("milestone_id", "!=", False)],
             ["project_id", "service_type_id", "milestone_id"],
@@ -288,33 +294,57 @@ class AgencyScopeLine(models.Model):
                 return keys.get((project_id, type_id, milestone_id), [])
             return keys.get((project_id, type_id, False), [])
 
+        # sudo: burn sums the project's time (grouped, no entry shown) whoever reads the budget.
         Entry = self.env["account.analytic.line"].sudo()
         burns = defaultdict(_Burn)
+        convert = self._agency_amount_converter(today)
         base = [("project_id", "in", project_ids), ("service_type_id", "in", type_ids)]
-        for (project, stype, milestone, billable, held, over, policy, hours, amount, raw,
-             first) in Entry._read_group(
+        for (project, stype, milestone, billable, held, over, policy, currency, hours, amount,
+             raw, first) in Entry._read_group(
             base + ["|", ("is_billable", "=", True), ("over_scope_policy", "=", "absorbed")],
             ["project_id", "service_type_id", "milestone_id", "is_billable",
-             "billing_hold", "over_scope", "over_scope_policy"],
+             "billing_hold", "over_scope", "over_scope_policy", "agency_currency_id"],
             ["billed_unit_amount:sum", "billed_amount:sum", "unit_amount:sum", "date:min"],
         ):
             for line_id in target(project.id, stype.id, milestone.id):
-                burns[line_id].add(billable, held, over, policy, hours, amount, raw, first)
+                burns[line_id].add(billable, held, over, policy, hours,
+                                   convert(amount, currency, line_id), raw, first)
         # Recent burn over each company's forecast window (usually a single query).
         windows = defaultdict(set)
         for line in self:
             windows[line.company_id.agency_scope_forecast_days or 28].add(line.id)
         for days, line_ids in windows.items():
             since = today - timedelta(days=days - 1)
-            for project, stype, milestone, hours, amount in Entry._read_group(
+            for project, stype, milestone, currency, hours, amount in Entry._read_group(
                 base + [("is_billable", "=", True), ("date", ">=", since)],
-                ["project_id", "service_type_id", "milestone_id"],
+                ["project_id", "service_type_id", "milestone_id", "agency_currency_id"],
                 ["billed_unit_amount:sum", "billed_amount:sum"],
             ):
                 for line_id in target(project.id, stype.id, milestone.id):
                     if line_id in line_ids:
-                        burns[line_id].add_recent(hours, amount)
+                        burns[line_id].add_recent(hours, convert(amount, currency, line_id))
         return burns
+
+    def _agency_amount_converter(self, today):
+        """convert(amount, currency, line id): an amount of time rated in another currency
+        than the line's (time of another contract on the same project), in the line's
+        currency at today's rate of the line's company — amounts of different currencies
+        are never added as they are."""
+        lines = {line.id: line for line in self}
+        factors = {}
+
+        def convert(amount, currency, line_id):
+            line = lines[line_id]
+            if not amount or not currency or not line.currency_id \
+                    or currency == line.currency_id:
+                return amount
+            key = (currency.id, line.currency_id.id, line.company_id.id)
+            if key not in factors:
+                factors[key] = currency._convert(1.0, line.currency_id, line.company_id,
+                                                 today, round=False)
+            return amount * factors[key]
+
+        return convert
 
     def _agency_refresh_burn(self):
         """Recompute the burn, forecast and status of these lines now (grouped queries),
@@ -328,6 +358,7 @@ class AgencyScopeLine(models.Model):
 
     def _agency_siblings(self):
         """All the budget lines of these lines' projects (burn moves between them)."""
+        # sudo: burn moves between the lines of a project; all of them are refreshed.
         return self.sudo().search([("project_id", "in", self.project_id.ids)])
 
     def _agency_entry_domain(self):
@@ -337,6 +368,8 @@ class AgencyScopeLine(models.Model):
                   ("service_type_id", "=", self.service_type_id.id)]
         if self.milestone_id:
             return domain + [("milestone_id", "=", self.milestone_id.id)]
+        # sudo: the duplicate check sees every line of the project, also those of other
+        # companies' users.
         others = self.sudo().search([
             ("project_id", "=", self.project_id.id),
             ("service_type_id", "=", self.service_type_id.id),

@@ -34,6 +34,8 @@ class AgencyScopeLineAlert(models.Model):
         """
         thresholds = {}
         crossings, forecasts = [], []
+        # sudo: called after time was recorded (the scope hook), by the cron, or by an action
+        # that checked a billing user; reads the projects' thresholds and alert users.
         for line in self.sudo():
             project = line.project_id
             if project not in thresholds:
@@ -63,6 +65,7 @@ class AgencyScopeLineAlert(models.Model):
         project_model = self.env["ir.model"]._get_id("project.project")
         activities, notes, mailed = [], [], self.browse()
         for line, crossed in alerts:
+            # sudo: the alert's own bookkeeping on the line (which threshold was alerted).
             line = line.sudo()
             summary = line._agency_alert_summary(crossed)
             values = {"last_alert_summary": summary, "last_alert_date": now}
@@ -95,15 +98,19 @@ class AgencyScopeLineAlert(models.Model):
         for values in activities:
             projects_by_user[values["user_id"]].add(values["res_id"])
         for user_id, project_ids in projects_by_user.items():
+            # sudo: the alerted user follows the project so that the alert reaches them.
             self.env["project.project"].sudo().browse(project_ids).message_subscribe(
                 partner_ids=self.env["res.users"].browse(user_id).partner_id.ids)
+        # sudo: the alert's activity is for the Account Director, whoever recorded the time.
         self.env["mail.activity"].sudo().with_context(
             mail_activity_quick_update=True).create(activities)
         template = self.env.ref("agency_billing.mail_template_scope_alert",
                                 raise_if_not_found=False)
         if template and mailed:
+            # sudo: the alert email is the rules' own message (template of this addon).
             template.sudo().send_mail_batch(mailed.ids)
         for project, body in notes:
+            # sudo: the note is the rules' own trace in the project's chatter.
             project.sudo()._message_log(body=body)
 
     def _agency_alert_summary(self, crossed):
@@ -159,10 +166,12 @@ class AgencyScopeLineAlert(models.Model):
         today = fields.Date.context_today(self)
         domain = [("project_id.active", "=", True),
                   "|", ("evaluated_on", "=", False), ("evaluated_on", "<", today)]
+        # sudo: the scope cron (ir.cron runs it; no user input).
         lines = self.sudo().search(domain, limit=batch_size, order="project_id, id")
         lines._agency_refresh_burn()
         lines._agency_evaluate_alerts()
         lines.with_context(agency_scope_skip=True).write({"evaluated_on": today})
+        # sudo: the scope cron counts what is left.
         remaining = self.sudo().search_count(domain)
         self.env["ir.cron"]._notify_progress(done=len(lines), remaining=remaining)
         return len(lines)

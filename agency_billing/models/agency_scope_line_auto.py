@@ -41,6 +41,8 @@ class AgencyScopeLineAuto(models.Model):
     def _agency_follow_orders(self, projects):
         """Create or grow the budget lines of these projects from what their confirmed
         orders sold; lines a person edited are left as they are."""
+        # sudo: budgets follow what the confirmed orders sold, whoever confirmed them (the
+        # callers were checked: action_agency_scope_from_order, or Odoo's own confirmation).
         projects = projects.sudo()
         if not projects:
             return self.browse()
@@ -63,6 +65,7 @@ class AgencyScopeLineAuto(models.Model):
                 values.update(budget_hours=max(line.budget_hours + grown_hours, 0.0),
                               budget_amount=max(line.budget_amount + grown_amount, 0.0))
             line.with_context(agency_scope_from_orders=True).write(values)
+        # sudo: the same, for the lines it adds.
         return self.sudo().with_context(agency_scope_from_orders=True).create(vals_list)
 
 

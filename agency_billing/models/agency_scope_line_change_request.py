@@ -8,6 +8,7 @@ from odoo.tools import float_compare, float_is_zero, format_amount
 
 from ..lib import rating
 from .account_analytic_line_rating import _Converter
+from .agency_access import BILLING_USER, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -20,6 +21,7 @@ class AgencyScopeLineChangeRequest(models.Model):
 
     def action_agency_change_request(self):
         """Open the change request wizard for this line."""
+        check_action(self, "write", BILLING_USER)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -31,6 +33,7 @@ class AgencyScopeLineChangeRequest(models.Model):
         }
 
     def action_view_change_requests(self):
+        check_action(self, "read")
         self.ensure_one()
         return self.project_id._agency_change_requests_action(
             [("agency_scope_line_id", "=", self.id)]
@@ -38,9 +41,11 @@ class AgencyScopeLineChangeRequest(models.Model):
 
     def action_agency_release_held(self):
         """Release the held time of these lines: it is billed on its own sale lines."""
+        check_action(self, "write", BILLING_USER)
         for line in self:
             released = line._agency_release_held()
             if released:
+                # sudo: the release was checked (billing user); the note is the rules' trace.
                 line.project_id.sudo().message_post(
                     body=_("%(count)s held time entries (%(hours)s h) of %(line)s released "
                            "by %(user)s: they are billed as usual.",
@@ -54,6 +59,8 @@ class AgencyScopeLineChangeRequest(models.Model):
     def _agency_held_entries(self):
         """Open time entries of this line held because they were over scope."""
         self.ensure_one()
+        # sudo: the held entries of a line, for a release or change request checked by the
+        # caller.
         Entry = self.env["account.analytic.line"].sudo()
         return Entry.search(
             self._agency_entry_domain() + [
@@ -74,6 +81,7 @@ class AgencyScopeLineChangeRequest(models.Model):
         if not held:
             return held
         values = {"billing_hold": False, "billing_hold_reason": False}
+        # sudo: releasing held time is the rules' own write (the caller was checked).
         Entry = self.env["account.analytic.line"].sudo()
         if not order:
             held.with_context(agency_scope_skip=True).write(values)
@@ -171,6 +179,7 @@ class AgencyScopeLineChangeRequest(models.Model):
                 product, extra, rate, _("%(product)s – extra hours", product=product.name),
                 discount=self._agency_contract_discount(product, rate)))
         order.write({"order_line": [fields.Command.create(vals) for vals in lines]})
+        # sudo: the note of a change request drafted by a checked billing user.
         project.sudo().message_post(
             body=_("Change request %(order)s drafted for %(line)s: %(hours)s h (%(held)s h "
                    "held), %(amount)s before taxes.",
@@ -236,6 +245,8 @@ class AgencyScopeLineChangeRequest(models.Model):
         self.write(values)
         released = self._agency_release_held(order)
         who = order.signed_by or self.env.user.name
+        # sudo: a change request accepted (confirmed by the client or the back office) leaves
+        # its note.
         self.project_id.sudo().message_post(
             body=_("Change request %(order)s accepted by %(who)s: %(line)s budget %(before)s → "
                    "%(after)s; %(count)s held time entries (%(hours)s h) released to it for "

@@ -31,6 +31,8 @@ class AgencyScopeLineOverScope(models.Model):
         by_key = {(line.project_id.id, line.service_type_id.id, line.milestone_id.id or False):
                   line for line in self}
         todo = defaultdict(list)
+        # sudo: the over-scope policy applies to time whoever recorded it (the rules' own
+        # write).
         for entry in entries.sudo():
             if (entry.project_id and entry.service_type_id and entry.is_billable
                     and not entry.over_scope_policy and entry._is_not_billed()):
@@ -82,6 +84,7 @@ class AgencyScopeLineOverScope(models.Model):
             values.update(billing_hold=True, billing_hold_reason=reason)
         entries.with_context(agency_scope_skip=True).write(values)
         hours = sum(entries.mapped("unit_amount"))
+        # sudo: the rules' note about time recorded over scope.
         self.project_id.sudo()._message_log(body=_(
             "%(count)s time entries (%(hours)s h) recorded after the %(line)s budget was "
             "used up: %(outcome)s.",

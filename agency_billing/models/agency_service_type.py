@@ -11,6 +11,7 @@ class AgencyServiceType(models.Model):
     _name = "agency.service.type"
     _description = "Agency Service Type"
     _order = "sequence, name"
+    _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(help="Short technical name used by integrations and reports.")
@@ -23,6 +24,7 @@ class AgencyServiceType(models.Model):
     product_id = fields.Many2one(
         "product.product",
         string="Service Product",
+        check_company=True,
         domain="[('type', '=', 'service'), ('service_type', '=', 'timesheet')]",
         help="Invoice lines for this type of work are made with this product.",
     )

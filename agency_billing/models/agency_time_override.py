@@ -10,11 +10,13 @@ class AgencyTimeOverride(models.Model):
     _name = "agency.time.override"
     _description = "Time Entry Override"
     _order = "create_date desc, id desc"
+    _check_company_auto = True
 
     line_id = fields.Many2one(
         "account.analytic.line", string="Time Entry", required=True, ondelete="cascade",
-        index=True,
+        index=True, check_company=True,
     )
+    company_id = fields.Many2one(related="line_id.company_id", store=True, index=True)
     project_id = fields.Many2one(related="line_id.project_id", store=True)
     kind = fields.Selection(KINDS, required=True)
     old_value = fields.Char(string="From")

@@ -8,6 +8,7 @@ class MailMail(models.Model):
     _inherit = "mail.mail"
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
+        # sudo: the mail queue (no user) reports delivery outcomes of invoice emails.
         messages = self.sudo().mail_message_id.filtered(lambda m: m.model == "account.move")
         res = super()._postprocess_sent_message(success_pids, failure_reason=failure_reason,
                                                 failure_type=failure_type)

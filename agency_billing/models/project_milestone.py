@@ -34,4 +34,6 @@ class ProjectMilestone(models.Model):
             return
         cron = self.env.ref("agency_billing.ir_cron_agency_billing_run", raise_if_not_found=False)
         if cron:
+            # sudo: waking the billing cron (ir.cron is for administrators); it decides by
+            # itself.
             cron.sudo()._trigger()

@@ -3,7 +3,14 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 
 from ..lib import scope
+from .agency_access import BILLING_USER, check_action
 from .agency_scope_line import check_thresholds
+
+# Changes of these project / task fields may route their time to a sale line the order
+# lacks (added by the time entries' batched routing step, never by a compute).
+PROJECT_ROUTING_FIELDS = {"service_type_id", "sale_line_id", "partner_id", "allow_billable"}
+TASK_ROUTING_FIELDS = {"service_type_id", "sale_line_id", "partner_id", "name", "tag_ids",
+                       "project_id"}
 
 
 class ProjectProject(models.Model):
@@ -15,6 +22,13 @@ class ProjectProject(models.Model):
         help="Service type of this project's time when neither a rule, the task nor a "
         "confident learned suggestion decides.",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if PROJECT_ROUTING_FIELDS & vals.keys():
+            self.env["account.analytic.line"]._agency_route_open_entries(
+                [("project_id", "in", self.ids)])
+        return res
 
     # ------------------------------------------------------------------
     # Scope budget, alerts and change requests
@@ -96,18 +110,20 @@ class ProjectProject(models.Model):
                  "agency_scope_line_ids.forecast_date", "agency_scope_line_ids.status",
                  "agency_scope_line_ids.currency_id")
     def _compute_agency_scope(self):
+        today = fields.Date.context_today(self)
         for project in self:
             lines = project.agency_scope_line_ids
             statuses = [line.status or "none" for line in lines]
             status = max(statuses, key=scope.STATUS_RANK.get, default="none")
             forecasts = [line.forecast_date for line in lines if line.forecast_date]
             held = sum(lines.mapped("held_hours"))
+            currency, budget, burn = project._agency_scope_amounts(lines, today)
             project.update({
-                "agency_scope_currency_id": lines[:1].currency_id,
+                "agency_scope_currency_id": currency,
                 "agency_scope_budget_hours": sum(lines.mapped("budget_hours")),
                 "agency_scope_burn_hours": sum(lines.mapped("burn_hours")),
-                "agency_scope_budget_amount": sum(lines.mapped("budget_amount")),
-                "agency_scope_burn_amount": sum(lines.mapped("burn_amount")),
+                "agency_scope_budget_amount": budget,
+                "agency_scope_burn_amount": burn,
                 "agency_scope_held_hours": held,
                 "agency_scope_percent": max(lines.mapped("burn_percent"), default=0.0),
                 "agency_scope_forecast_date": min(forecasts, default=False),
@@ -115,7 +131,27 @@ class ProjectProject(models.Model):
                 "agency_scope_at_risk": status in ("risk", "over") or held > 0,
             })
 
+    def _agency_scope_amounts(self, lines, today):
+        """(currency, budget, burn) of these budget lines: in their currency when they
+        share one (the usual case: the contract's); otherwise in the project's company
+        currency, each line converted at today's rate — amounts of different currencies
+        are never added as they are."""
+        self.ensure_one()
+        currencies = lines.currency_id
+        if len(currencies) <= 1:
+            return (currencies, sum(lines.mapped("budget_amount")),
+                    sum(lines.mapped("burn_amount")))
+        company = self._agency_company()
+        target = company.currency_id
+        budget = burn = 0.0
+        for line in lines:
+            source = line.currency_id or target
+            budget += source._convert(line.budget_amount, target, company, today)
+            burn += source._convert(line.burn_amount, target, company, today)
+        return target, target.round(budget), target.round(burn)
+
     def _compute_agency_change_request_count(self):
+        # sudo: a count on the project; change requests are sale orders the reader may not open.
         groups = self.env["sale.order"].sudo()._read_group(
             [("agency_change_request_project_id", "in", self.ids)],
             ["agency_change_request_project_id"], ["__count"],
@@ -161,6 +197,7 @@ class ProjectProject(models.Model):
         projects = self._origin
         if not projects:
             return {}
+        # sudo: budget defaults read the project's contracts whoever opens the project.
         items = projects.sudo()._fetch_sale_order_items_per_project_id()
         hour = self.env.ref("uom.product_uom_hour")
         result = {}
@@ -178,6 +215,7 @@ class ProjectProject(models.Model):
     @api.model
     def _agency_types_by_product(self):
         """{product id: service types billed under it, by sequence}."""
+        # sudo: service types of other companies' products are matched too (read only).
         types = self.env["agency.service.type"].sudo().search([("product_id", "!=", False)])
         result = defaultdict(list)
         for stype in types:
@@ -212,6 +250,7 @@ class ProjectProject(models.Model):
                     hours = sol.product_uom._compute_quantity(sol.product_uom_qty, hour,
                                                               round=False)
                     add((project_id, stypes[0].id, False), hours, sol.price_subtotal, sol)
+        # sudo: budget defaults read the milestones' sale lines (read only).
         for project in self._origin.sudo():
             for milestone in project.milestone_ids.filtered("sale_line_id"):
                 sol = milestone.sale_line_id
@@ -227,6 +266,7 @@ class ProjectProject(models.Model):
         """{project id: service type ids the project uses}: sold on its sale orders (every
         type of a sold product), its own or a task's service type, or the type of time
         recorded on it."""
+        # sudo: which service types a project uses (read only, for the budget check).
         projects = self._origin.sudo()
         types_by_product = self._agency_types_by_product()
         used = defaultdict(set)
@@ -239,11 +279,13 @@ class ProjectProject(models.Model):
         for project in projects:
             if project.service_type_id:
                 used[project.id].add(project.service_type_id.id)
+        # sudo: the same check over the project's tasks (grouped).
         for project, stype in self.env["project.task"].sudo()._read_group(
             [("project_id", "in", projects.ids), ("service_type_id", "!=", False)],
             ["project_id", "service_type_id"],
         ):
             used[project.id].add(stype.id)
+        # sudo: the same check over the project's time (grouped).
         for project, stype in self.env["account.analytic.line"].sudo()._read_group(
             [("project_id", "in", projects.ids), ("service_type_id", "!=", False)],
             ["project_id", "service_type_id"],
@@ -254,18 +296,21 @@ class ProjectProject(models.Model):
     def action_agency_scope_from_order(self):
         """Add a budget line for each service type (and fixed-fee milestone) the sale order
         sold that has none yet; budgets default from the order and stay editable."""
+        check_action(self, "write", BILLING_USER)
         # The lines it adds follow the orders (see agency_scope_line_auto.py), as the
         # budgets a contract's confirmation creates do.
         return self.env["agency.scope.line"].with_env(self.env)._agency_follow_orders(self)
 
     def action_agency_scope_refresh(self):
         """Refresh the burn and forecast of the budget lines and send due alerts."""
+        check_action(self, "read", BILLING_USER)
         lines = self.agency_scope_line_ids
         lines._agency_refresh_burn()
         lines._agency_evaluate_alerts()
         return True
 
     def action_view_agency_change_requests(self):
+        check_action(self, "read")
         self.ensure_one()
         return self._agency_change_requests_action(
             [("agency_change_request_project_id", "=", self.id)]
@@ -292,6 +337,8 @@ class ProjectProject(models.Model):
     @api.depends("sale_line_id.order_id.retainer_balance_hours")
     def _compute_retainer_balance(self):
         for project in self:
+            # sudo: the retainer balance of the project's contract, shown on the project (read
+            # only).
             order = project.sudo().sale_line_id.order_id
             project.has_retainer = bool(order.retainer_line_id)
             project.retainer_balance_hours = order.retainer_balance_hours if order else 0.0
@@ -305,4 +352,11 @@ class ProjectTask(models.Model):
         help="Time on this task is of this service type unless a classification rule says "
         "otherwise.",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if TASK_ROUTING_FIELDS & vals.keys():
+            self.env["account.analytic.line"]._agency_route_open_entries(
+                [("task_id", "in", self.ids)])
+        return res
 

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .agency_access import BILLING_MANAGER, check_action
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -29,6 +31,7 @@ class ResConfigSettings(models.TransientModel):
 
     def action_agency_learn_now(self):
         """Rebuild the learned classification statistics now."""
+        check_action(self, "write", BILLING_MANAGER)
         self.env["agency.classification.stat"]._learn(self.env.company)
         return True
 

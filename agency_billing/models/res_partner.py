@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib import billing_cycle, dates, scope
+from .agency_access import check_action
 from .agency_billing_run import agency_fixed_today
 
 ROUNDING = [
@@ -102,8 +103,10 @@ class ResPartner(models.Model):
                 "may change the field %s.", self._fields["billing_last_period_end"].string))
         res = super().write(vals)
         if {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals):
+            # The client's time in every company follows its terms, not only the time of
+            # the companies the user works in (sudo: a flag, read by the re-rate cron).
             self.env["account.analytic.line"]._agency_flag_rerate(
-                self.env.companies, partners=self.commercial_partner_id
+                self.env["res.company"].sudo().search([]), partners=self.commercial_partner_id
             )
         return res
 
@@ -247,8 +250,11 @@ class ResPartner(models.Model):
                     cycle, partner._agency_today())
 
     def _compute_billing_dispute_count(self):
+        # sudo with the user's companies: a count of the disputed invoices the user may
+        # see (no invoice shown).
         counts = dict(self.env["account.move"].sudo()._read_group(
             [("commercial_partner_id", "in", self.commercial_partner_id.ids),
+             ("company_id", "in", self.env.companies.ids),
              ("dispute_date", "!=", False), ("move_type", "=", "out_invoice")],
             ["commercial_partner_id"], ["__count"],
         ))
@@ -270,6 +276,7 @@ class ResPartner(models.Model):
         {'date_to': '2026-09-30'})``."""
         if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
             raise AccessError(_("Only Agency Billing administrators run billing."))
+        check_action(self, "read")
         day = fields.Date.to_date(date_to) if date_to else None
         clients = self.commercial_partner_id
         if day and any(day > client._agency_today() for client in clients):
@@ -280,6 +287,7 @@ class ResPartner(models.Model):
         return run._get_records_action(name=_("Billing Run"))
 
     def action_agency_view_disputes(self):
+        check_action(self, "read")
         return self.env["account.move"].search([
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
             ("dispute_date", "!=", False),

@@ -123,6 +123,7 @@ class SaleOrder(models.Model):
     @api.depends("retainer_hours", "retainer_line_id", "retainer_period_ids.carried_out_hours",
                  "order_line.qty_delivered", "order_line.analytic_line_ids.retainer_period_id")
     def _compute_retainer_balance(self):
+        # sudo: the retainer balance (a compute) sums the contract's time, whoever reads it.
         Line = self.env["account.analytic.line"].sudo()
         orders = self.filtered("retainer_line_id")
         used = dict(Line._read_group(
@@ -161,12 +162,14 @@ class SaleOrder(models.Model):
             is already settled.
         """
         self.ensure_one()
+        # sudo: retainer periods are settled by billing runs only (the run is superuser).
         Period = self.env["agency.retainer.period"].sudo()
         last = self._agency_last_retainer_period()
         if last and last.date_to >= end:
             return Period
         if last:
             start = fields.Date.add(last.date_to, days=1)
+        # sudo: the retainer settlement (billing runs, superuser) reads the period's time.
         entries = self.env["account.analytic.line"].sudo().search(
             self._agency_retainer_entries_domain(start, end), order="date, id")
         hours = entries.mapped("billed_unit_amount")
@@ -280,6 +283,8 @@ class SaleOrder(models.Model):
 
     def _agency_apply_change_requests(self):
         """Accepted change requests grow their budget line and release its held time."""
+        # sudo: an accepted change request applies however it was confirmed (portal signature
+        # included).
         for order in self.sudo().filtered(
             lambda o: o.agency_scope_line_id and not o.agency_change_request_applied
             and o.state == "sale"

@@ -52,6 +52,8 @@ class SaleOrderLine(models.Model):
         """
         result = defaultdict(float)
         domain = expression.AND([[("so_line", "in", self.ids)], additional_domain])
+        # sudo: delivered quantity (a compute) sums the billed time of the line, whoever reads
+        # it.
         groups = self.env["account.analytic.line"].sudo()._read_group(
             domain, ["product_uom_id", "so_line"],
             ["billed_unit_amount:sum", "retainer_hours:sum"],

@@ -1,3 +1,5 @@
+from . import test_access_matrix
+from . import test_access_rpc
 from . import test_analytics
 from . import test_analytics_ui
 from . import test_billing_cycle
@@ -17,6 +19,7 @@ from . import test_import_path
 from . import test_install
 from . import test_invoice_delivery
 from . import test_onboarding
+from . import test_multi_company
 from . import test_overrides
 from . import test_rate_rules
 from . import test_retainer_chain
@@ -25,6 +28,8 @@ from . import test_rounding
 from . import test_scope
 from . import test_scope_ui
 from . import test_time_zones
+from . import test_trust_actions
+from . import test_trust_guards
 from . import test_ui
 from . import test_client_documents
 from . import test_client_portal

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..models.agency_access import BILLING_MANAGER, check_action
+
 
 class AgencyBillingRunWizard(models.TransientModel):
     """Bill clients now, up to a day of your choice: today, or a past day to bill a past
@@ -27,5 +29,6 @@ class AgencyBillingRunWizard(models.TransientModel):
 
     def action_run(self):
         """Run billing for the clients up to the day (administrators only)."""
+        check_action(self.partner_ids, "read", BILLING_MANAGER)
         self.ensure_one()
         return self.partner_ids.action_agency_run_billing(date_to=self.date_to)

@@ -2,6 +2,8 @@ import math
 
 from odoo import api, fields, models
 
+from ..models.agency_access import BILLING_USER, check_action
+
 
 class AgencyChangeRequestWizard(models.TransientModel):
     """Draft a change request: a quotation for extra hours of a budget line, at the
@@ -31,6 +33,7 @@ class AgencyChangeRequestWizard(models.TransientModel):
 
     def action_create(self):
         """Create the quotation and open it."""
+        check_action(self.scope_line_id, "write", BILLING_USER)
         self.ensure_one()
         order = self.scope_line_id._agency_create_change_request(self.hours, self.note)
         return {

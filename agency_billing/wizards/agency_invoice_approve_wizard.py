@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.agency_access import INVOICING, check_action
+
 
 class AgencyInvoiceApproveWizard(models.TransientModel):
     """Approve drafts from the review queue: post and send them, overriding their warning
@@ -46,6 +48,8 @@ class AgencyInvoiceApproveWizard(models.TransientModel):
             ) or False
 
     def action_approve(self):
+        """Approve and send the invoices, overriding their warnings with the reason."""
+        check_action(self.move_ids, "write", INVOICING)
         self.ensure_one()
         if self.earlier_warning and not self.approve_out_of_order:
             raise UserError(_("Approve the earlier drafts first, or tick \"Approve before "

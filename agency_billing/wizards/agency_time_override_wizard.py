@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.agency_access import BILLING_USER, check_action
+
 
 class AgencyTimeOverrideWizard(models.TransientModel):
     """Override the service type, rate or billability of time entries, saying why."""
@@ -32,6 +34,8 @@ class AgencyTimeOverrideWizard(models.TransientModel):
         return values
 
     def action_apply(self):
+        """Apply the override to the entries (each protected field needs its group)."""
+        check_action(self.line_ids, "write", BILLING_USER)
         self.ensure_one()
         lines = self.line_ids.with_context(agency_override_reason=self.reason)
         if self.action == "service_type":
