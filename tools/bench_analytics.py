@@ -78,6 +78,9 @@ def run_section(bench, section_def, opts):
                  "employees ...")
         agency = core.generate_agency(env, size, tag="Bench analytics")
         core.configure_agency_rules(env, agency)
+        for client in env["res.partner"].browse(agency.client_ids):
+            # invoices to a client without a billing contact are held by a blocking flag
+            client.billing_contact_ids = [(6, 0, client.ids)]
         marks = _marks(env)
     _generate_time(bench, core, agency, entries, today)
     _generate_billing(bench, core, agency, today)

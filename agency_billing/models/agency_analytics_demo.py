@@ -102,6 +102,10 @@ class AgencyAnalyticsDemo(models.AbstractModel):
             "name": "Nordlicht Reisen GmbH", "is_company": True, "city": "Hamburg",
             "country_id": self.env.ref("base.de").id, "email": "billing@nordlicht.example",
             "invoice_detail_level": "service_type", "billing_cycle": "manual"})
+        contact = self.env["res.partner"].create({
+            "name": "Jana Vogt", "parent_id": client.id, "type": "invoice",
+            "email": "jana.vogt@nordlicht.example"})
+        client.billing_contact_ids = [Command.set(contact.ids)]
         pricelist = self.env["product.pricelist"].create({
             "name": "Euro clients", "currency_id": eur.id})
         types = self._demo_types()

@@ -88,6 +88,10 @@ class TestAnalytics(TransactionCase):
         cls.client_b = Partner.create({"name": "Client B (EUR)", "is_company": True})
         cls.client_c = Partner.create({"name": "Client C", "is_company": True,
                                        "time_rounding": "none"})
+        for client in (cls.client_a, cls.client_b, cls.client_c):
+            contact = Partner.create({"name": f"Billing {client.name}", "type": "invoice",
+                                      "parent_id": client.id, "email": "billing@client.example"})
+            client.billing_contact_ids = [Command.set(contact.ids)]
         Rule.create({"name": "A: 10% off design", "partner_id": cls.client_a.id,
                      "job_id": cls.job_designer.id, "rate_type": "discount", "discount": 10.0})
         cls.order_a, cls.project_a = cls._contract(cls.client_a)
