@@ -47,6 +47,11 @@
         "views/res_partner_billing_views.xml",
         "views/sale_order_billing_views.xml",
         "views/res_config_settings_billing_views.xml",
+        "data/ir_cron_analytics_data.xml",
+        "security/agency_analytics_security.xml",
+        "views/agency_report_views.xml",
+        "data/agency_dashboard_data.xml",
+        "views/agency_analytics_views.xml",
         "views/agency_billing_menus.xml",
         "views/agency_sync_views.xml",
         "views/portal_templates.xml",
@@ -58,6 +63,7 @@
         "demo/agency_time_demo.xml",
         "demo/agency_scope_demo.xml",
         "demo/agency_billing_demo.xml",
+        "demo/agency_analytics_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

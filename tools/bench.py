@@ -29,6 +29,8 @@ prepared databases and shares the data-generation helpers below. Today:
     billing  a billing run for every client vs Odoo's own sale.order._create_invoices
     sync     first sync, unchanged re-sync and a webhook burst against the vendors'
              local fakes (tools/bench_sync.py and its parts, tools/bench_sync_*.py)
+    analytics  each report's first screen and the dashboard on a year, then five years, of
+             a medium agency; the cash forecast's back-test (tools/bench_analytics.py)
 
 Benchmarks print figures; they assert nothing about time (see README.md, "Benchmarks").
 """
@@ -1332,6 +1334,7 @@ SECTIONS = {
     "sync": Section(run=bench_sync.section_sync, help=bench_sync.HELP, entries=20_000,
                     batch_sizes=(5_000,)),
 }
+SECTIONS["analytics"] = importlib.import_module("bench_analytics").section(Section, AgencySize)
 
 
 # ---------------------------------------------------------------------------

@@ -21,14 +21,19 @@ from . import account_move_line
 from . import account_move_reminder
 from . import account_move_report
 from . import account_move_send
+from . import agency_analytics_buttons  # before the partner and project inherit it
+from . import agency_analytics_demo
 from . import agency_billing_run
+from . import agency_cash_forecast
 from . import agency_classification_rule
 from . import agency_classification_stat
 from . import agency_demo
 from . import agency_invoice_anomaly
 from . import agency_invoice_anomaly_entries
+from . import agency_kpi_snapshot
 from . import agency_rate_rule
 from . import agency_rate_rule_label
+from . import agency_rate_suggestion
 from . import agency_reminder_policy
 from . import agency_retainer_period
 from . import agency_scope_demo
@@ -52,13 +57,17 @@ from . import ir_http
 from . import project_milestone
 from . import project_project
 from . import project_project_access
+from . import project_project_analytics
 from . import project_project_scope_summary
 from . import res_company
+from . import res_company_analytics
 from . import res_company_client
 from . import res_config_settings
+from . import res_config_settings_analytics
 from . import res_config_settings_client
 from . import res_partner
 from . import res_partner_access
+from . import res_partner_analytics
 from . import res_partner_client
 from . import sale_order
 from . import sale_order_access

@@ -258,8 +258,14 @@ class AccountAnalyticLine(models.Model):
         """
         groups = {}
         for line, values in values_by_line.items():
-            groups.setdefault(tuple(values.items()), []).append(line.id)
-        for items, ids in groups.items():
+            # Odoo writes a monetary value to entries of one currency at a time: entries of
+            # contracts in other currencies sharing a value go in separate groups.
+            currencies = tuple(
+                line[field.get_currency_field(line)] for fname in values
+                if (field := self._fields[fname]).type == "monetary"
+                and field.get_currency_field(line) not in values)
+            groups.setdefault((tuple(values.items()), currencies), []).append(line.id)
+        for (items, _currencies), ids in groups.items():
             lines = self.browse(ids)
             for fname, value in items:
                 lines[fname] = value

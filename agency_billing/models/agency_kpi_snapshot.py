@@ -1,0 +1,155 @@
+"""Monthly KPI snapshots: the headline figures of each company and month, stored once, so
+the before and after of automation stays visible when data changes later."""
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..lib import analytics
+from .agency_billing_run import agency_today
+
+
+class AgencyKpiSnapshot(models.Model):
+    """One per company and month (``month`` = its first day). The cron takes the snapshot
+    of each finished month that has none; *Take Snapshot* recomputes one on purpose.
+    Every figure is the month's, from the analytics reports (README, "Analytics")."""
+
+    _name = "agency.kpi.snapshot"
+    _description = "Agency Billing: monthly KPI snapshot"
+    _order = "company_id, month desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, index=True,
+                                 default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    month = fields.Date(required=True, help="First day of the month.")
+    taken_on = fields.Datetime(readonly=True)
+    revenue = fields.Monetary()
+    cost = fields.Monetary()
+    margin = fields.Monetary()
+    margin_percent = fields.Float(string="Margin %")
+    wip = fields.Monetary(string="WIP", help="Billable time of the month not invoiced when "
+                          "the snapshot was taken.")
+    recorded_hours = fields.Float()
+    billable_hours = fields.Float()
+    capacity_hours = fields.Float()
+    no_cost_hours = fields.Float(string="Hours without Cost")
+    utilization_recorded = fields.Float(string="Billable % of Recorded")
+    utilization_capacity = fields.Float(string="Billable % of Capacity")
+    hour_recovery = fields.Float(string="Hour Recovery %")
+    rate_realization = fields.Float(string="Rate Realization %")
+    collection_rate = fields.Float(string="Collected %")
+    invoice_count = fields.Integer(string="Invoices")
+    time_to_invoice_median = fields.Float(string="Days to Invoice (median)")
+    time_to_invoice_p90 = fields.Float(string="Days to Invoice (90th pct)")
+    days_to_pay_median = fields.Float(string="Days to Pay (median)")
+    dso = fields.Float(string="DSO (days)")
+    disputed_count = fields.Integer(string="Disputed Invoices")
+    disputed_amount = fields.Monetary()
+    dispute_share = fields.Float(string="Disputed %")
+
+    _sql_constraints = [
+        ("month_unique", "unique(company_id, month)", "One snapshot per company and month."),
+    ]
+
+    @api.model
+    def _cron_snapshot(self):
+        """Snapshot every finished month since the company's first invoice or time entry
+        that has none yet (at most 24 per call, oldest first)."""
+        today = agency_today(self)
+        last = today.replace(day=1) - relativedelta(months=1)
+        for company in self.env["res.company"].search([]):
+            first = self._agency_first_month(company)
+            if not first:
+                continue
+            taken = set(self.search([("company_id", "=", company.id)]).mapped("month"))
+            month, done = max(first, last - relativedelta(months=23)), 0
+            while month <= last and done < 24:
+                if month not in taken:
+                    self.with_company(company)._agency_take(company, month)
+                    done += 1
+                month += relativedelta(months=1)
+
+    def action_take_snapshot(self):
+        """Recompute the selected snapshots from today's data (administrators)."""
+        if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
+            raise AccessError(self.env._(
+                "Only Agency Billing administrators can retake snapshots."))
+        for snap in self:
+            snap.with_company(snap.company_id)._agency_take(snap.company_id, snap.month)
+        return True
+
+    @api.model
+    def _agency_first_month(self, company):
+        groups = self.env["agency.report.profitability"]._read_group(
+            [("company_id", "=", company.id)], [], ["date:min"])
+        first = groups[0][0] if groups else None
+        return first.replace(day=1) if first else None
+
+    @api.model
+    def _agency_take(self, company, month):
+        """Create or update the snapshot of ``company`` for ``month`` (a first day)."""
+        month = month.replace(day=1)
+        vals = self._agency_figures(company, month, month + relativedelta(months=1, days=-1))
+        vals.update(taken_on=fields.Datetime.now())
+        snap = self.search([("company_id", "=", company.id), ("month", "=", month)])
+        if snap:
+            snap.write(vals)
+            return snap
+        return self.create(dict(vals, company_id=company.id, month=month))
+
+    @api.model
+    def _agency_figures(self, company, start, end):
+        """The headline figures of ``company`` from ``start`` to ``end`` (both included):
+        one grouped query per report."""
+        base = [("company_id", "=", company.id), ("date", ">=", start), ("date", "<=", end)]
+
+        def totals(model, aggregates, extra=()):
+            row = self.env[model]._read_group(base + list(extra), [], aggregates)[0]
+            return {spec.split(":")[0]: value for spec, value in zip(aggregates, row,
+                                                                    strict=True)}
+
+        prof = totals("agency.report.profitability",
+                      ["revenue:sum", "cost:sum", "wip:sum", "no_cost_hours:sum"])
+        util = totals("agency.report.utilization",
+                      ["recorded_hours:sum", "billable_hours:sum", "capacity_hours:sum"])
+        reco = totals("agency.report.recovery",
+                      ["invoiced_hours:sum", "billable_hours:sum", "billed_value:sum",
+                       "card_value:sum", "collected_amount:sum", "invoiced_amount:sum"])
+        inv = totals("agency.report.invoice",
+                     ["invoice_count:sum", "days_to_post_median:avg", "days_to_post_p90:avg",
+                      "days_to_pay_median:avg", "disputed_count:sum", "disputed_amount:sum",
+                      "amount:sum"], [("move_type", "=", "out_invoice")])
+        margin, margin_pct = analytics.margin(prof["revenue"], prof["cost"])
+        use = analytics.utilization(util["billable_hours"], util["recorded_hours"],
+                                    util["capacity_hours"])
+        rec = analytics.recovery(reco["invoiced_hours"], reco["billable_hours"],
+                                 reco["billed_value"], reco["card_value"],
+                                 reco["collected_amount"], reco["invoiced_amount"])
+        dso = self.env["agency.report.invoice"].with_company(company).get_dso(start, end)
+        return {
+            "revenue": prof["revenue"] or 0.0,
+            "cost": prof["cost"] or 0.0,
+            "margin": margin,
+            "margin_percent": margin_pct or 0.0,
+            "wip": prof["wip"] or 0.0,
+            "no_cost_hours": prof["no_cost_hours"] or 0.0,
+            "recorded_hours": util["recorded_hours"] or 0.0,
+            "billable_hours": util["billable_hours"] or 0.0,
+            "capacity_hours": util["capacity_hours"] or 0.0,
+            "utilization_recorded": use["of_recorded"] or 0.0,
+            "utilization_capacity": use["of_capacity"] or 0.0,
+            "hour_recovery": rec["hour_recovery"] or 0.0,
+            "rate_realization": rec["rate_realization"] or 0.0,
+            "collection_rate": rec["collection"] or 0.0,
+            "invoice_count": inv["invoice_count"] or 0,
+            "time_to_invoice_median": inv["days_to_post_median"] or 0.0,
+            "time_to_invoice_p90": inv["days_to_post_p90"] or 0.0,
+            "days_to_pay_median": inv["days_to_pay_median"] or 0.0,
+            "dso": dso or 0.0,
+            "disputed_count": inv["disputed_count"] or 0,
+            "disputed_amount": inv["disputed_amount"] or 0.0,
+            "dispute_share": analytics.dispute_share(inv["disputed_count"],
+                                                     inv["invoice_count"]) or 0.0,
+        }

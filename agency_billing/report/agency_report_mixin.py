@@ -1,0 +1,137 @@
+"""Shared plumbing of the analytics reports (SQL views, ``_auto = False``).
+
+Ratios (margin %, utilization, recovery...) and percentiles (median days to pay...) cannot
+be summed: a report declares them in ``_agency_ratios`` / ``_agency_percentiles`` and every
+``read_group`` (pivot, graph, grouped list) computes them from the group's sums in SQL —
+Σ numerator ÷ Σ denominator, ``NULL`` (shown empty) when the denominator is zero — so a
+margin % of a client is its margin over its revenue, never an average of row percentages.
+"""
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+
+def convert_sql(amount, currency, company, day):
+    """SQL converting ``amount`` in ``currency`` into ``company``'s currency at ``day``,
+    with Odoo's own rate choice (the company's rate before the shared one, the latest on
+    or before the day, else the earliest known, else 1). All arguments are SQL snippets.
+    """
+    def rate(cur):
+        return f"""COALESCE(
+            (SELECT r.rate FROM res_currency_rate r
+              WHERE r.currency_id = {cur} AND r.name <= {day}
+                AND (r.company_id IS NULL OR r.company_id = {company})
+              ORDER BY r.company_id, r.name DESC LIMIT 1),
+            (SELECT r.rate FROM res_currency_rate r
+              WHERE r.currency_id = {cur}
+                AND (r.company_id IS NULL OR r.company_id = {company})
+              ORDER BY r.company_id, r.name ASC LIMIT 1), 1.0)"""
+    company_currency = f"(SELECT c.currency_id FROM res_company c WHERE c.id = {company})"
+    return f"""(CASE WHEN {currency} IS NULL OR {currency} = {company_currency}
+        THEN {amount}
+        ELSE {amount} * {rate(company_currency)} / NULLIF({rate(currency)}, 0) END)"""
+
+
+def sale_line_project_sql(line):
+    """SQL: the project of sale order line ``line`` (an SQL snippet): the project it
+    generated, its order's, the one it is the billing line of, its milestones' project, or
+    a project of its order's lines."""
+    return f"""COALESCE(
+        (SELECT x.project_id FROM sale_order_line x WHERE x.id = {line}),
+        (SELECT so.project_id FROM sale_order_line x JOIN sale_order so ON so.id = x.order_id
+          WHERE x.id = {line}),
+        (SELECT MIN(pr.id) FROM project_project pr WHERE pr.sale_line_id = {line}),
+        (SELECT MIN(m.project_id) FROM project_milestone m WHERE m.sale_line_id = {line}),
+        (SELECT MIN(pr.id) FROM project_project pr
+           JOIN sale_order_line y ON y.id = pr.sale_line_id
+           JOIN sale_order_line x ON x.order_id = y.order_id WHERE x.id = {line}))"""
+
+
+# Work the agency classified as billable, including what it later wrote off (excluded)
+# or absorbed over scope: the denominator of recovery and billable utilization.
+BILLABLE_WORK = ("(e.is_billable OR COALESCE(e.exclude_from_billing, FALSE) "
+                 "OR (COALESCE(e.over_scope, FALSE) AND e.over_scope_policy = 'absorbed'))")
+
+
+class AgencyReportMixin(models.AbstractModel):
+    """Base of the analytics report views: the view is created from ``_agency_query()``;
+    ratio and percentile measures are aggregated from their parts."""
+
+    _name = "agency.report.mixin"
+    _description = "Agency Billing analytics report (base)"
+
+    # {field: (numerator field, denominator field, factor)}
+    _agency_ratios = {}
+    # {field: (value field, fraction)}
+    _agency_percentiles = {}
+
+    def _agency_query(self):
+        """The SELECT of the view (hook: one per report)."""
+        raise NotImplementedError
+
+    def _agency_extra_views(self):
+        """Extra SQL views (name → SELECT) the report's relations read from."""
+        return {}
+
+    def init(self):
+        if self._abstract or self._auto:
+            return
+        for name, query in self._agency_extra_views().items():
+            tools.drop_view_if_exists(self.env.cr, name)
+            self.env.cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(name), SQL(query)))
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(self._table),
+                                SQL(self._agency_query())))
+
+    def _agency_no_jit(self):
+        """Turn PostgreSQL's JIT off for the rest of the transaction: the planner's cost
+        estimate of these views' lateral joins is high enough to trigger it, and compiling
+        the query takes seconds while running it takes milliseconds."""
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None,
+                    order=None):
+        self._agency_no_jit()
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+
+    @api.model
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        self._agency_no_jit()
+        return super().search_fetch(domain, field_names, offset, limit, order)
+
+    @api.model
+    def _read_group_select(self, aggregate_spec, query):
+        fname = aggregate_spec.split(":")[0]
+        if fname in self._agency_ratios:
+            num, den, factor = self._agency_ratios[fname]
+            return SQL(
+                "(SUM(%s)::float / NULLIF(SUM(%s), 0) * %s)",
+                self._field_to_sql(self._table, num, query),
+                self._field_to_sql(self._table, den, query), factor,
+            )
+        if fname in self._agency_percentiles:
+            value, fraction = self._agency_percentiles[fname]
+            return SQL(
+                "percentile_cont(%s) WITHIN GROUP (ORDER BY %s)", fraction,
+                self._field_to_sql(self._table, value, query),
+            )
+        return super()._read_group_select(aggregate_spec, query)
+
+
+class AgencyReportWorkMixin(models.AbstractModel):
+    """The dimensions of the reports over time entries: period, client, project, service
+    type, role, employee and company (each view selects these columns)."""
+
+    _name = "agency.report.work.mixin"
+    _inherit = "agency.report.mixin"
+    _description = "Agency Billing analytics report over time (base)"
+
+    date = fields.Date(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", related="company_id.currency_id")
+    partner_id = fields.Many2one("res.partner", string="Client", readonly=True)
+    project_id = fields.Many2one("project.project", readonly=True)
+    service_type_id = fields.Many2one("agency.service.type", readonly=True)
+    job_id = fields.Many2one("hr.job", string="Role", readonly=True)
+    employee_id = fields.Many2one("hr.employee", readonly=True)
