@@ -470,13 +470,16 @@ def jwt_encode(claims, secret):
 def jwt_claims(token, secret, now, audience=None, leeway=30):
     """The claims of an HS256 JWT signed with ``secret``, after checking the signature
     (constant time), ``exp`` (``now`` in seconds, ``leeway`` seconds of clock skew) and,
-    when given, ``aud``. Raises :class:`WebhookError` (401) otherwise.
+    when the token has one, ``aud`` against ``audience`` (a URL or several; compared
+    without scheme and trailing slash, as proxies change them). Raises
+    :class:`WebhookError` (401) otherwise.
 
     >>> token = jwt_encode({"accountId": 1, "exp": 2000, "aud": "https://o.test/h/1"}, "k3y-k3y")
-    >>> jwt_claims("Bearer " + token, "k3y-k3y", now=1000, audience="https://o.test/h/1")["accountId"]
+    >>> jwt_claims("Bearer " + token, "k3y-k3y", now=1000,
+    ...            audience=audiences("http://o.test/h/1"))["accountId"]
     1
     >>> for args in ((token, "other-key", 1000), (token, "k3y-k3y", 2100), ("a.b", "k", 0),
-    ...              (token, "k3y-k3y", 1000, "https://evil.test/")):
+    ...              (token, "k3y-k3y", 1000, audiences("https://evil.test/h/1"))):
     ...     try:
     ...         jwt_claims(*args)
     ...     except WebhookError as exc:
@@ -510,11 +513,30 @@ def jwt_claims(token, secret, now, audience=None, leeway=30):
         raise WebhookError(401, "token without expiry")
     if now > exp + leeway:
         raise WebhookError(401, "expired token")
-    if audience is not None and "aud" in claims:
-        allowed = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if audience not in allowed:
+    if audience and "aud" in claims:
+        accepted = {audience} if isinstance(audience, str) else set(audience)
+        given = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if not accepted & {_url_key(aud) for aud in given} and not accepted & set(given):
             raise WebhookError(401, "wrong audience")
     return claims
+
+
+def _url_key(url):
+    """A URL without its scheme and trailing slash (``aud`` comparisons).
+
+    >>> _url_key("https://odoo.test/hook/1/"), _url_key("http://odoo.test/hook/1")
+    ('odoo.test/hook/1', 'odoo.test/hook/1')
+    """
+    return re.sub(r"^[a-z][a-z0-9+.-]*://", "", str(url or "").strip(), flags=re.I).rstrip("/")
+
+
+def audiences(*urls):
+    """The ``aud`` values a receiver accepts (each URL without scheme, trailing slash).
+
+    >>> sorted(audiences("https://odoo.test/h/1", None, "http://odoo.test/h/1/"))
+    ['odoo.test/h/1']
+    """
+    return {_url_key(url) for url in urls if url}
 
 
 def read_delivery(raw):
