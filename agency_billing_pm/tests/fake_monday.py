@@ -295,6 +295,7 @@ class FakeMonday(FakeServer):
         self.items = {}
         self.cursors = {}  # cursor -> {"board", "after", "created", "expired"}
         self.app_errors = []  # scripted application errors: dicts with times/skip
+        self.expire_countdown = None
         self.clock = EPOCH
         self.operations = []  # (operation name, root field names) per GraphQL request
         self._ids = itertools.count(5_000_000_001)
@@ -453,9 +454,14 @@ class FakeMonday(FakeServer):
             values["sessions"] = [s for s in values["sessions"] if s["id"] != str(session_id)]
             self._touch(item)
 
-    def expire_cursors(self):
-        """Every cursor handed out so far is expired (as after 60 minutes)."""
+    def expire_cursors(self, at_next=None):
+        """Every cursor handed out so far is expired (as after 60 minutes); with
+        ``at_next=n``: when the n-th ``next_items_page`` request from now arrives (a
+        cursor expiring in the middle of a board's read)."""
         with self.lock:
+            if at_next:
+                self.expire_countdown = at_next
+                return
             for cursor in self.cursors.values():
                 cursor["expired"] = True
 
@@ -678,6 +684,11 @@ class FakeMonday(FakeServer):
 
     def _next_items_page(self, args):
         limit = self._limit(args)
+        if self.expire_countdown:
+            self.expire_countdown -= 1
+            if not self.expire_countdown:
+                self.expire_countdown = None
+                self.expire_cursors()
         cursor = self.cursors.get(args.get("cursor") or "")
         if (not cursor or cursor["expired"]
                 or time.monotonic() - cursor["created"] > self.cursor_ttl):
