@@ -168,7 +168,7 @@ def find_column(item, ref, types=None):
               if not types or cv.get("type") in types]
     ref = str(ref).strip()
     for cv in values:
-        if cv.get("id") == ref:
+        if (cv.get("id") or "").casefold() == ref.casefold():
             return cv
     for cv in values:
         if _title(cv).casefold() == ref.casefold():

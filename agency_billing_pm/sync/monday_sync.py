@@ -23,7 +23,7 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from odoo import _, fields
+from odoo import fields
 from odoo.tools import SQL
 
 from odoo.addons.agency_billing.lib.sync_errors import SyncError
@@ -83,9 +83,10 @@ class MondaySync:
     def check(self):
         """Test Connection: the token's user and account."""
         me, account = self.adapter.check()
-        return _("Connected to the Monday.com account %(account)s (id %(id)s) as %(user)s.",
-                 account=account.get("name") or account.get("slug") or "?",
-                 id=account.get("id") or "?", user=me.get("email") or me.get("name") or "?")
+        return self.env._(
+            "Connected to the Monday.com account %(account)s (id %(id)s) as %(user)s.",
+            account=account.get("name") or account.get("slug") or "?",
+            id=account.get("id") or "?", user=me.get("email") or me.get("name") or "?")
 
     def discover(self):
         """The account's boards as project dicts (archived and deleted ones too)."""
@@ -163,7 +164,7 @@ class MondaySync:
         stored = self.backend._agency_sync_cursor(key) or {}
         state = dict(stored)
         if project is None:
-            self.run._agency_log(_(
+            self.run._agency_log(self.env._(
                 "Board %(board)s (%(name)s) is not visible with this token (deleted, or no "
                 "access): skipped; nothing of it is archived.", board=board_id,
                 name=link.name or board_id))
@@ -171,7 +172,7 @@ class MondaySync:
         board_updated = lib.iso(project["updated_at"])
         progress = state.get("progress")
         if not progress and not self._due(state, board_updated):
-            self.run._agency_log(_("Board %s: unchanged, skipped.", project["name"]))
+            self.run._agency_log(self.env._("Board %s: unchanged, skipped.", project["name"]))
             return
         started = time.perf_counter()
         before = self._counts()
@@ -188,16 +189,16 @@ class MondaySync:
                 else:
                     board, cursor, items = self.adapter.first_page(board_id, size)
                     if board is None:
-                        self.run._agency_log(_("Board %s: not found; skipped.", board_id))
+                        self.run._agency_log(self.env._("Board %s: not found; skipped.", board_id))
                         return
             except MondayCursorExpired:
                 restarts += 1
                 if restarts > MAX_RESTARTS:
-                    raise SyncError(_(
+                    raise SyncError(self.env._(
                         "Board %(board)s: its item cursors kept expiring (%(count)s restarts); "
                         "the next sync reads it again.", board=project["name"],
                         count=restarts - 1)) from None
-                self.run._agency_log(_(
+                self.run._agency_log(self.env._(
                     "Board %s: the items cursor expired; reading the board again from its "
                     "first page.", project["name"]))
                 cursor, seen = None, []
@@ -253,7 +254,8 @@ class MondaySync:
         if gone:
             count = TaskImporter(self.backend, self.run).archive(gone)
             if count:
-                self.run._agency_log(_("%s tasks archived (no longer on the board).", count))
+                self.run._agency_log(self.env._(
+                    "%s tasks archived (no longer on the board).", count))
 
     # ------------------------------------------------------------------
     # One page of items
@@ -283,7 +285,7 @@ class MondaySync:
                 keys[task["id"]] = set(lib.session_keys(item, column))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 item_id = item.get("id") if isinstance(item, dict) else None
-                bad.append(("task", str(item_id or "?"), _(
+                bad.append(("task", str(item_id or "?"), self.env._(
                     "Unreadable Monday.com item (%s): the item is not imported.",
                     exc.__class__.__name__), item))
                 continue
@@ -385,8 +387,9 @@ class MondaySync:
     def _summary(self, name, pages, before, seconds):
         after = self._counts()
         delta = [b - a for a, b in zip(before, after, strict=True)]
-        return _("Board %(board)s: %(pages)s pages in %(seconds).1f s; %(created)s created, "
-                 "%(updated)s updated, %(unchanged)s unchanged, %(quarantined)s quarantined, "
-                 "%(conflicts)s conflicts.", board=name, pages=pages, seconds=seconds,
-                 created=delta[0], updated=delta[1], unchanged=delta[2],
-                 quarantined=delta[3], conflicts=delta[4])
+        return self.env._(
+            "Board %(board)s: %(pages)s pages in %(seconds).1f s; %(created)s created, "
+            "%(updated)s updated, %(unchanged)s unchanged, %(quarantined)s quarantined, "
+            "%(conflicts)s conflicts.", board=name, pages=pages, seconds=seconds,
+            created=delta[0], updated=delta[1], unchanged=delta[2],
+            quarantined=delta[3], conflicts=delta[4])

@@ -229,12 +229,21 @@ class TestMondaySync(MondayCase):
         person = self.env["agency.pm.user"].search([("backend_id", "=", self.monday.id),
                                                     ("external_id", "=", ids["pat"])])
         self.assertEqual(person.email, "pat@freelance.example")
-        person.employee_id = self.emp_ad
-        retry = log.action_agency_retry()
-        self.assertEqual(retry.state, "done", retry.error)
+        person.employee_id = self.emp_ad  # mapping a person retries their time at once
         entry = self.entry_of(ids["copy"], ids["s_pat"])
         self.assertEqual((entry.employee_id, entry.unit_amount), (self.emp_ad, 1.0))
         self.assertEqual(log.state, "retried")
+        # Fixed at the source, then retried by a person: the zero-length session.
+        zero = self.open_logs(self.monday, "time")
+        self.assertEqual(zero.external_id, f"{ids['brief']}:{ids['s_zero']}")
+        self.assertIn("minutes", zero.error.lower())
+        self.fake.edit_time_session(ids["brief"], ids["s_zero"], ended_at="2026-03-12T09:20:00Z")
+        action = zero.action_agency_retry()
+        run = self.env["agency.sync.run"].browse(action["res_id"])
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(zero.state, "retried")
+        self.assertEqual(round(self.entry_of(ids["brief"], ids["s_zero"]).unit_amount, 4),
+                         0.3333)
 
     def test_unreadable_item_quarantined_rest_imported(self):
         """An item Monday sends without its id (malformed data) is quarantined with its
