@@ -23,7 +23,8 @@ class MondayCase(PmCase):
         self.fake = FakeMonday(token=MONDAY_TOKEN).start()
         self.addCleanup(self.fake.stop)
         self.monday.base_url = self.fake.api_url
-        self.backend = self.monday
+        # Odoo's test runner raises shorter requests timeouts to 10 s (and logs it).
+        self.monday.sync_timeout = 10.0
 
     def account(self):
         """Users, the linked board and an unlinked one; returns the ids."""
@@ -34,14 +35,14 @@ class MondayCase(PmCase):
             "pat": fake.add_user("Pat Freelance", "pat@freelance.example"),
         }
         board = fake.add_board("Acme spring board", description="Client: Acme\nQ2 push",
-                               board_id=MONDAY_BOARD, groups=("Design", "Copy"))
+                               board_id=MONDAY_BOARD, groups=("Design", "Copywriting"))
         ids["board"] = board
         ids["concept"] = fake.add_item(board, "Concept approval", status="Working on it",
                                        service="Design", person=ids["casey"],
                                        date4="2026-03-25")
         ids["visual"] = fake.add_item(board, "Key visual", status="Working on it",
                                       service="Design", person=ids["dana"])
-        ids["copy"] = fake.add_item(board, "Headlines", group="Copy", status="Done",
+        ids["copy"] = fake.add_item(board, "Headlines", group="Copywriting", status="Done",
                                     service="Copywriting")
         ids["brief"] = fake.add_item(board, "Brief", status="Done")
         ids["misc"] = fake.add_item(board, "Misc")
@@ -219,6 +220,34 @@ class TestMondaySync(MondayCase):
         self.assertTrue(self.concept.is_reached)
         self.assertEqual(self.concept.agency_invoice_id, invoice)
         self.assertIn("milestone_status", self.open_conflicts(self.monday).mapped("field_name"))
+
+    def test_group_as_service_and_status(self):
+        """Service type from the group, milestone status from the group: an item moved to
+        the "Client approved" group reaches its milestone."""
+        self.monday.write({"service_source": "section", "milestone_source": "section"})
+        self.fake.add_group(MONDAY_BOARD, "Client approved")
+        self.assertEqual(self.sync().state, "done")
+        concept = self.task_of(self.ids["concept"])
+        self.assertEqual((concept.service_type_hint_id, concept.agency_pm_status),
+                         (self.st_design, "Design"))
+        self.assertEqual(self.task_of(self.ids["copy"]).service_type_hint_id, self.st_copy)
+        self.fake.edit_item(self.ids["concept"], group="Client approved")
+        self.assertEqual(self.sync().state, "done")
+        self.assertEqual(concept.agency_pm_status, "Client approved")
+        self.assertTrue(self.concept.is_reached)
+
+    def test_tags_as_service_and_one_time_column(self):
+        self.monday.write({"service_source": "tag", "service_field": False,
+                           "time_column": "Billable time"})
+        self.fake.add_column(MONDAY_BOARD, "time2", "Billable time", "time_tracking")
+        self.fake.set_column(self.ids["visual"], "tags", ["Copywriting", "Design"])
+        session = self.fake.add_time_session(self.ids["visual"], self.ids["casey"],
+                                             "2026-03-13T09:00:00Z", "2026-03-13T09:30:00Z",
+                                             column="time2")
+        self.assertEqual(self.sync().state, "done")
+        self.assertEqual(self.task_of(self.ids["visual"]).service_type_hint_id, self.st_copy)
+        self.assertEqual(self.entries(), self.entry_of(self.ids["visual"], session),
+                         "only the configured time tracking column")
 
     def test_user_mapped_after_quarantine_and_retried(self):
         ids = self.ids
