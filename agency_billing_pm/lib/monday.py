@@ -429,6 +429,20 @@ def finished(session):
                 and (session.get("status") or "active") != "deleted")
 
 
+def user_ids(item, ref=None):
+    """The user ids an item names: its assignee and the people of its time sessions.
+
+    >>> sorted(user_ids({"id": 5, "column_values": [
+    ...     {"type": "people", "persons_and_teams": [{"id": "7", "kind": "person"}]},
+    ...     {"type": "time_tracking", "history": [{"id": 1, "started_user_id": 8}]}]}))
+    ['7', '8']
+    """
+    found = {assignee_id(item)}
+    for session in sessions(item, ref):
+        found.add(_id(session.get("started_user_id") or session.get("ended_user_id")))
+    return {user for user in found if user}
+
+
 def session_keys(item, ref=None):
     """The time ids (``<item>:<session>``) an item has now, finished or not (a running
     session is not gone: it will be imported when it ends).

@@ -66,6 +66,8 @@ ITEM_FIELDS = """
 Q_CHECK = "query AgencyCheck { me { id name email } account { id name slug } }"
 Q_USERS = """query AgencyUsers($limit: Int!, $page: Int!) {
   users(limit: $limit, page: $page) { id name email enabled } }"""
+Q_USERS_BY_ID = """query AgencyUsersById($ids: [ID!], $limit: Int!) {
+  users(ids: $ids, limit: $limit) { id name email enabled } }"""
 Q_BOARDS = """query AgencyBoards($limit: Int!, $page: Int!) {
   boards(limit: $limit, page: $page, state: all) {
     id name description state updated_at workspace { id name } }
@@ -274,6 +276,16 @@ class MondayAdapter:
             if len(rows) < USERS_PAGE:
                 return out
             page += 1
+
+    def users_by_id(self, ids):
+        """Users by id (those the users list did not show), 100 per request."""
+        ids = [str(i) for i in dict.fromkeys(ids)]
+        out = []
+        for start in range(0, len(ids), IDS_MAX):
+            chunk = ids[start:start + IDS_MAX]
+            out += self._list("users", self.query("users by id", Q_USERS_BY_ID, {
+                "ids": chunk, "limit": len(chunk)}), "users")
+        return out
 
     def boards(self):
         """Every board of the account (active, archived and deleted ones) and the

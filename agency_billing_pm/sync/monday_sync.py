@@ -62,7 +62,10 @@ class MondaySync:
         self.env = backend.env
         self._adapter = adapter
         self.users = None
+        self.asked_users = set()
         self.slug = None
+        # Several syncers may work for one run (webhook events): requests add up.
+        self.requests_before = run.requests if run else 0
 
     @property
     def adapter(self):
@@ -99,17 +102,31 @@ class MondaySync:
 
     def execute(self):
         """The whole sync of the run."""
-        projects = self.discover()
-        self.env["agency.pm.project.link"]._agency_upsert(self.backend, projects)
-        by_id = {project["id"]: project for project in projects}
-        for link in self.backend._agency_pm_links():
-            self.sync_board(link, by_id.get(str(link.external_id)))
-        self._requests()
+        try:
+            projects = self.discover()
+            self.env["agency.pm.project.link"]._agency_upsert(self.backend, projects)
+            by_id = {project["id"]: project for project in projects}
+            for link in self.backend._agency_pm_links():
+                self.sync_board(link, by_id.get(str(link.external_id)))
+        finally:
+            self._requests()
+            self.close()
+
+    def close(self):
+        if self._adapter is not None:
+            self._adapter.close()
 
     def import_ids(self, external_type, ids, deleted_ids=()):
         """Re-read items by id (webhook events, quarantine retries) and import them with
         their time sessions; items gone or archived are archived in Odoo.
         ``time`` ids are ``<item id>:<session id>``: their items are re-read."""
+        try:
+            self._import_ids(external_type, ids, deleted_ids)
+        finally:
+            self._requests()
+            self.close()
+
+    def _import_ids(self, external_type, ids, deleted_ids):
         ids = [str(i) for i in ids or ()]
         deleted = [str(i) for i in deleted_ids or ()]
         if external_type == "time":
@@ -125,7 +142,7 @@ class MondaySync:
         links = {str(link.external_id) for link in self.backend._agency_pm_links()}
         items = self.adapter.items(item_ids)
         if self.slug is None:
-            self.slug = self._slug_from_links()
+            self.slug = self._stored_slug()
         by_board, present = {}, set()
         for item in items:
             if not isinstance(item, dict) or item.get("id") is None:
@@ -145,7 +162,6 @@ class MondaySync:
         if gone:
             TaskImporter(self.backend, self.run).archive(gone)
             self.env["agency.sync.log"]._agency_resolve(self.backend, "task", gone)
-        self._requests()
 
     # ------------------------------------------------------------------
     # Boards
@@ -261,20 +277,32 @@ class MondaySync:
     # One page of items
     # ------------------------------------------------------------------
 
-    def load_users(self):
-        """The account's users, once per run ({id: user dict})."""
+    def load_users(self, items=()):
+        """The account's users ({id: user dict}): the list once per run, then users these
+        items name that the list did not show (deactivated people, newcomers), by id."""
         if self.users is None:
             self.users = {}
-            for user in self.adapter.users():
-                if isinstance(user, dict) and user.get("id") is not None:
-                    normalized = lib.user_dict(user)
-                    self.users[normalized["id"]] = normalized
+            self._add_users(self.adapter.users())
+        wanted = set()
+        for item in items:
+            if isinstance(item, dict):
+                wanted |= lib.user_ids(item, (self.backend.time_column or "").strip() or None)
+        missing = wanted - set(self.users) - self.asked_users
+        if missing:
+            self.asked_users |= missing
+            self._add_users(self.adapter.users_by_id(sorted(missing)))
         return self.users
+
+    def _add_users(self, users):
+        for user in users:
+            if isinstance(user, dict) and user.get("id") is not None:
+                normalized = lib.user_dict(user)
+                self.users[normalized["id"]] = normalized
 
     def import_page(self, board_id, items):
         """Import a page of items: their tasks, then their finished time sessions; the
         sessions gone from these items are removed."""
-        users = self.load_users()
+        users = self.load_users(items)
         config = self.config()
         column = (self.backend.time_column or "").strip() or None
         tasks, entries, keys, bad = [], [], {}, []
@@ -315,7 +343,7 @@ class MondaySync:
             self.backend._name, self.backend.id, list(item_ids)))
         return [(ref.split(":")[0], ref) for (ref,) in self.env.cr.fetchall()]
 
-    def _slug_from_links(self):
+    def _stored_slug(self):
         """The account's slug as the last discovery saw it (task links)."""
         return (self.backend._agency_sync_cursor(ACCOUNT_KEY) or {}).get("slug")
 
@@ -373,7 +401,9 @@ class MondaySync:
 
     def _requests(self):
         if self.run and self._adapter is not None:
-            self.run.requests = self._adapter.requests
+            total = self.requests_before + self._adapter.requests
+            if self.run.requests != total:
+                self.run.requests = total
 
     def _checkpoint(self):
         self._requests()

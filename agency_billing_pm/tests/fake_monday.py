@@ -632,6 +632,8 @@ class FakeMonday(FakeServer):
         if args.get("ids"):
             wanted = {str(i) for i in args["ids"]}
             users = [u for u in users if u["id"] in wanted]
+        else:  # as Monday: deactivated users only when asked for (or by id)
+            users = [u for u in users if u["enabled"] != bool(args.get("non_active"))]
         if args.get("emails"):
             wanted = {e.lower() for e in args["emails"]}
             users = [u for u in users if u["email"].lower() in wanted]

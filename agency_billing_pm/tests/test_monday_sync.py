@@ -249,6 +249,17 @@ class TestMondaySync(MondayCase):
         self.assertEqual(self.entries(), self.entry_of(self.ids["visual"], session),
                          "only the configured time tracking column")
 
+    def test_deactivated_user_read_by_id(self):
+        """The users list leaves deactivated people out; their time still finds them."""
+        gone = self.fake.add_user("Alex (left)", "alex@agency.test", enabled=False)
+        session = self.fake.add_time_session(self.ids["misc"], gone, "2026-03-09T09:00:00Z",
+                                             "2026-03-09T11:00:00Z")
+        run = self.sync()
+        self.assertEqual(run.state, "done", run.error)
+        entry = self.entry_of(self.ids["misc"], session)
+        self.assertEqual((entry.employee_id, entry.unit_amount), (self.emp_ad, 2.0))
+        self.assertEqual(self.fake.gql_count(operation="AgencyUsersById"), 1)
+
     def test_user_mapped_after_quarantine_and_retried(self):
         ids = self.ids
         self.assertEqual(self.sync().state, "done")
