@@ -52,7 +52,7 @@ DEFAULT_COLUMNS = (
     ("name", "Name", "name"),
     ("person", "Owner", "people"),
     ("status", "Status", "status"),
-    ("service", "Service", "dropdown"),
+    ("service", "Service type", "dropdown"),
     ("date4", "Due date", "date"),
     ("tags", "Tags", "tags"),
     ("time_tracking", "Time tracking", "time_tracking"),
