@@ -5,7 +5,8 @@ Per linked board the backend keeps a cursor ``monday:board:<id>``::
 
     {"updated_at": board updated_at at the last complete read,
      "read_at": when that read ended, "items": [item ids seen by it],
-     "progress": {"cursor", "at", "seen", "updated_at"}}   # only while a read is under way
+     "progress": {"cursor", "at" (the read's first page), "seen", "updated_at"}}
+                                                        # only while a read is under way
 
 * A board whose ``updated_at`` is not newer than the stored one is skipped (no item read);
   every ``FULL_READ_HOURS`` a board is read anyway, as a safety net.
@@ -192,10 +193,11 @@ class MondaySync:
             return
         started = time.perf_counter()
         before = self._counts()
-        cursor, seen = None, []
+        cursor, seen, read_started = None, [], None
         if progress and self._reusable(progress):
             cursor, seen = progress.get("cursor"), list(progress.get("seen") or [])
             board_updated = progress.get("updated_at") or board_updated
+            read_started = progress.get("at")
         pages = restarts = 0
         size = self._page_size()
         while True:
@@ -203,6 +205,8 @@ class MondaySync:
                 if cursor:
                     cursor, items = self.adapter.next_page(cursor, size)
                 else:
+                    # A cursor lives 60 minutes from the board's first page.
+                    read_started = self._now().isoformat()
                     board, cursor, items = self.adapter.first_page(board_id, size)
                     if board is None:
                         self.run._agency_log(self.env._("Board %s: not found; skipped.", board_id))
@@ -224,8 +228,8 @@ class MondaySync:
                      if isinstance(item, dict) and item.get("id") is not None]
             pages += 1
             if cursor:
-                state["progress"] = {"cursor": cursor, "at": self._now().isoformat(),
-                                     "seen": seen, "updated_at": board_updated}
+                state["progress"] = {"cursor": cursor, "at": read_started, "seen": seen,
+                                     "updated_at": board_updated}
             else:
                 state.pop("progress", None)
                 self._archive_gone(state.get("items") or [], seen)
@@ -252,7 +256,8 @@ class MondaySync:
         return self._now() - datetime.fromisoformat(read_at) > timedelta(hours=FULL_READ_HOURS)
 
     def _reusable(self, progress):
-        """Whether a stored cursor may still live."""
+        """Whether a stored cursor may still live (Monday's live 60 minutes from the
+        board's first page)."""
         try:
             at = datetime.fromisoformat(progress.get("at") or "")
         except ValueError:

@@ -16,11 +16,13 @@ fields asked for, in Monday's shapes (``/work/shared/api-contracts.md``, Monday 
   ``TimeTrackingValue{duration running started_at updated_at history{id started_at ended_at
   started_user_id ended_user_id status created_at updated_at manually_entered_start_date
   manually_entered_end_date}}``.
+* ``users`` leaves deactivated users out unless asked by id (or ``non_active: true``).
 * ``Authorization: <token>`` (no "Bearer"): anything else answers **HTTP 401** with
   ``{"errors": [{"message": "Not Authenticated", "extensions": {"code": "UNAUTHENTICATED",
   "status_code": 401}}]}``. The ``API-Version`` header is recorded with each request.
-* Pages of at most 500 items; cursors live ``cursor_ttl`` seconds (60 min) or until
-  :meth:`expire_cursors`: then ``next_items_page`` answers HTTP 200 with
+* Pages of at most 500 items; cursors live ``cursor_ttl`` seconds (60 min) from the
+  board's first page, or until :meth:`expire_cursors`: then ``next_items_page`` answers
+  HTTP 200 with
   ``errors[{extensions: {code: "CursorExpiredError"}}]`` and ``data.next_items_page: null``.
 * Scripted application errors, HTTP 200 with an ``errors`` array (optionally with the
   partial data): :meth:`complexity_error` (``COMPLEXITY_BUDGET_EXHAUSTED`` with
@@ -681,13 +683,16 @@ class FakeMonday(FakeServer):
                 f"limit must be between 1 and {PAGE_MAX}", "INVALID_ARGUMENT"))
         return limit
 
-    def _cut(self, board, rows, limit):
+    def _cut(self, board, rows, limit, created=None):
+        """A page and the cursor to the next one; the cursor lives ``cursor_ttl`` seconds
+        from the board's first page (``created``), as Monday's."""
         page, rest = rows[:limit], rows[limit:]
         cursor = None
         if rest:
             cursor = "MSw" + secrets.token_urlsafe(24)
             self.cursors[cursor] = {"board": board["id"], "after": page[-1]["id"],
-                                    "created": time.monotonic(), "expired": False}
+                                    "created": created or time.monotonic(),
+                                    "expired": False}
         return {"__typename": "ItemsResponse", "cursor": cursor,
                 "items": [self._item(item) for item in page]}
 
@@ -707,7 +712,7 @@ class FakeMonday(FakeServer):
         ids = board["item_ids"]
         start = ids.index(cursor["after"]) + 1
         rows = [self.items[i] for i in ids[start:] if self.items[i]["state"] == "active"]
-        return self._cut(board, rows, limit)
+        return self._cut(board, rows, limit, created=cursor["created"])
 
     def _items(self, args):
         ids = [str(i) for i in args.get("ids") or []]

@@ -2,6 +2,8 @@
 committed page), or failing inside a page, then run again, ends in the same state as one
 that was never interrupted: nothing lost, nothing twice."""
 
+from datetime import datetime, timedelta
+
 from odoo.tests import tagged
 
 from .test_monday_sync import OTHER_BOARD, MondayCase
@@ -80,6 +82,28 @@ class TestMondayInterrupted(MondayCase):
 
                 with self.subTest(stop=stop, expire=expire):
                     self.assertEqual(self._fresh(interrupted), expected)
+
+    def test_old_stored_cursor_not_used(self):
+        """A run resumed after more than 50 minutes does not try its stored cursor (it
+        would have expired): the board is read again from its first page."""
+        expected = self._fresh(lambda: (self.sync(), self.state())[1])
+        first = self.sync(max_batches=1)
+        self.assertEqual(first.state, "partial")
+        key = f"monday:board:{self.ids['board']}"
+        progress = dict(self.monday._agency_sync_cursor(key)["progress"])
+        self.assertTrue(progress["cursor"])
+        progress["at"] = (datetime.now() - timedelta(minutes=55)).isoformat()
+        self.monday._agency_sync_set_cursor(key, {**self.monday._agency_sync_cursor(key),
+                                                  "progress": progress})
+        firsts = self.fake.gql_count(operation="AgencyItemsFirst")
+        nexts = self.fake.gql_count(operation="AgencyItemsNext")
+        second = self.sync()
+        self.assertEqual(second.state, "done", second.error)
+        self.assertEqual(self.fake.gql_count(operation="AgencyItemsFirst") - firsts, 2)
+        self.assertEqual(self.fake.gql_count(operation="AgencyItemsNext") - nexts, 3,
+                         "two next pages of the first board, one of the other")
+        self.assertNotIn("cursor expired", second.log)
+        self.assertEqual(self.state(), expected)
 
     def test_failure_inside_a_page(self):
         """A request refused in the middle of the run (an auth error is not retried) loses

@@ -8,6 +8,7 @@ from odoo.addons.agency_billing.lib.sync_errors import (
     SyncAuthError,
     SyncError,
     SyncRateLimitError,
+    SyncTimeoutError,
 )
 
 from ..sync.monday_adapter import MondayAdapter, MondayCursorExpired
@@ -75,13 +76,25 @@ class TestMondayLimits(MondayCase):
         fake.fail(status=429, headers={"Retry-After": "3"}, times=1)
         adapter.check()
         self.assertEqual(slept, [3.0])
-        # A dropped connection is retried too. (Timeouts cannot be faked here: Odoo's
-        # test runner raises every requests timeout under 10 s to 10 s.)
+        # A dropped connection is retried too.
         adapter, _slept = self.adapter()
         fake.fail(drop=True, times=1)
         sent = len(fake.requests)
         adapter.check()
         self.assertEqual((len(fake.requests) - sent, adapter.requests), (2, 2))
+
+    def test_timeout_is_a_retryable_error(self):
+        """No answer within the timeout: a retryable SyncTimeoutError (retried like the
+        errors above). Odoo's test runner raises requests timeouts under 10 s to 10 s: the
+        fake answers after 10.4 s, once."""
+        adapter, _slept = self.adapter()
+        adapter.attempts = 1
+        self.fake.fail(delay=10.4, times=1)
+        with self.assertRaises(SyncTimeoutError) as caught:
+            adapter.check()
+        self.assertTrue(caught.exception.retryable)
+        self.assertIn("no answer within 10 s", str(caught.exception))
+        self.assertEqual(adapter.check()[0]["name"], "Casey CD")
 
     def test_malformed_answers_never_archive(self):
         self.assertEqual(self.sync().state, "done")
