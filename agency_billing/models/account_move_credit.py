@@ -169,7 +169,8 @@ class AccountMoveCredit(models.Model):
             periods._release({period.id: self.env._("credited by %s", name)
                               for period in periods})
         if milestones:
-            milestones.write({"agency_invoice_id": False})
+            # sudo: a milestone's invoice link is set and cleared by billing only.
+            milestones.sudo().write({"agency_invoice_id": False})
         # sudo: what a credit note gave back is recorded by crediting only (fields people
         # do not edit); the credit note's posting was checked by Odoo.
         refund.sudo().write({"agency_credit_entry_count": len(entries),

@@ -7,6 +7,12 @@ milestone line's invoice and sends it when the client's preferences allow.
 
 from odoo import api, fields, models
 
+from .agency_access import check_create, check_write
+
+# The invoice a run drafted for a milestone: set by the billing runs only (a milestone
+# marked invoiced by hand would never be billed).
+MILESTONE_GUARDED = {"agency_invoice_id": None}
+
 
 class ProjectMilestone(models.Model):
     _inherit = "project.milestone"
@@ -18,11 +24,13 @@ class ProjectMilestone(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_create(self, MILESTONE_GUARDED, vals_list)
         milestones = super().create(vals_list)
         milestones.filtered("is_reached")._agency_trigger_billing()
         return milestones
 
     def write(self, vals):
+        check_write(self, MILESTONE_GUARDED, vals)
         res = super().write(vals)
         if vals.get("is_reached"):
             self._agency_trigger_billing()

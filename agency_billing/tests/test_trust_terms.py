@@ -14,6 +14,7 @@ from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .billing_common import AgencyBillingRunCase
+from .common import AgencyBillingCase
 
 APRIL = date(2026, 4, 1)
 MANAGER = "Agency Billing / Administrator"
@@ -383,3 +384,26 @@ class TestTrustTermsRpc(TrustTermsCase, HttpCase):
         self.assertTrue(invoice.has_blocking_anomaly)
         self.assertTrue(self._rpc("account.move", "write", [invoice.id], {"ref": "PO-77"}))
         self.assertFalse(invoice.has_blocking_anomaly, "fixing the cause clears the flag")
+
+
+@tagged("post_install", "-at_install")
+class TestMilestoneInvoiceLink(AgencyBillingCase):
+    """A milestone's invoice is the billing run's to set: nobody marks one invoiced by
+    hand (it would never be billed)."""
+
+    def test_project_manager_cannot_mark_a_milestone_invoiced(self):
+        manager = new_test_user(self.env, login="pm_manager_ms",
+                                groups="project.group_project_manager")
+        milestone = self.env["project.milestone"].create(
+            {"name": "Launch", "project_id": self.project.id})
+        invoice = self.env["account.move"].create({"move_type": "out_invoice",
+                                                   "partner_id": self.client.id})
+        with self.assertRaises(AccessError):
+            milestone.with_user(manager).write({"agency_invoice_id": invoice.id})
+        with self.assertRaises(AccessError):
+            self.env["project.milestone"].with_user(manager).create(
+                {"name": "Sneaky", "project_id": self.project.id,
+                 "agency_invoice_id": invoice.id})
+        milestone.with_user(manager).write({"is_reached": True, "name": "Launch day"})
+        self.assertEqual((milestone.is_reached, milestone.agency_invoice_id.id),
+                         (True, False))
