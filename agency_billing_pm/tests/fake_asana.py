@@ -170,11 +170,12 @@ class FakeAsana(FakeServer):
     def field_gid(self, name):
         return next(gid for gid, cf in self.custom_fields.items() if cf["name"] == name)
 
-    def add_project(self, name, client=None, sections=("To do",), archived=False, notes=""):
+    def add_project(self, name, client=None, sections=("To do",), archived=False, notes="",
+                    gid=None):
         """A project with sections (by name); returns its gid. ``client`` fills the
         project's "Client" text custom field."""
         with self.lock:
-            gid = self.new_gid()
+            gid = str(gid or self.new_gid())
             self.projects[gid] = {
                 "gid": gid, "resource_type": "project", "name": name, "archived": archived,
                 "notes": notes, "client": client, "workspace": self.workspace,
@@ -368,7 +369,7 @@ class FakeAsana(FakeServer):
                          for project, _section in task["memberships"]],
             "custom_fields": [self._field_record(fgid, value)
                               for fgid, value in task["fields"].items()],
-            "tags": [{"gid": hashlib.md5(tag.encode()).hexdigest()[:12],  # noqa: S324
+            "tags": [{"gid": hashlib.sha256(tag.encode()).hexdigest()[:12],
                       "resource_type": "tag", "name": tag} for tag in task["tags"]],
             "workspace": {"gid": self.workspace, "resource_type": "workspace"},
         }
