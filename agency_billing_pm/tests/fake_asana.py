@@ -99,6 +99,7 @@ class FakeAsana(FakeServer):
         self.token = token
         self.clock = EPOCH
         self._gid = 1_200_000_000_000_000
+        self._given = set()
         self.workspaces = {}
         self.users = {}
         self.projects = {}
@@ -138,8 +139,14 @@ class FakeAsana(FakeServer):
         self.clock += timedelta(seconds=seconds)
         return self.clock
 
-    def new_gid(self):
+    def new_gid(self, given=None):
+        """A fresh gid (or ``given``, kept from being handed out again)."""
+        if given:
+            self._given.add(str(given))
+            return str(given)
         self._gid += 1
+        while str(self._gid) in self._given:
+            self._gid += 1
         return str(self._gid)
 
     def add_workspace(self, name):
@@ -150,7 +157,7 @@ class FakeAsana(FakeServer):
     def add_user(self, name, email, gid=None):
         """A member of the workspace; returns its gid."""
         with self.lock:
-            gid = str(gid or self.new_gid())
+            gid = self.new_gid(gid)
             self.users[gid] = {"gid": gid, "resource_type": "user", "name": name,
                                "email": email}
             return gid
@@ -175,7 +182,7 @@ class FakeAsana(FakeServer):
         """A project with sections (by name); returns its gid. ``client`` fills the
         project's "Client" text custom field."""
         with self.lock:
-            gid = str(gid or self.new_gid())
+            gid = self.new_gid(gid)
             self.projects[gid] = {
                 "gid": gid, "resource_type": "project", "name": name, "archived": archived,
                 "notes": notes, "client": client, "workspace": self.workspace,
@@ -201,7 +208,7 @@ class FakeAsana(FakeServer):
         """A task in a project (``section`` by name, default the first one, ``fields``
         {custom field name: value}); returns its gid."""
         with self.lock:
-            gid = str(gid or self.new_gid())
+            gid = self.new_gid(gid)
             project = str(project)
             if section is None:
                 section = next(sec["name"] for sec in self.sections.values()
@@ -260,7 +267,7 @@ class FakeAsana(FakeServer):
                        gid=None):
         """A time tracking entry on a task; returns its gid."""
         with self.lock:
-            gid = str(gid or self.new_gid())
+            gid = self.new_gid(gid)
             self.entries[gid] = {
                 "gid": gid, "task": str(task), "created_by": user and str(user),
                 "duration_minutes": minutes, "entered_on": entered_on,
@@ -418,8 +425,10 @@ class FakeAsana(FakeServer):
     # ------------------------------------------------------------------
 
     def _dispatch(self, request):
-        if request.headers.get("authorization") != f"Bearer {self.token}":
-            return error(401, "Not Authorized")
+        given = request.headers.get("authorization") or ""
+        if given != f"Bearer {self.token}":
+            # Echoes what it got, so tests see that adapters redact it.
+            return error(401, f"Not Authorized (got {given or 'no token'})")
         with self.lock:
             return super()._dispatch(request)
 
