@@ -139,7 +139,7 @@ class AsanaAdapter:
                             sleep=self.sleep, on_retry=self._on_retry)
 
     def _on_retry(self, exc, delay):
-        _logger.info("Asana: %s; retrying in %.1f s", redact(str(exc), self.secrets), delay)
+        _logger.info("%s; retrying in %.1f s", redact(str(exc), self.secrets), delay)
 
     def _read(self, label, response):
         try:

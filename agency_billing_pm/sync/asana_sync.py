@@ -27,6 +27,7 @@ removed: the importer archives them; still there → imported as they are now).
 
 import logging
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from odoo import _
@@ -49,6 +50,7 @@ class AsanaSync:
         self.run = run
         self.env = backend.env
         self._adapter = adapter
+        self._depth = 0
         self.task_projects = {}  # task gid → linked project gid (seen in this run)
 
     @property
@@ -56,6 +58,19 @@ class AsanaSync:
         if self._adapter is None:
             self._adapter = AsanaAdapter(self.backend)
         return self._adapter
+
+    @contextmanager
+    def _session(self):
+        """Around each hook: the SDK's threads and connections are freed at the end of
+        the outermost one (the adapter stays usable)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self._depth and self._adapter is not None:
+                self._requests()
+                self._adapter.close()
 
     # ------------------------------------------------------------------
     # Settings
@@ -83,6 +98,10 @@ class AsanaSync:
 
     def check(self):
         """Test Connection: the token's user and the workspace."""
+        with self._session():
+            return self._check()
+
+    def _check(self):
         me = self.adapter.me()
         workspace = (self.backend.workspace_ref or "").strip()
         if not workspace:
@@ -97,30 +116,33 @@ class AsanaSync:
 
     def discover(self):
         """The workspace's projects (archived ones included) as project dicts."""
-        return [asana_lib.project(raw) for raw in self.adapter.projects(self.workspace())
-                if raw.get("gid")]
+        with self._session():
+            return [asana_lib.project(raw) for raw in self.adapter.projects(self.workspace())
+                    if raw.get("gid")]
 
     def execute(self):
         """The whole sync of the run."""
-        workspace = self.workspace()
-        projects = self.discover()
-        self.env["agency.pm.project.link"]._agency_upsert(self.backend, projects)
-        links = self.backend._agency_pm_links()
-        for link in links:
-            self.sync_project(link)
-        if links:
-            self.sync_time(workspace, links)
-        self._requests()
+        with self._session():
+            workspace = self.workspace()
+            projects = self.discover()
+            self.env["agency.pm.project.link"]._agency_upsert(self.backend, projects)
+            links = self.backend._agency_pm_links()
+            for link in links:
+                self.sync_project(link)
+            if links:
+                self.sync_time(workspace, links)
+            self._requests()
 
     def import_ids(self, external_type, ids, deleted_ids=()):
         """Re-read tasks (with their time entries) or time entries and import them."""
         ids = [str(i) for i in dict.fromkeys(ids or ()) if i]
         deleted = [str(i) for i in dict.fromkeys(deleted_ids or ()) if i]
-        if external_type == "task":
-            self._import_tasks(ids, deleted)
-        elif external_type == "time":
-            self._import_entries(ids, deleted)
-        self._requests()
+        with self._session():
+            if external_type == "task":
+                self._import_tasks(ids, deleted)
+            elif external_type == "time":
+                self._import_entries(ids, deleted)
+            self._requests()
 
     @classmethod
     def webhook_events(cls, backend, httprequest, raw):

@@ -432,13 +432,16 @@ class FakeAsana(FakeServer):
         with self.lock:
             return super()._dispatch(request)
 
-    def _page(self, request, records, compact=TASK_FIELDS_COMPACT):
-        """``{data, next_page}`` of records (already in order) for the request's
-        ``limit``, ``offset`` and ``opt_fields``."""
+    def _page(self, request, records, compact=TASK_FIELDS_COMPACT, build=None):
+        """``{data, next_page}`` of records (already in order; ``build`` turns each of
+        the page into its record, so large lists are cheap) for the request's ``limit``,
+        ``offset`` and ``opt_fields``."""
         tree = _fields_tree(request.params("opt_fields"))
+        build = build or (lambda record: record)
         limit = request.param("limit")
         if limit is None:
-            return FakeResponse(200, {"data": [_select(r, tree, compact) for r in records]})
+            return FakeResponse(200, {"data": [_select(build(r), tree, compact)
+                                               for r in records]})
         try:
             limit = int(limit)
         except ValueError:
@@ -452,7 +455,7 @@ class FakeAsana(FakeServer):
                 return error(400, "offset: Your pagination token is invalid.")
             start = int(offset[4:])
         page = records[start:start + limit]
-        body = {"data": [_select(r, tree, compact) for r in page], "next_page": None}
+        body = {"data": [_select(build(r), tree, compact) for r in page], "next_page": None}
         if start + limit < len(records):
             token = f"eyJv{start + limit}"
             path = request.path.removeprefix(PREFIX)
@@ -528,11 +531,11 @@ class FakeAsana(FakeServer):
             since = parse_iso(since) if since else None
         except ValueError:
             return error(400, "modified_since: Not a valid date-time")
-        gids = [gid for gid in sorted(self.tasks, key=int)
+        gids = [gid for gid in self.tasks
                 if not self.tasks[gid]["deleted"]
                 and any(p == project for p, _s in self.tasks[gid]["memberships"])
                 and (since is None or self.tasks[gid]["modified_at"] >= since)]
-        return self._page(request, [self._task_record(gid) for gid in gids])
+        return self._page(request, gids, build=self._task_record)
 
     def _task(self, request):
         gid = request.match.group(1)
@@ -543,13 +546,13 @@ class FakeAsana(FakeServer):
 
     def _entry_list(self, request, gids):
         compact = ("gid", "resource_type", "duration_minutes", "entered_on", "created_by")
-        return self._page(request, [self._entry_record(gid) for gid in gids], compact)
+        return self._page(request, gids, compact, build=self._entry_record)
 
     def _task_entries(self, request):
         task = request.match.group(1)
         if task not in self.tasks or self.tasks[task]["deleted"]:
             return error(404, f"task: Unknown object: {task}")
-        gids = [gid for gid in sorted(self.entries, key=int)
+        gids = [gid for gid in self.entries
                 if self.entries[gid]["task"] == task and not self.entries[gid]["deleted"]]
         return self._entry_list(request, gids)
 
@@ -566,7 +569,7 @@ class FakeAsana(FakeServer):
         if workspace and workspace not in self.workspaces:
             return error(404, f"workspace: Unknown object: {workspace}")
         gids = []
-        for gid in sorted(self.entries, key=int):
+        for gid in self.entries:
             entry = self.entries[gid]
             if entry["deleted"] or (task and entry["task"] != task):
                 continue

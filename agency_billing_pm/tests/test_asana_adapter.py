@@ -34,7 +34,7 @@ class TestAsanaAdapter(AsanaCase):
         records, offset = adapter.tasks_page(ids["project"])
         self.assertEqual((len(records), bool(offset)), (100, True))
         self.assertEqual(records[0]["memberships"][0]["section"]["name"], "To do")
-        self.assertEqual(records[0]["assignee"]["email"], "dana@agency.test")
+        self.assertEqual(records[0]["assignee"]["email"], "Dana@Agency.test")
         self.assertEqual(records[0]["custom_fields"][0]["enum_value"]["name"], "Design")
         rest, offset = adapter.tasks_page(ids["project"], offset=offset)
         self.assertEqual((len(rest), offset), (23, None))
@@ -46,8 +46,9 @@ class TestAsanaAdapter(AsanaCase):
         since = self.fake.tasks[ids["concept"]]["modified_at"]
         changed, _offset = adapter.tasks_page(ids["project"],
                                               modified_since=since.isoformat())
-        self.assertEqual(changed[0]["gid"], ids["concept"])
-        self.assertEqual(len(changed), 122)
+        self.assertEqual([task["gid"] for task in changed[:2]], [ids["concept"], ids["copy"]])
+        self.assertNotIn(ids["visual"], {task["gid"] for task in changed},
+                         "modified before: left out")
         self.assertEqual(adapter.requests, self.fake.count())
 
     def test_events_and_sync_tokens(self):
@@ -108,13 +109,14 @@ class TestAsanaAdapter(AsanaCase):
 
     def test_errors_become_sync_errors(self):
         self.workspace()
-        self.backend.sync_timeout = 0.3
+        self.backend.write({"sync_timeout": 0.3, "sync_retry_delay": 0.5})
         adapter = self.adapter()
         attempts = self.backend.sync_max_attempts
         self.fake.fail(path="/users/me", status=503, times=attempts)
         with self.assertRaises(SyncServerError):
             adapter.me()
         self.assertEqual(len(self.slept), attempts - 1, "backed off between attempts")
+        self.assertTrue(all(0.25 <= delay <= 4.0 for delay in self.slept), self.slept)
         self.fake.fail(path="/users/me", delay=0.5, times=attempts)
         with self.assertRaises(SyncTimeoutError):
             adapter.me()
