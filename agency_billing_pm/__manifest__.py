@@ -13,6 +13,10 @@
     "external_dependencies": {"python": ["asana", "requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/agency_pm_security.xml",
         "views/agency_pm_backend_views.xml",
+    ],
+    "demo": [
+        "demo/agency_pm_demo.xml",
     ],
 }

@@ -42,7 +42,7 @@ from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parent
 HELP = ("first sync, unchanged re-sync and a webhook burst against the vendors' local "
-        "fakes (HubSpot here; Asana/Monday in bench_sync_pm)")
+        "fakes (HubSpot here; Asana and Monday.com in bench_sync_pm)")
 PARTS = {}
 RECORDS_PER_S_TARGET = 200
 RESYNC_SHARE_TARGET = 0.10

@@ -13,7 +13,7 @@ import logging
 from odoo import http
 from odoo.http import request
 
-from ..lib.sync_webhook import WebhookRefused
+from ..lib.sync_webhook import WebhookHandshake, WebhookRefused
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +34,13 @@ class AgencySyncWebhook(http.Controller):
         raw = request.httprequest.get_data(cache=True)
         try:
             events = backend._agency_webhook_events(request.httprequest, raw)
+        except WebhookHandshake as shake:
+            _logger.info("Webhook handshake for %s answered", backend.display_name)
+            body = shake.body if shake.body is not None else {}
+            headers = [("Content-Type", "application/json"), *shake.headers.items()]
+            return request.make_response(
+                json.dumps(body) if isinstance(body, (dict, list)) else body,
+                headers=headers, status=200)
         except WebhookRefused as exc:
             _logger.info("Webhook delivery for %s refused: %s", backend.display_name,
                          exc.reason)

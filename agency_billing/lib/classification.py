@@ -151,6 +151,7 @@ BILLABILITY_CODES = (
     "no_project",  # not time of a project
     "excluded",  # excluded from billing by hand
     "absorbed",  # over scope, absorbed by the agency
+    "source",  # not billable in the system it came from (Asana, Monday.com)
     "rule_billable",  # a classification rule says billable
     "rule_non_billable",  # a classification rule says non-billable
     "service_type",  # the service type's billable flag
@@ -158,12 +159,15 @@ BILLABILITY_CODES = (
 )
 
 
-def billability(has_project, excluded, absorbed, rule_billable, service_type_billable):
+def billability(has_project, excluded, absorbed, rule_billable, service_type_billable,
+                source_non_billable=False):
     """(billable, code) of an open time entry, first that applies (BILLABILITY_CODES).
 
     :param rule_billable: ``default``, ``billable`` or ``non_billable`` (the entry's
         classification)
     :param service_type_billable: the service type's flag, or None without service type
+    :param source_non_billable: the source system marked the time not billable (an
+        importer's policy imported it as such): no rule makes it billable again
 
     >>> billability(True, False, False, "default", False)
     (False, 'service_type')
@@ -171,6 +175,8 @@ def billability(has_project, excluded, absorbed, rule_billable, service_type_bil
     (False, 'absorbed')
     >>> billability(True, False, False, "default", None)
     (True, 'default')
+    >>> billability(True, False, False, "billable", True, source_non_billable=True)
+    (False, 'source')
     """
     if not has_project:
         return False, "no_project"
@@ -178,6 +184,8 @@ def billability(has_project, excluded, absorbed, rule_billable, service_type_bil
         return False, "excluded"
     if absorbed:
         return False, "absorbed"
+    if source_non_billable:
+        return False, "source"
     if rule_billable == "billable":
         return True, "rule_billable"
     if rule_billable == "non_billable":

@@ -20,6 +20,17 @@ class WebhookRefused(Exception):
         self.reason = reason
 
 
+class WebhookHandshake(Exception):
+    """Not a delivery but the vendor's set-up call (Asana's handshake, Monday.com's
+    challenge): answered 200 with ``headers`` and ``body`` (a dict is sent as JSON), and
+    nothing is stored."""
+
+    def __init__(self, headers=None, body=None):
+        super().__init__("handshake")
+        self.headers = dict(headers or {})
+        self.body = body
+
+
 def hmac_sha256(secret, message, encoding="base64"):
     """HMAC-SHA256 of ``message`` (bytes or str) with ``secret``, as base64 or hex.
 

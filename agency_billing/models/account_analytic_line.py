@@ -61,13 +61,14 @@ SCOPE_FIELDS = {
     "project_id", "task_id", "service_type_id", "unit_amount", "date", "employee_id",
     "job_id", "agency_rate", "exclude_from_billing", "classification_billable",
     "is_billable", "billed_unit_amount", "billing_hold", "service_type_hint_id",
+    "source_non_billable",
 }
 # Changes of these fields may route the entry to a sale line the order lacks.
 ROUTING_FIELDS = {
     "project_id", "task_id", "employee_id", "job_id", "date", "name", "source",
     "external_activity_type", "service_type_id", "service_type_hint_id", "agency_rate",
     "rate_locked", "classification_locked", "classification_billable", "exclude_from_billing",
-    "is_billable", "is_so_line_edited", "so_line", "over_scope_policy",
+    "is_billable", "is_so_line_edited", "so_line", "over_scope_policy", "source_non_billable",
 }
 # Changes of these fields record the entry on another budget line.
 SCOPE_MOVE_FIELDS = {"project_id", "task_id", "service_type_id", "service_type_hint_id"}
@@ -94,7 +95,7 @@ PROTECTED_FIELDS = {
         "billed_amount", "is_billable", "exclude_from_billing", "exclusion_reason",
         "retainer_hours", "retainer_period_id", "over_scope", "over_scope_policy",
         "over_scope_reason", "needs_review", "review_reason", "so_line",
-        "agency_credit_note_id", "billing_discount",
+        "agency_credit_note_id", "billing_discount", "source_non_billable",
         # Odoo links invoiced time as superuser; by hand it would hide time from billing.
         "timesheet_invoice_id",
     ), BILLING_MANAGER_GROUP),

@@ -157,7 +157,8 @@ class AccountAnalyticLineClassification(models.Model):
             ))
 
     @api.depends("exclude_from_billing", "service_type_id", "service_type_id.billable",
-                 "classification_billable", "project_id", "over_scope_policy")
+                 "classification_billable", "project_id", "over_scope_policy",
+                 "source_non_billable")
     def _compute_is_billable(self):
         """Billable or not: the chain of ``lib.classification.billability``; invoiced
         entries keep theirs."""
@@ -170,6 +171,7 @@ class AccountAnalyticLineClassification(models.Model):
                     bool(line.project_id), line.exclude_from_billing,
                     line.over_scope_policy == "absorbed", line.classification_billable,
                     line.service_type_id.billable if line.service_type_id else None,
+                    source_non_billable=line.source_non_billable,
                 )
             values[line] = {"is_billable": billable}
         self._agency_assign(values)

@@ -9,7 +9,9 @@ override and the classification rules come first, then the hint, then the task's
 a learned suggestion, the project's type — so an imported entry is classified, rated and
 budgeted exactly like a manual one. It is not an override: nothing is locked or logged
 as set by hand. Fields that decide what a client pays (rate, billed time, holds,
-exclusion, the override fields...) are refused on this path.
+exclusion, the override fields...) are refused on this path; ``source_non_billable``
+(the source said *not billable*) is the one money field an importer may set, and it can
+only lower what the client pays.
 """
 
 from odoo import _, api, fields, models
@@ -20,7 +22,8 @@ from .account_analytic_line import PROTECTED_FIELDS
 
 # What an importer may not set: what the client pays and why (the rules decide), the
 # links to invoices and the override machinery. The hint is the importer's say.
-IMPORT_REFUSED_FIELDS = (PROTECTED_FIELDS.keys() - {"service_type_hint_id"}) | {
+IMPORT_REFUSED_FIELDS = (PROTECTED_FIELDS.keys() - {"service_type_hint_id",
+                                                    "source_non_billable"}) | {
     "is_so_line_edited", "override_ids", "agency_rerate_needed",
 }
 # The hint by name or code (resolved to service_type_hint_id).
@@ -37,6 +40,12 @@ class AccountAnalyticLineImport(models.Model):
         index="btree_not_null", ondelete="set null",
         help="The service type the source system (Asana, Monday.com, HubSpot...) suggests. "
         "Classification rules come first; the hint comes before the task's type.",
+    )
+
+    source_non_billable = fields.Boolean(
+        string="Not Billable at Source", copy=False,
+        help="The system this time came from (Asana, Monday.com) marked it not billable and "
+        "the account's policy imports such time as non-billable: no rule bills it.",
     )
 
     @api.model

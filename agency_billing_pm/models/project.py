@@ -1,0 +1,47 @@
+"""The Asana / Monday.com link on projects, tasks and time entries."""
+
+from odoo import fields, models
+
+from odoo.addons.agency_billing.models.account_analytic_line import (
+    BILLING_USER_GROUP,
+)
+
+
+class ProjectProject(models.Model):
+    _inherit = "project.project"
+
+    agency_pm_link_ids = fields.One2many("agency.pm.project.link", "project_id",
+                                         string="Asana / Monday.com")
+    agency_pm_url = fields.Char(string="Open at the Source", compute="_compute_agency_pm_url")
+
+    def _compute_agency_pm_url(self):
+        for project in self:
+            project.agency_pm_url = project.agency_pm_link_ids[:1].url or False
+
+
+class ProjectTask(models.Model):
+    _inherit = "project.task"
+
+    agency_pm_url = fields.Char(string="Open at the Source", readonly=True, copy=False,
+                                help="The task in Asana or Monday.com.")
+    agency_pm_status = fields.Char(
+        string="Status at the Source", readonly=True, copy=False,
+        help="The task's section, group or status at the source (what marks its milestone "
+        "reached).")
+    service_type_hint_id = fields.Many2one(
+        "agency.service.type", readonly=True, copy=False,
+        groups=BILLING_USER_GROUP, ondelete="set null",
+        help="The service type the source gives the task; its time entries carry it as their "
+        "classification hint (rules still come first).")
+
+
+class AccountAnalyticLine(models.Model):
+    _inherit = "account.analytic.line"
+
+    agency_pm_url = fields.Char(string="Task at the Source",
+                                compute="_compute_agency_pm_url")
+
+    def _compute_agency_pm_url(self):
+        for line in self:
+            line.agency_pm_url = (line.task_id.sudo().agency_pm_url
+                                  if line.source in ("asana", "monday") else False)
