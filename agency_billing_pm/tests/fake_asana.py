@@ -107,6 +107,7 @@ class FakeAsana(FakeServer):
         self.custom_fields = {}
         self.tasks = {}
         self.entries = {}
+        self._listed = {}  # (task, start, end) -> entry gids, until an entry changes
         self.events = []  # (seq, project gid, event)
         self.generation = 0  # bumped by expire_sync_tokens()
         self.workspace = self.add_workspace("Agency Workspace")
@@ -252,8 +253,10 @@ class FakeAsana(FakeServer):
         self.tasks[gid]["fields"][field_gid] = value
 
     def delete_task(self, gid):
+        """Delete a task (and so its time entries)."""
         with self.lock:
             self.tasks[str(gid)]["deleted"] = True
+            self._listed.clear()
             self._touch(str(gid), "deleted")
 
     def remove_task_from_project(self, gid):
@@ -318,6 +321,7 @@ class FakeAsana(FakeServer):
             self.events.append((len(self.events) + 1, project, event))
 
     def _entry_event(self, gid, action):
+        self._listed.clear()
         entry = self.entries[gid]
         task = self.tasks.get(entry["task"])
         event = {
@@ -568,20 +572,24 @@ class FakeAsana(FakeServer):
                          "user or workspace")
         if workspace and workspace not in self.workspaces:
             return error(404, f"workspace: Unknown object: {workspace}")
-        gids = []
-        for gid in self.entries:
-            entry = self.entries[gid]
-            if entry["deleted"] or (task and entry["task"] != task):
-                continue
-            if (start and entry["entered_on"] < start) or (end and entry["entered_on"] > end):
-                continue
-            gids.append(gid)
+        key = (task, start, end)
+        gids = self._listed.get(key)
+        if gids is None:  # kept while no entry changes, so paging a large window is cheap
+            gids = self._listed[key] = [
+                gid for gid, entry in self.entries.items()
+                if not self._entry_gone(gid) and (not task or entry["task"] == task)
+                and not (start and entry["entered_on"] < start)
+                and not (end and entry["entered_on"] > end)]
         return self._entry_list(request, gids)
+
+    def _entry_gone(self, gid):
+        """Deleted, or its task deleted (Asana deletes a task's time with it)."""
+        entry = self.entries[gid]
+        return entry["deleted"] or self.tasks.get(entry["task"], {}).get("deleted", True)
 
     def _entry(self, request):
         gid = request.match.group(1)
-        entry = self.entries.get(gid)
-        if not entry or entry["deleted"]:
+        if gid not in self.entries or self._entry_gone(gid):
             return error(404, f"time_tracking_entry: Unknown object: {gid}")
         compact = ("gid", "resource_type", "duration_minutes", "entered_on", "created_by")
         return self._one(request, self._entry_record(gid), compact)

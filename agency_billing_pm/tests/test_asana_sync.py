@@ -155,16 +155,25 @@ class TestAsanaSync(AsanaCase):
         self.assertTrue(self.concept.is_reached)
 
     def test_user_mapped_after_quarantine(self):
+        """The time of a user who is no employee waits in the quarantine; mapping the user
+        (People tab) re-reads it through the API and imports it at once."""
         ids = self.workspace()
         self.sync()
         log = self.open_logs(self.backend, "time")
         self.assertEqual(log.external_id, ids["e_nobody"])
-        self.emp_ad.work_email = "nobody@agency.test"
-        self.backend._agency_sync_retry(log)
+        person = self.env["agency.pm.user"].search([("backend_id", "=", self.backend.id),
+                                                    ("external_id", "=", ids["nobody"])])
+        self.assertEqual((person.email, person.employee_id.id), ("nobody@agency.test", False))
+        self.fake.reset_log()
+        person.employee_id = self.emp_ad
+        self.assertEqual(self.fake.count(path=f"/time_tracking_entries/{ids['e_nobody']}$"), 1)
         line = self.entry_of(ids["e_nobody"])
         self.assertEqual((line.employee_id, line.unit_amount), (self.emp_ad, 0.5))
         self.assertEqual(log.state, "retried")
         self.assertFalse(self.open_logs(self.backend))
+        writes = self.table_writes()
+        self.sync()
+        self.assertEqual(self.table_writes(), writes, "the next sync finds it imported")
 
     def test_time_policies(self):
         """Not billable → non-billable time; submitted → waits until approved;
