@@ -56,7 +56,7 @@ TASK_FIELDS = (
     "custom_fields.name", "custom_fields.resource_subtype", "custom_fields.enum_value.name",
     "custom_fields.multi_enum_values.name", "custom_fields.text_value",
     "custom_fields.number_value", "custom_fields.display_value",
-    "tags.name",
+    "tags.name", "parent.name",
 )
 ENTRY_FIELDS = (
     "duration_minutes", "entered_on", "created_at", "description", "billable_status",

@@ -41,6 +41,9 @@ from .importers import TaskImporter, TimeImporter
 
 _logger = logging.getLogger(__name__)
 
+# Subtasks of subtasks...: how far up a subtask's time looks for a synced task.
+MAX_PARENT_DEPTH = 4
+
 
 class AsanaSync:
     """The steps of an Asana sync for one backend and run (``run`` may be None)."""
@@ -52,6 +55,7 @@ class AsanaSync:
         self._adapter = adapter
         self._depth = 0
         self.task_projects = {}  # task gid → linked project gid (seen in this run)
+        self.parents = {}  # subtask gid → synced parent task gid (or None)
 
     @property
     def adapter(self):
@@ -353,8 +357,40 @@ class AsanaSync:
         task_gid = str((raw.get("task") or {}).get("gid") or "")
         if task_gid in task_projects:
             return task_projects[task_gid]
+        parent = self.parents.get(task_gid)
+        if parent and parent in task_projects:
+            return task_projects[parent]
         attributed = str((raw.get("attributable_to") or {}).get("gid") or "")
         return attributed if attributed in linked else None
+
+    def _normalize_entry(self, raw, project):
+        """The normalized entry; time tracked on a subtask goes to its synced parent."""
+        entry = asana_lib.time_entry(raw, project)
+        parent = self.parents.get(entry["task"] or "")
+        if parent:
+            entry["task"] = parent
+        return entry
+
+    def _resolve_parents(self, records, task_projects, linked):
+        """Tasks of these entries that are no synced task (subtasks: Asana lists only a
+        project's top-level tasks) are looked up once: the nearest synced parent takes
+        their time. Entries attributed to a project nobody linked are not looked up."""
+        for raw in records:
+            task_gid = str((raw.get("task") or {}).get("gid") or "")
+            attributed = str((raw.get("attributable_to") or {}).get("gid") or "")
+            if (not task_gid or task_gid in task_projects or task_gid in self.parents
+                    or (attributed and attributed not in linked)):
+                continue
+            found, current = None, task_gid
+            for _depth in range(MAX_PARENT_DEPTH):
+                task = self.adapter.task(current)
+                current = str(((task or {}).get("parent") or {}).get("gid") or "")
+                if not current:
+                    break
+                if current in task_projects:
+                    found = current
+                    break
+            self.parents[task_gid] = found
 
     def window(self):
         days = max(1, self.backend.time_window_days or 30)
@@ -366,29 +402,36 @@ class AsanaSync:
         before, started = self._counts(), time.perf_counter()
         linked = {str(link.external_id) for link in links}
         task_projects = self._linked_task_projects(links)
+        self.parents = dict(self._cursor("asana:parents") or {})
         state = self._cursor("asana:time")
         resumed = bool(state)
         if not state:
             start, end = self.window()
-            state = {"start": start, "end": end, "offset": None, "done": False}
+            state = {"start": start, "end": end, "offset": None}
         seen = set()
         pages = 0
-        while not state.get("done"):
+        while True:
             records, offset = self.adapter.entries_page(workspace, state["start"],
                                                         state["end"], state.get("offset"))
+            self._resolve_parents(records, task_projects, linked)
             entries = []
             for raw in records:
                 project = self._entry_project(raw, task_projects, linked)
                 if not raw.get("gid") or not project:
                     continue
                 seen.add(str(raw["gid"]))
-                entries.append(asana_lib.time_entry(raw, project))
+                entries.append(self._normalize_entry(raw, project))
             if entries:
                 TimeImporter(self.backend, self.run).import_records(entries)
-            state = dict(state, offset=offset, done=not offset)
             pages += 1
-            self._set_cursor("asana:time", state if offset else dict(state, offset=None))
+            if offset:  # the last page stores nothing: an unchanged sync writes nothing
+                state = dict(state, offset=offset)
+                self._set_cursor("asana:time", state)
+            if self.parents != (self._cursor("asana:parents") or {}):
+                self._set_cursor("asana:parents", self.parents)
             self._checkpoint()
+            if not offset:
+                break
         if not resumed:
             self._check_gone_entries(state["start"], state["end"], seen, task_projects)
         self._set_cursor("asana:time", None)
@@ -420,6 +463,7 @@ class AsanaSync:
     def _import_entries(self, ids, deleted, task_projects=None):
         if task_projects is None:
             task_projects = self._linked_task_projects(self.backend._agency_pm_links())
+            self.parents = dict(self._cursor("asana:parents") or {}, **self.parents)
         linked = {str(link.external_id) for link in self.backend._agency_pm_links()}
         gone = list(deleted)
         size = max(1, self.backend.sync_batch_size or 100)
@@ -427,11 +471,13 @@ class AsanaSync:
             entries = []
             for gid in ids[start:start + size]:
                 raw = self.adapter.entry(gid)
+                if raw is not None:
+                    self._resolve_parents([raw], task_projects, linked)
                 project = raw and self._entry_project(raw, task_projects, linked)
                 if raw is None or not project:
                     gone.append(gid)
                     continue
-                entries.append(asana_lib.time_entry(raw, project))
+                entries.append(self._normalize_entry(raw, project))
             if entries:
                 TimeImporter(self.backend, self.run).import_records(entries)
                 self._checkpoint()

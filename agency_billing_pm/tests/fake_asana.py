@@ -225,6 +225,19 @@ class FakeAsana(FakeServer):
             self._touch(gid, "added", parent=project)
             return gid
 
+    def add_subtask(self, parent, name, assignee=None, gid=None):
+        """A subtask of a task: in no project (Asana lists only a project's top-level
+        tasks); returns its gid."""
+        with self.lock:
+            gid = self.new_gid(gid)
+            self.tasks[gid] = {
+                "gid": gid, "name": name, "completed": False, "due_on": None,
+                "assignee": assignee and str(assignee), "tags": [], "memberships": [],
+                "fields": {}, "deleted": False, "created_at": self.clock,
+                "parent": str(parent), "modified_at": self.tick(),
+            }
+            return gid
+
     def edit_task(self, gid, **values):
         """Change ``name``, ``completed``, ``due_on``, ``assignee`` or ``tags``."""
         with self.lock:
@@ -383,6 +396,9 @@ class FakeAsana(FakeServer):
             "tags": [{"gid": hashlib.sha256(tag.encode()).hexdigest()[:12],
                       "resource_type": "tag", "name": tag} for tag in task["tags"]],
             "workspace": {"gid": self.workspace, "resource_type": "workspace"},
+            "parent": ({"gid": task["parent"], "resource_type": "task",
+                        "name": self.tasks[task["parent"]]["name"]}
+                       if task.get("parent") else None),
         }
 
     def _project_record(self, gid):
@@ -417,8 +433,11 @@ class FakeAsana(FakeServer):
             if entry[key] is not None:  # the Timesheets add-on's fields: absent without it
                 record[key] = entry[key]
         project = entry["attributable_to"]
-        if project is None and task and task["memberships"]:
-            project = task["memberships"][0][0]
+        top = task
+        while top and top.get("parent") and not top["memberships"]:
+            top = self.tasks.get(top["parent"])
+        if project is None and top and top["memberships"]:
+            project = top["memberships"][0][0]
         if project:
             record["attributable_to"] = {"gid": project, "resource_type": "project",
                                          "name": self.projects[project]["name"]}

@@ -208,6 +208,24 @@ class TestAsanaSync(AsanaCase):
         self.assertTrue(line.exists())
         self.assertEqual(str(line.date), days_ago(90))
 
+    def test_time_on_subtasks(self):
+        """Asana lists a project's top-level tasks only: time tracked on a subtask (of a
+        subtask) goes to the nearest synced task, looked up once."""
+        ids = self.workspace()
+        step = self.fake.add_subtask(ids["visual"], "Sketches")
+        detail = self.fake.add_subtask(step, "Thumbnails")
+        entry = self.fake.add_time_entry(detail, ids["dana"], 45, days_ago(1),
+                                         billable_status="billable", approval_status="APPROVED")
+        self.sync()
+        line = self.entry_of(entry)
+        self.assertEqual((line.task_id, line.unit_amount), (self.task_of(ids["visual"]), 0.75))
+        self.assertIsNone(self.task_of(step), "subtasks are not synced as tasks")
+        self.fake.reset_log()
+        writes = self.table_writes()
+        self.sync()
+        self.assertEqual(self.fake.count(path="/tasks/"), 0, "the parent is remembered")
+        self.assertEqual(self.table_writes(), writes)
+
     def test_killed_mid_run_and_rerun(self):
         """The second page of tasks fails past every retry: the run stops; the next one
         resumes the read and ends in the state of an uninterrupted sync."""
