@@ -237,13 +237,13 @@ class AsanaSync:
                 self.run._agency_log(_("Asana project %s: the sync token expired; its tasks "
                                        "are read again.", link.name or gid))
             return {"token": answer["sync"], "since": since, "offset": None,
-                    "hwm": since, "check_gone": bool(since), "done": False}
+                    "hwm": since, "check_gone": bool(since)}
         events = list(answer["data"])
         while answer["has_more"]:
             answer = self.adapter.events(gid, answer["sync"])
             if answer["expired"]:  # expired between two calls: start over next time
                 return {"token": answer["sync"], "since": since, "offset": None,
-                        "hwm": since, "check_gone": bool(since), "done": False}
+                        "hwm": since, "check_gone": bool(since)}
             events += answer["data"]
         changed, gone = asana_lib.task_changes(events)
         if gone:
@@ -254,7 +254,7 @@ class AsanaSync:
                 self._checkpoint()
             return None
         return {"token": answer["sync"], "since": since, "offset": None, "hwm": since,
-                "check_gone": False, "done": False}
+                "check_gone": False}
 
     def _read_tasks(self, link, state):
         """Read the project's tasks page by page (resumable), then store its token."""
@@ -263,7 +263,7 @@ class AsanaSync:
         seen = set()
         pages = 0
         hwm = asana_lib.parse_time(state.get("hwm"))
-        while not state.get("done"):
+        while True:
             records, offset = self.adapter.tasks_page(gid, state.get("since"),
                                                       state.get("offset"))
             tasks = []
@@ -279,9 +279,12 @@ class AsanaSync:
                     state["hwm"] = raw["modified_at"]
             if tasks:
                 TaskImporter(self.backend, self.run).import_records(tasks)
-            state["offset"] = offset
-            state["done"] = not offset
             pages += 1
+            if not offset:
+                break
+            # Between pages the read is resumable; the last page is committed with the
+            # project's new token below (one batch).
+            state["offset"] = offset
             self._set_cursor(read_key, {k: v for k, v in state.items() if k != "resumed"})
             self._checkpoint()
         if state.get("check_gone") or (state.get("since") is None and not state.get("resumed")):
@@ -424,14 +427,15 @@ class AsanaSync:
             if entries:
                 TimeImporter(self.backend, self.run).import_records(entries)
             pages += 1
-            if offset:  # the last page stores nothing: an unchanged sync writes nothing
-                state = dict(state, offset=offset)
-                self._set_cursor("asana:time", state)
             if self.parents != (self._cursor("asana:parents") or {}):
                 self._set_cursor("asana:parents", self.parents)
-            self._checkpoint()
             if not offset:
                 break
+            # Between pages the read is resumable; the last page is committed with the
+            # end of the step below (one batch: an unchanged sync stores no cursor).
+            state = dict(state, offset=offset)
+            self._set_cursor("asana:time", state)
+            self._checkpoint()
         if not resumed:
             self._check_gone_entries(state["start"], state["end"], seen, task_projects)
         self._set_cursor("asana:time", None)

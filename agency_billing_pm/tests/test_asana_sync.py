@@ -249,6 +249,26 @@ class TestAsanaSync(AsanaCase):
         self.sync()
         self.assertEqual(self.table_writes(), writes)
 
+    def test_paused_cron_run_continues(self):
+        """A cron call pauses after its batch budget; the next call resumes the project's
+        read where it stopped, until the sync is done."""
+        ids = self.workspace()
+        for number in range(250):
+            self.fake.add_task(ids["project"], f"Banner {number:03d}")
+        states = []
+        for _call in range(5):
+            run = self.backend._agency_sync_run("cron", max_batches=2)
+            states.append(run.state)
+            if run.state == "done":
+                break
+        self.assertEqual(states, ["partial", "partial", "done"])
+        task_reads = [r for r in self.fake.requests if r.path.endswith("/tasks")]
+        self.assertEqual([bool(r.param("offset")) for r in task_reads], [False, True, True],
+                         "three pages read once each: the second call resumed at the third")
+        tasks, entries = self.state()
+        self.assertEqual(len(tasks), 253)
+        self.assertEqual(set(entries), {ids["e_visual"], ids["e_concept"]})
+
     def test_faults_are_retried(self):
         """429 (Retry-After: 0), 5xx, a timeout, a dropped connection and a truncated
         answer are retried; the sync ends as without them."""
