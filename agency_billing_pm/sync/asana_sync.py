@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from odoo import _
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncConfigError
+from odoo.addons.agency_billing.lib.sync_errors import SyncConfigError, SyncNotFoundError
 from odoo.addons.agency_billing.lib.sync_webhook import WebhookHandshake, WebhookRefused
 
 from ..lib import asana as asana_lib
@@ -219,11 +219,25 @@ class AsanaSync:
         if state:
             state = dict(state, resumed=True)
         else:
-            state = self._start_project(link)
+            try:
+                state = self._start_project(link)
+            except SyncNotFoundError:
+                if self.run:
+                    self.run._agency_log(_("Asana project %s is gone or not shared with the "
+                                           "token: skipped.", link.name or gid))
+                return
             if state is None:
                 self._log_summary(label, 0, before, started)
                 return
-        pages = self._read_tasks(link, state)
+        try:
+            pages = self._read_tasks(link, state)
+        except SyncNotFoundError:
+            # Deleted in Asana, or the token lost access to it: the others go on; its
+            # tasks stay as they are (unlink the project to stop trying).
+            if self.run:
+                self.run._agency_log(_("Asana project %s is gone or not shared with the "
+                                       "token: skipped.", link.name or gid))
+            return
         self._log_summary(label, pages, before, started)
 
     def _start_project(self, link):

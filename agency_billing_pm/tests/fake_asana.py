@@ -194,6 +194,14 @@ class FakeAsana(FakeServer):
                 self.add_section(gid, section)
             return gid
 
+    def delete_project(self, gid):
+        """Delete a project: its routes answer 404; its tasks leave it."""
+        with self.lock:
+            self.projects.pop(str(gid))
+            for task in self.tasks.values():
+                task["memberships"] = [(p, s) for p, s in task["memberships"] if p != str(gid)]
+            self._listed.clear()
+
     def add_section(self, project, name):
         with self.lock:
             gid = self.new_gid()
@@ -439,7 +447,7 @@ class FakeAsana(FakeServer):
             top = self.tasks.get(top["parent"])
         if project is None and top and top["memberships"]:
             project = top["memberships"][0][0]
-        if project:
+        if project in self.projects:
             record["attributable_to"] = {"gid": project, "resource_type": "project",
                                          "name": self.projects[project]["name"]}
         return record

@@ -269,6 +269,20 @@ class TestAsanaSync(AsanaCase):
         self.assertEqual(len(tasks), 253)
         self.assertEqual(set(entries), {ids["e_visual"], ids["e_concept"]})
 
+    def test_linked_project_deleted_at_source(self):
+        """A linked project Asana no longer has (404) is skipped, the others sync."""
+        ids = self.workspace()
+        other = self.env["project.project"].create({"name": "Ops", "allow_timesheets": True})
+        self.sync()
+        self.env["agency.pm.project.link"].search([("external_id", "=", ids["other"])]).write(
+            {"project_id": other.id})
+        self.fake.delete_project(ids["project"])
+        run = self.sync()
+        self.assertEqual(run.state, "done", run.error)
+        self.assertIn("is gone or not shared", run.log)
+        self.assertEqual(self.task_of(ids["internal"]).project_id, other)
+        self.assertTrue(self.task_of(ids["visual"]).active, "left as it is")
+
     def test_faults_are_retried(self):
         """429 (Retry-After: 0), 5xx, a timeout, a dropped connection and a truncated
         answer are retried; the sync ends as without them."""
