@@ -809,7 +809,8 @@ def cmd_shell(opts):
 # What ./dev screenshots writes (agency_billing/tests/test_screenshots.py), and the
 # wheel that turns the invoice PDF into a picture (installed once into the cache).
 SCREENSHOTS = ("review_queue", "draft_invoice", "invoice_pdf", "time_entries", "scope_tab",
-               "partner_preferences", "portal_invoice", "portal_timesheets")
+               "partner_preferences", "portal_invoice", "portal_timesheets", "profitability",
+               "dashboard", "pm_account")
 PDF_RASTERIZER = ("pypdfium2", "5.15.2")
 
 

@@ -50,7 +50,7 @@ class TestScreenshots(HttpCase):
         (folder / f"{name}.png").write_bytes(self._png(data))
         self._logger.info("screenshot %s.png written", name)
 
-    def _shoot(self, browser, name, url, ready, clicks=(), login="admin"):
+    def _shoot(self, browser, name, url, ready, clicks=(), login="admin", settle=0.8):
         self.authenticate(login, login, browser=browser)
         browser.navigate_to(f"{self.base_url()}{url}", wait_stop=True)
         for selector, then in clicks:
@@ -61,7 +61,9 @@ class TestScreenshots(HttpCase):
             ready = then or ready
         self.assertTrue(browser._wait_ready(ready, timeout=TIMEOUT), f"{name}: not ready")
         # Let animations and lazy widgets settle before the picture.
-        browser._wait_ready("new Promise(r => setTimeout(() => r(true), 800))")
+        browser._wait_ready(
+            f"new Promise(r => setTimeout(() => r(true), {int(settle * 1000)}))",
+            timeout=settle + TIMEOUT)
         shot = browser._websocket_request("Page.captureScreenshot",
                                           params={"format": "png"}, timeout=30)
         self._save(name, base64.b64decode(shot["data"]))
@@ -119,6 +121,19 @@ class TestScreenshots(HttpCase):
                         login="stark-client")
             self._shoot(browser, "portal_timesheets", "/my/timesheets",
                         _ready(".agency_billed_total"), login="stark-client")
+            self._shoot(browser, "profitability",
+                        "/odoo/action-agency_billing.action_agency_report_profitability",
+                        _ready(".o_pivot table td.o_pivot_cell_value"))
+            self._shoot(browser, "dashboard",
+                        "/odoo/action-agency_billing.action_agency_dashboard",
+                        _ready(".o-spreadsheet canvas, .o_spreadsheet_dashboard canvas"),
+                        settle=8.0)  # the figures load after the grid
+            pm_account = ref("agency_billing_pm.demo_pm_asana", raise_if_not_found=False)
+            if pm_account:  # the Asana / Monday.com addon is installed with the demo
+                self._shoot(browser, "pm_account",
+                            f"/odoo/action-agency_billing_pm.action_agency_pm_backend/"
+                            f"{pm_account.id}",
+                            _ready(".o_field_widget[name=project_link_ids] .o_data_row"))
         finally:
             browser.stop()
             self._wait_remaining_requests()
