@@ -10,19 +10,23 @@ Cursors (``backend.sync_cursors``):
 * ``asana:tasks:<project>`` — the latest ``modified_at`` of the project's tasks read so
   far (the next bounded read asks ``modified_since`` it, inclusive);
 * ``asana:read:<project>`` — a task read in progress (the token it ends at, its
-  ``modified_since``, the next page's offset), so a paused run resumes it;
-* ``asana:time`` — a time-entry window read in progress (dates, offset).
+  ``modified_since``, the next page's offset), so a paused or failed run resumes it;
+* ``asana:time`` — a time-entry window read in progress (dates, next offset);
+* ``asana:parents`` — subtask gid → the synced task its time goes to.
 
 Per project: no token yet, or an expired one (412) → a fresh token is kept and the
 project's tasks are read again, bounded by ``modified_since`` when a previous read is
 known (then the project's task gids are listed, compact, to find the deleted ones);
 a valid token → its events (``has_more`` followed): deleted tasks and tasks removed from
 the project are archived, changed ones read with ``modified_since``; no event → no read.
+A linked project Asana answers 404 for is skipped (logged), the others go on.
 
 Time entries have no modified-since: the workspace's entries entered in the last
 ``time_window_days`` (to tomorrow) are read again every sync and compared by hash; bound
 entries of that window that are no longer listed are looked up one by one (404 →
-removed: the importer archives them; still there → imported as they are now).
+removed: the importer archives them; still there → imported as they are now). Time on a
+subtask (Asana lists a project's top-level tasks only) goes to its nearest synced parent.
+Entries attributed to a project nobody linked are left out.
 """
 
 import logging
