@@ -19,6 +19,7 @@ times come from a fake clock that moves one second per change, so runs are deter
 :func:`signed_delivery` builds a webhook delivery signed like Asana's.
 """
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -467,11 +468,9 @@ class FakeAsana(FakeServer):
     def _send(self, http, response):
         # Headers and body leave in two writes: without TCP_NODELAY, Nagle's algorithm
         # holds the body until the client's delayed ACK (~40 ms a request).
-        try:
+        with contextlib.suppress(OSError):  # the client already gone
             http.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
-        super()._send(http, response)
+        return super()._send(http, response)
 
     def _page(self, request, records, compact=TASK_FIELDS_COMPACT, build=None):
         """``{data, next_page}`` of records (already in order; ``build`` turns each of
