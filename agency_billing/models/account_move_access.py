@@ -5,12 +5,31 @@ reminders, the billing run and the retainer periods and milestones an invoice bi
 internal to the agency: read by the Agency Billing groups and Odoo's invoicing users and
 auditors (:data:`~.agency_access.BILLING_READERS`), never by the client — a portal user
 reading its own invoice over RPC gets none of them. What the invoice prints (period,
-detail level) stays readable. See the README's access matrix.
+detail level) stays readable.
+
+**Nobody writes the review queue's state by hand** (:data:`MOVE_INTERNAL`, checked on
+``create`` and ``write`` on the server): the review state, the flags and their summary,
+the billing run and trigger, the send error, attempts, date and delivery, the retainer
+periods, milestones and reminders an invoice is linked to, and what a credit note gave
+back are set by Agency Billing's own paths only — billing runs, the review queue's checks,
+approving, sending, delivery tracking, cancelling and crediting — which check the
+caller's rights first and then write as superuser. A person moves an invoice through the
+queue with its actions (*Approve and Send*, *Retry Sending*, *Check*...), so an invoicing
+user cannot mark a held draft approved or sent over RPC. Disputes (``disputed`` and its
+reason) stay an invoicing user's edit. See the README's access matrix.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
 
-from .agency_access import BILLING_READERS
+from .agency_access import BILLING_READERS, check_create, check_write
+
+MOVE_INTERNAL = dict.fromkeys((
+    "review_state", "billing_run_id", "billing_trigger", "anomaly_ids", "anomaly_count",
+    "anomaly_summary", "has_blocking_anomaly", "send_error", "send_attempts",
+    "agency_sent_at", "agency_delivery_state", "agency_send_message_id", "reminder_ids",
+    "retainer_period_ids", "billing_milestone_ids", "agency_credit_released",
+    "agency_credit_entry_count",
+))
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -35,3 +54,12 @@ class AccountMoveAccess(models.Model):
     reminder_count = fields.Integer(groups=BILLING_READERS)
     retainer_period_ids = fields.One2many(groups=BILLING_READERS)
     billing_milestone_ids = fields.One2many(groups=BILLING_READERS)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_create(self, MOVE_INTERNAL, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_write(self, MOVE_INTERNAL, vals)
+        return super().write(vals)

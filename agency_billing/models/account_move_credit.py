@@ -170,8 +170,10 @@ class AccountMoveCredit(models.Model):
                               for period in periods})
         if milestones:
             milestones.write({"agency_invoice_id": False})
-        refund.write({"agency_credit_entry_count": len(entries),
-                      "agency_credit_released": bool(periods or milestones)})
+        # sudo: what a credit note gave back is recorded by crediting only (fields people
+        # do not edit); the credit note's posting was checked by Odoo.
+        refund.sudo().write({"agency_credit_entry_count": len(entries),
+                             "agency_credit_released": bool(periods or milestones)})
         parts = []
         if entries:
             parts.append(_("%(count)s time entries (%(hours)s h)", count=len(entries),
@@ -224,7 +226,8 @@ class AccountMoveCredit(models.Model):
         self.sudo().timesheet_ids.write({"timesheet_invoice_id": new_move.id})
         self.sudo().retainer_period_ids.write({"invoice_id": new_move.id})
         self.sudo().billing_milestone_ids.write({"agency_invoice_id": new_move.id})
-        new_move.write({
+        # sudo: the review queue's fields are set by Agency Billing only (see above).
+        new_move.sudo().write({
             "billing_period_start": self.billing_period_start,
             "billing_period_end": self.billing_period_end,
             "billing_run_id": self.billing_run_id.id,

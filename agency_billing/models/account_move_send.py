@@ -113,7 +113,9 @@ class AccountMoveSend(models.Model):
         drafts = self.filtered(lambda m: m.state == "draft")
         if drafts:
             drafts.action_post()
-        self.write({"review_state": "approved"})
+        # sudo: the review state is set by the queue only (account_move_access.py); the
+        # approval was checked above (action_agency_approve, the wizard, the run).
+        self.sudo().write({"review_state": "approved"})
         self._agency_send()
 
     def _agency_send(self):
@@ -145,7 +147,10 @@ class AccountMoveSend(models.Model):
                     sent |= move
             except Exception as error:  # any failure leaves it posted, with the error
                 message = str(error) or error.__class__.__name__
-                move.write({"send_error": message, "send_attempts": move.send_attempts + 1})
+                # sudo: the send outcome is recorded by the sending only (fields people
+                # do not edit).
+                move.sudo().write({"send_error": message,
+                                   "send_attempts": move.send_attempts + 1})
                 move.message_post(body=_(
                     "Sending failed (attempt %(n)s): %(error)s. The invoice stays posted; "
                     "the billing cron retries it.", n=move.send_attempts, error=message,

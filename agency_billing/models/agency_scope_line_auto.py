@@ -74,7 +74,10 @@ class SaleOrderScopeAuto(models.Model):
 
     def action_confirm(self):
         res = super().action_confirm()
-        contracts = self.filtered(lambda o: o.state == "sale" and not o.agency_scope_line_id)
+        # sudo: whether it is a change request (a link salespeople do not read), whoever
+        # confirms the order.
+        contracts = self.filtered(
+            lambda o: o.state == "sale" and not o.sudo().agency_scope_line_id)
         if contracts:
             # sudo: budgets follow what was sold, whoever confirms the order.
             projects = contracts.sudo().project_ids | contracts.sudo().order_line.project_id

@@ -96,11 +96,7 @@ class ResPartner(models.Model):
         return company._agency_rounding_policy()
 
     def write(self, vals):
-        if "billing_last_period_end" in vals and not self.env.su and not self.env.user.has_group(
-                "agency_billing.group_agency_billing_manager"):
-            raise AccessError(_(
-                "Only Agency Billing administrators (group Agency Billing / Administrator) "
-                "may change the field %s.", self._fields["billing_last_period_end"].string))
+        # Who may change the terms: res_partner_access.py (PARTNER_GUARDED).
         rounding = {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals)
         # Only a client's own rounding rates its time (contacts copy it as a commercial
         # field), and only a real change needs re-rating: creating a client's contacts,

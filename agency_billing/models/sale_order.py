@@ -15,7 +15,7 @@ releases the held time to its lines.
 """
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..lib import retainer
 
@@ -91,13 +91,9 @@ class SaleOrder(models.Model):
         return super().write(vals)
 
     def _agency_check_opening_balance(self):
-        """Only billing administrators set an opening balance, and only before the first
-        period is settled (later periods take their carry-in from the one before)."""
-        if not self.env.su and not self.env.user.has_group(
-                "agency_billing.group_agency_billing_manager"):
-            raise AccessError(_(
-                "Only Agency Billing administrators (group Agency Billing / Administrator) "
-                "may change the field %s.", self._fields["retainer_opening_hours"].string))
+        """An opening balance is set only before the first period is settled (later
+        periods take their carry-in from the one before); only billing administrators
+        set it (sale_order_access.py)."""
         settled = self.filtered("retainer_period_ids")
         if settled:
             raise UserError(_(
@@ -225,7 +221,9 @@ class SaleOrder(models.Model):
 
     def _prepare_invoice(self):
         values = super()._prepare_invoice()
-        run_values = self.env.context.get("agency_invoice_values")
+        # Only billing runs, which invoice as superuser, set the review queue's fields: the
+        # same context key passed by a caller (over RPC, the invoicing wizard) is ignored.
+        run_values = self.env.su and self.env.context.get("agency_invoice_values")
         if run_values:
             values.update(run_values.get(self.partner_id.commercial_partner_id.id) or {})
         return values

@@ -41,7 +41,8 @@ class TestOnboardingRpc(AgencyBillingRunCase, HttpCase):
                 ("sale.order", self.order, {"retainer_opening_hours": 40})):
             with self.assertRaises(Fault) as caught:
                 self._rpc("ab_account_director", model, "write", [record.id], values)
-            self.assertIn("Only Agency Billing administrators", caught.exception.faultString)
+            self.assertIn("Only members of Agency Billing / Administrator may change",
+                          caught.exception.faultString)
         self.env.invalidate_all()
         self.assertEqual(self.client.billing_last_period_end, date(2026, 8, 31))
         self.assertEqual(self.order.retainer_opening_hours, 6.5)

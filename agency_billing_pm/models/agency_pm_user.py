@@ -79,14 +79,17 @@ class AgencyPmUser(models.Model):
             ("backend_id", "=", backend.id), ("external_id", "in", list(users))])}
         to_create = []
         for eid, user in users.items():
-            values = {"name": user.get("name") or False,
-                      "email": (user.get("email") or "").strip().lower() or False}
+            # A source that names a user by id only (no name, no email) changes nothing.
+            values = {key: value for key, value in (
+                ("name", (user.get("name") or "").strip()),
+                ("email", (user.get("email") or "").strip().lower())) if value}
             record = existing.get(eid)
             if record is None:
                 to_create.append({"backend_id": backend.id, "external_id": eid, **values})
-            elif (record.name or False, record.email or False) != (values["name"],
-                                                                  values["email"]):
-                record.with_context(agency_pm_auto_map=True).write(values)
+                continue
+            changed = {key: value for key, value in values.items() if record[key] != value}
+            if changed:
+                record.with_context(agency_pm_auto_map=True).write(changed)
         if to_create:
             for record in self.create(to_create):
                 existing[record.external_id] = record

@@ -11,12 +11,20 @@ class ProjectProject(models.Model):
     _inherit = "project.project"
 
     agency_pm_link_ids = fields.One2many("agency.pm.project.link", "project_id",
-                                         string="Asana / Monday.com")
+                                         string="Asana / Monday.com",
+                                         groups="agency_billing.group_agency_billing_manager")
     agency_pm_url = fields.Char(string="Open at the Source", compute="_compute_agency_pm_url")
 
     def _compute_agency_pm_url(self):
+        # sudo: every reader of the project sees its link at the source (only the URL; the
+        # mapping rows are for billing administrators).
+        links = self.env["agency.pm.project.link"].sudo().search(
+            [("project_id", "in", self.ids)], order="id")
+        urls = {}
+        for link in links:
+            urls.setdefault(link.project_id.id, link.url)
         for project in self:
-            project.agency_pm_url = project.agency_pm_link_ids[:1].url or False
+            project.agency_pm_url = urls.get(project.id) or False
 
 
 class ProjectTask(models.Model):
@@ -43,5 +51,6 @@ class AccountAnalyticLine(models.Model):
 
     def _compute_agency_pm_url(self):
         for line in self:
+            # sudo: the task's link only, for whoever reads the entry (portal included).
             line.agency_pm_url = (line.task_id.sudo().agency_pm_url
                                   if line.source in ("asana", "monday") else False)

@@ -219,7 +219,16 @@ class TaskImporter(PmImporter):
         self.backend._agency_sync_keep_odoo(conflict)
 
     def archive_records(self, records):
-        """A task deleted at the source is archived in Odoo (its time stays)."""
+        """A task deleted at the source is archived in Odoo; its tracked time went with it
+        at the source, so its synced time entries are removed while not invoiced (else a
+        conflict each), as when the time itself is deleted."""
+        lines = self.env["account.analytic.line"].sudo().search([
+            ("task_id", "in", records.ids), ("source", "=", self.provider)])
+        bindings = self.Binding._agency_of_records(lines, self.backend._name).filtered(
+            lambda b: b.external_type == "time" and not b.archived)
+        if bindings:
+            TimeImporter(self.backend, self.run).archive(bindings.mapped("external_id"),
+                                                         force=True)
         records.sudo().filtered("active").write({"active": False})
 
 

@@ -291,3 +291,22 @@ class TestPmImporters(PmCase):
             with self.assertRaises(AccessError):
                 finance.read([fname])
         self.assertNotIn("hook-1", str(finance.read(["name", "provider"])))
+
+    def test_task_deleted_at_source_takes_its_open_time(self):
+        self.run_import(tasks=[task("t1"), task("t2", name="Other")],
+                        entries=[entry("e1", minutes=60), entry("e2", task_id="t2")])
+        t1, e1 = self.bound(self.asana, "task", "t1"), self.bound(self.asana, "time", "e1")
+        e2 = self.bound(self.asana, "time", "e2")
+        run = self.asana._agency_sync_run(
+            "manual", job=lambda run: TaskImporter(self.asana, run).archive(["t1"]))
+        self.assertFalse(t1.active, "the task is archived")
+        self.assertFalse(e1.exists(), "its time (gone with it at the source) is removed")
+        self.assertTrue(e2.exists(), "other tasks' time stays")
+        self.assertEqual(run.archived, 2)
+        self.assertFalse(self.open_conflicts(self.asana))
+        users = self.env["agency.pm.user"].search([("backend_id", "=", self.asana.id),
+                                                   ("external_id", "=", "u-casey")])
+        self.assertEqual(users.name, "Casey")
+        self.env["agency.pm.user"]._agency_upsert(self.asana, [{"id": "u-casey"}])
+        self.assertEqual((users.name, users.email), ("Casey", "casey@agency.test"),
+                         "a user named by id only keeps its name and email")
