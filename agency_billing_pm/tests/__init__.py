@@ -4,3 +4,6 @@ from . import test_monday_interrupt
 from . import test_monday_limits
 from . import test_monday_sync
 from . import test_monday_webhook
+from . import test_asana_adapter
+from . import test_asana_sync
+from . import test_asana_webhook

@@ -1,0 +1,323 @@
+"""The Asana adapter: the only code that talks to Asana, through the ``asana`` SDK (5.x).
+
+It knows Asana's paths, pages, limits and errors; the syncer gets plain dicts shaped like
+Asana's JSON. Behaviours:
+
+* The SDK never retries by itself here (its urllib3 ``Retry`` is replaced by one that
+  retries nothing: the default one sleeps 0, 4, 8, 16, 32 s even on ``Retry-After: 0`` and
+  ends in ``MaxRetryError``); :func:`with_retries` retries rate limits (waiting what
+  ``Retry-After`` says, ``0`` included), 5xx, timeouts, dropped connections and unreadable
+  answers with backoff and jitter, ``sync_max_attempts`` times in all.
+* Every request (retries included) is paced by the backend's budget (requests per 10 s)
+  and counted against its daily call budget (``_agency_pm_spend_calls``) before it goes.
+* Answers are read as raw JSON (``full_payload=True``, ``_preload_content=False``): a
+  malformed or truncated body, or a page without ``data``, raises
+  :class:`SyncPayloadError`, never read as "no records". Paging follows
+  ``next_page.offset`` here, one request per page, so the syncer imports page by page.
+* ``/events`` answers 412 with a fresh sync token (first call, expired token): returned as
+  ``expired=True`` with the token (the SDK's iterator would swallow it).
+* Errors become the sync layer's classes; messages carry Asana's message, never the token.
+"""
+
+import json
+import logging
+import time
+
+import urllib3
+from urllib3.util.retry import Retry
+
+from odoo.addons.agency_billing.lib.sync_backoff import RequestBudget, retry_after, with_retries
+from odoo.addons.agency_billing.lib.sync_errors import (
+    SyncAuthError,
+    SyncConfigError,
+    SyncNotFoundError,
+    SyncPayloadError,
+    SyncRateLimitError,
+    SyncRequestError,
+    SyncServerError,
+    SyncTimeoutError,
+)
+from odoo.addons.agency_billing.lib.sync_payload import redact
+
+_logger = logging.getLogger(__name__)
+
+try:
+    import asana
+    from asana.rest import ApiException
+except ImportError:  # declared in external_dependencies; Odoo refuses to install without
+    asana = None
+    ApiException = ()
+
+PAGE_LIMIT = 100
+TASK_FIELDS = (
+    "name", "completed", "completed_at", "due_on", "due_at", "modified_at", "permalink_url",
+    "assignee.name", "assignee.email",
+    "memberships.project.name", "memberships.section.name",
+    "custom_fields.name", "custom_fields.resource_subtype", "custom_fields.enum_value.name",
+    "custom_fields.multi_enum_values.name", "custom_fields.text_value",
+    "custom_fields.number_value", "custom_fields.display_value",
+    "tags.name", "parent.name",
+)
+ENTRY_FIELDS = (
+    "duration_minutes", "entered_on", "created_at", "description", "billable_status",
+    "approval_status", "created_by.name", "created_by.email", "task.name",
+    "attributable_to.name",
+)
+PROJECT_FIELDS = (
+    "name", "archived", "modified_at", "permalink_url", "notes",
+    "custom_fields.name", "custom_fields.display_value", "custom_fields.text_value",
+    "custom_fields.enum_value.name",
+)
+
+
+class AsanaAdapter:
+    """Asana's REST API for one backend (one instance per run)."""
+
+    def __init__(self, backend, sleep=time.sleep):
+        secrets = backend.sudo()
+        token = secrets.access_token
+        if not token:
+            raise SyncConfigError(backend.env._("The Asana account %s has no access token.",
+                                                backend.display_name))
+        if asana is None:
+            raise SyncConfigError("The Python package asana is not installed.")
+        self.backend = backend
+        self.secrets = [token]
+        self.sleep = sleep
+        self.attempts = max(1, backend.sync_max_attempts or 1)
+        self.retry_delay = max(0.0, backend.sync_retry_delay or 0.0)
+        timeout = max(0.1, backend.sync_timeout or 30.0)
+        self.timeout = (min(10.0, timeout), timeout)
+        self.budget = RequestBudget(backend.sync_request_budget or 100, 10.0, sleep=sleep)
+        self.requests = 0
+        config = asana.Configuration()
+        config.host = (backend.base_url or "").rstrip("/")
+        config.access_token = token
+        config.retry_strategy = Retry(total=0, read=False, redirect=0, status=0,
+                                      raise_on_status=False)
+        config.connection_pool_maxsize = 2
+        self.client = asana.ApiClient(config)
+        self._events = asana.EventsApi(self.client)
+        self._projects = asana.ProjectsApi(self.client)
+        self._tasks = asana.TasksApi(self.client)
+        self._time = asana.TimeTrackingEntriesApi(self.client)
+        self._users = asana.UsersApi(self.client)
+        self._workspaces = asana.WorkspacesApi(self.client)
+
+    def close(self):
+        """Free the SDK's thread pool and connections."""
+        pool = getattr(self.client, "pool", None)
+        if pool is not None:
+            pool.close()
+            pool.join()
+            del self.client.pool
+        self.client.rest_client.pool_manager.clear()
+
+    # ------------------------------------------------------------------
+    # Calls, errors, limits
+    # ------------------------------------------------------------------
+
+    def _call(self, label, method, *args, opts=None, expect_412=False):
+        """One API call with retries; returns the JSON answer (a dict)."""
+
+        def once():
+            self.budget.acquire()
+            self.backend._agency_pm_spend_calls()
+            self.requests += 1
+            try:
+                response = method(*args, dict(opts or {}), full_payload=True,
+                                  _preload_content=False, _request_timeout=self.timeout)
+            except ApiException as exc:
+                if expect_412 and exc.status == 412:
+                    return self._expired(label, exc)
+                raise self._api_error(label, exc) from None
+            except urllib3.exceptions.HTTPError as exc:
+                raise self._transport_error(label, exc) from None
+            return self._read(label, response)
+
+        return with_retries(once, attempts=self.attempts, base=self.retry_delay, cap=60.0,
+                            sleep=self.sleep, on_retry=self._on_retry)
+
+    def _on_retry(self, exc, delay):
+        _logger.info("%s; retrying in %.1f s", redact(str(exc), self.secrets), delay)
+
+    def _read(self, label, response):
+        try:
+            raw = response.data
+        except urllib3.exceptions.HTTPError as exc:
+            raise self._transport_error(label, exc) from None
+        finally:
+            response.release_conn()
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:
+            raise SyncPayloadError(
+                f"Asana answered {label} with unreadable JSON ({len(raw)} bytes): the "
+                "answer was cut or malformed.", status=response.status) from None
+        if not isinstance(data, dict) or "data" not in data:
+            raise SyncPayloadError(f"Asana answered {label} without its data: the answer "
+                                   "is not an Asana envelope.", status=response.status)
+        return data
+
+    @staticmethod
+    def _body(exc):
+        body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else (
+            exc.body or "")
+        try:
+            detail = json.loads(body) if body else {}
+        except ValueError:
+            detail = {"errors": [{"message": body[:300]}]}
+        return detail if isinstance(detail, dict) else {}
+
+    def _expired(self, label, exc):
+        token = self._body(exc).get("sync")
+        if not token:
+            raise SyncPayloadError(f"Asana answered {label} with 412 but no fresh sync "
+                                   "token.", status=412)
+        return {"data": [], "sync": token, "has_more": False, "expired": True}
+
+    def _api_error(self, label, exc):
+        status = getattr(exc, "status", None) or 0
+        detail = self._body(exc)
+        errors = detail.get("errors") if isinstance(detail.get("errors"), list) else []
+        messages = [str(err.get("message")) for err in errors
+                    if isinstance(err, dict) and err.get("message")]
+        message = "; ".join(messages) or getattr(exc, "reason", "") or "no message"
+        text = redact(f"Asana {label}: {status} {message}", self.secrets)
+        headers = exc.headers or {}
+        if status == 429:
+            return SyncRateLimitError(text, status=status,
+                                      retry_after=retry_after(headers.get("Retry-After")))
+        if status in (401, 403):
+            return SyncAuthError(text, status=status)
+        if status == 404:
+            return SyncNotFoundError(text, status=status)
+        if status >= 500 or status == 0:
+            return SyncServerError(text, status=status)
+        return SyncRequestError(text, status=status)
+
+    def _transport_error(self, label, exc):
+        reason = getattr(exc, "reason", None)
+        if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
+                reason, urllib3.exceptions.TimeoutError):
+            return SyncTimeoutError(f"Asana {label}: no answer within "
+                                    f"{self.timeout[1]:g} s.")
+        return SyncServerError(redact(f"Asana {label}: connection failed "
+                                      f"({exc.__class__.__name__}).", self.secrets))
+
+    # ------------------------------------------------------------------
+    # Reading
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def _records(label, data):
+        records = data.get("data")
+        if not isinstance(records, list):
+            raise SyncPayloadError(f"Asana answered {label} without its records.")
+        return records
+
+    @staticmethod
+    def _record(label, data):
+        record = data.get("data")
+        if not isinstance(record, dict) or not record.get("gid"):
+            raise SyncPayloadError(f"Asana answered {label} without its record.")
+        return record
+
+    def _page(self, label, method, *args, opts=None, offset=None):
+        """One page of a list: (records, next offset or None)."""
+        opts = {"limit": PAGE_LIMIT, **(opts or {})}
+        if offset:
+            opts["offset"] = offset
+        data = self._call(label, method, *args, opts=opts)
+        records = self._records(label, data)
+        return records, (data.get("next_page") or {}).get("offset")
+
+    def _all(self, label, method, *args, opts=None):
+        offset = None
+        while True:
+            records, offset = self._page(label, method, *args, opts=opts, offset=offset)
+            yield from records
+            if not offset:
+                return
+
+    def me(self):
+        return self._record("the token's user", self._call(
+            "the token's user", self._users.get_user, "me",
+            opts={"opt_fields": "name,email"}))
+
+    def workspace(self, gid):
+        return self._record("workspace", self._call(
+            "workspace", self._workspaces.get_workspace, str(gid),
+            opts={"opt_fields": "name"}))
+
+    def workspaces(self):
+        return list(self._all("workspaces", self._workspaces.get_workspaces,
+                              opts={"opt_fields": "name"}))
+
+    def users(self, workspace):
+        """The workspace's users with their email (a generator)."""
+        return self._all("users", self._users.get_users_for_workspace, str(workspace),
+                         opts={"opt_fields": "name,email"})
+
+    def projects(self, workspace):
+        """Every project of the workspace, archived ones included (a generator)."""
+        return self._all("projects", self._projects.get_projects,
+                         opts={"workspace": str(workspace),
+                               "opt_fields": ",".join(PROJECT_FIELDS)})
+
+    def tasks_page(self, project, modified_since=None, offset=None, compact=False):
+        """One page of a project's tasks (modified since a time when given)."""
+        opts = {"project": str(project)}
+        if not compact:
+            opts["opt_fields"] = ",".join(TASK_FIELDS)
+        if modified_since:
+            opts["modified_since"] = modified_since
+        return self._page(f"tasks of project {project}", self._tasks.get_tasks, opts=opts,
+                          offset=offset)
+
+    def task(self, gid):
+        """One task, or None when Asana has no such task (deleted)."""
+        try:
+            data = self._call(f"task {gid}", self._tasks.get_task, str(gid),
+                              opts={"opt_fields": ",".join(TASK_FIELDS)})
+        except SyncNotFoundError:
+            return None
+        return self._record(f"task {gid}", data)
+
+    def task_entries(self, task):
+        """Every time tracking entry of a task (a list; None when the task is gone)."""
+        try:
+            return list(self._all(f"time entries of task {task}",
+                                  self._time.get_time_tracking_entries_for_task, str(task),
+                                  opts={"opt_fields": ",".join(ENTRY_FIELDS)}))
+        except SyncNotFoundError:
+            return None
+
+    def entries_page(self, workspace, start, end, offset=None):
+        """One page of the workspace's time entries entered between two dates."""
+        opts = {"workspace": str(workspace), "entered_on_start_date": str(start),
+                "entered_on_end_date": str(end), "opt_fields": ",".join(ENTRY_FIELDS)}
+        return self._page("time entries", self._time.get_time_tracking_entries, opts=opts,
+                          offset=offset)
+
+    def entry(self, gid):
+        """One time tracking entry, or None when it was deleted."""
+        try:
+            data = self._call(f"time entry {gid}", self._time.get_time_tracking_entry,
+                              str(gid), opts={"opt_fields": ",".join(ENTRY_FIELDS)})
+        except SyncNotFoundError:
+            return None
+        return self._record(f"time entry {gid}", data)
+
+    def events(self, resource, sync=None):
+        """One call of ``/events``: ``{"data", "sync", "has_more", "expired"}``; expired
+        (412: no token, or too old) comes with a fresh token and no events."""
+        opts = {"sync": sync} if sync else {}
+        data = self._call(f"events of {resource}", self._events.get_events, str(resource),
+                          opts=opts, expect_412=True)
+        if not data.get("sync"):
+            raise SyncPayloadError(f"Asana answered events of {resource} without a sync "
+                                   "token.")
+        self._records(f"events of {resource}", data)
+        return {"data": data["data"], "sync": data["sync"],
+                "has_more": bool(data.get("has_more")), "expired": bool(data.get("expired"))}
