@@ -2,9 +2,11 @@
 
 Only called from ``demo/agency_analytics_demo.xml`` (after the demo month is billed).
 A plain random generator with a fixed seed, built on the demo agency's people, clients and
-contracts: a finished project per client with its budget, time, monthly invoices posted and
-sent, payments (some late, one partial), a credit note, a dispute, a milestone, Umbrella's
-retainer settled month by month, and a client billed in euros. Then the KPI snapshots, the
+contracts: a finished project per client with its budget, time (a little of it written
+off), monthly invoices posted and sent, payments (some late, one partial), a credit note, a
+dispute, a milestone, Umbrella's retainer settled month by month, and a client billed in
+euros. The history ends with the last complete month (the one the dashboard's headline
+figures describe), so that month is billed and paid as usual. Then the KPI snapshots, the
 cash forecast and the rate suggestions.
 """
 
@@ -22,12 +24,15 @@ HISTORY_MONTHS = 6
 # the due date (a range), and how far the work ran over its budget per service type.
 CLIENTS = {
     "agency_billing.partner_acme": (1, 0, (0, 4)),
-    "agency_billing.partner_globex": (6, 2, (8, 25)),
+    "agency_billing.partner_globex": (6, 2, (5, 20)),
     "agency_billing.partner_initech": (3, 1, (-5, 2)),
     "agency_billing.partner_umbrella": (1, 0, (0, 3)),
-    "agency_billing.partner_stark": (12, 3, (15, 40)),
+    "agency_billing.partner_stark": (12, 3, (10, 30)),
 }
 OVERRUN = {"creative": 1.3, "design": 1.15}
+# Share of the history's time written off (excluded from billing, with its reason): the
+# leakage of a healthy agency's hour recovery.
+WRITE_OFF = 0.1
 
 
 class AgencyAnalyticsDemo(models.AbstractModel):
@@ -41,7 +46,8 @@ class AgencyAnalyticsDemo(models.AbstractModel):
         rng = random.Random(seed)
         ref = self.env.ref
         today = fields.Date.context_today(self)
-        end = (today - timedelta(days=35)).replace(day=1) - timedelta(days=1)
+        last = self.env["agency.kpi.snapshot"]._agency_last_complete_month(today)
+        end = last + relativedelta(months=1, days=-1)
         start = end.replace(day=1) - relativedelta(months=HISTORY_MONTHS - 1)
         months = [(start + relativedelta(months=i),
                    start + relativedelta(months=i + 1, days=-1)) for i in range(HISTORY_MONTHS)]
@@ -52,7 +58,7 @@ class AgencyAnalyticsDemo(models.AbstractModel):
         employees = self.env["hr.employee"].search([
             ("job_id.name", "in", list(ROLE_WORK)), ("company_id", "=", self.env.company.id)])
         self._demo_leave(employees[:1], start + timedelta(days=60))
-        # Time up to the demo month: what the history did not invoice is work in progress.
+        # Time up to the demo month (whose time the demo agency recorded already).
         self._demo_time(rng, list(projects.values()), employees, start,
                         today - timedelta(days=31))
         self._demo_budgets(projects.values())
@@ -72,9 +78,10 @@ class AgencyAnalyticsDemo(models.AbstractModel):
             client.billing_last_period_end = value
         if demo_retainer:
             # The demo month's retainer run, as the billing demo made it, after its history.
-            umbrella.billing_last_period_end = demo_retainer
+            umbrella.billing_last_period_end = max(demo_retainer, end)
             self._demo_run(umbrella, today, due=True)
-        self._demo_payments(rng, invoices, today - timedelta(days=31))
+        self._demo_payments(rng, invoices, today)
+        self._demo_set_aside_sample_time()
         self.env["agency.kpi.snapshot"]._cron_snapshot()
         self.env["agency.cash.forecast"]._cron_refresh()
         for company in self.env["res.company"].search([]):
@@ -124,6 +131,19 @@ class AgencyAnalyticsDemo(models.AbstractModel):
             "allow_timesheets": True})
         return client
 
+    def _demo_set_aside_sample_time(self):
+        """Odoo's own sample timesheets, on the projects of Odoo's demo (archived by the
+        demo agency), are not the agency's work: classified internal by hand (with the
+        reason), so they do not count as billable work that never reached an invoice."""
+        lines = self.env["account.analytic.line"].with_context(active_test=False).search([
+            ("project_id.active", "=", False), ("is_billable", "=", True)])
+        lines = lines.filtered(lambda line: line._is_not_billed())
+        if lines:
+            lines.with_context(
+                agency_override_reason="Odoo's sample data, not the demo agency's work",
+            ).write({"service_type_id": self.env.ref(
+                "agency_billing.service_type_internal").id})
+
     def _demo_types(self):
         return {t.code: t for t in self.env["agency.service.type"].search([])}
 
@@ -153,7 +173,9 @@ class AgencyAnalyticsDemo(models.AbstractModel):
         return project
 
     def _demo_milestone(self, project, start):
-        """Initech's discovery phase: a fixed fee reached in the second month."""
+        """Initech's discovery phase: a fixed fee reached in the first month (and invoiced
+        by its billing: it is reached from the start, so a later date would put the
+        invoice before the work)."""
         order = project.sale_line_id.order_id
         product = self.env.ref("agency_billing.product_milestone_website")
         line = self.env["sale.order.line"].create({
@@ -161,9 +183,9 @@ class AgencyAnalyticsDemo(models.AbstractModel):
             "product_uom_qty": 1, "price_unit": 4000.0})
         milestone = self.env["project.milestone"].create({
             "name": "Discovery workshop", "project_id": project.id, "sale_line_id": line.id,
-            "quantity_percentage": 1.0, "deadline": start + timedelta(days=45)})
+            "quantity_percentage": 1.0, "deadline": start + timedelta(days=25)})
         milestone.is_reached = True
-        milestone.reached_date = start + timedelta(days=40)
+        milestone.reached_date = start + timedelta(days=20)
 
     def _demo_leave(self, employees, day):
         """A week off (calendar leave) for the first employee: capacity shows it."""
@@ -176,7 +198,8 @@ class AgencyAnalyticsDemo(models.AbstractModel):
                 "date_to": datetime.combine(day + timedelta(days=4), time(23, 59, 59))})
 
     def _demo_time(self, rng, projects, employees, start, end):
-        """Two or three entries a working day per employee on the history projects."""
+        """Two or three entries a working day per employee on the history projects, one in
+        ten written off."""
         vals_list = []
         day = start
         while day <= end:
@@ -190,11 +213,15 @@ class AgencyAnalyticsDemo(models.AbstractModel):
                             lambda t, e=employee: t.service_type_id.code
                             in ROLE_TYPES.get(e.job_id.name, ()))
                         task = rng.choice(fitting) if fitting else False
-                        vals_list.append({
+                        vals = {
                             "name": label, "date": day, "employee_id": employee.id,
                             "project_id": project.id, "task_id": task.id if task else False,
                             "unit_amount": round(rng.uniform(low, high) * 4) / 4,
-                        })
+                        }
+                        if rng.random() < WRITE_OFF:
+                            vals.update(exclude_from_billing=True,
+                                        exclusion_reason="Rework on our side, written off")
+                        vals_list.append(vals)
             day += timedelta(days=1)
         self.env["account.analytic.line"].with_context(agency_scope_skip=True).create(vals_list)
 
@@ -226,8 +253,10 @@ class AgencyAnalyticsDemo(models.AbstractModel):
         return first - timedelta(days=1)
 
     def _demo_run(self, client, day, due=False):
+        """Bill ``client`` as on ``day``: its due cycle, or everything up to ``day``."""
         Run = self.env["agency.billing.run"].with_context(agency_billing_today=day)
-        run = Run._run_due(day, clients=client) if due else Run._run_clients(client)
+        # The day is passed on: the client's own today would be the real one.
+        run = Run._run_due(day, clients=client) if due else Run._run_clients(client, today=day)
         return run.invoice_ids.filtered(lambda m: m.state == "draft")
 
     def _demo_post(self, moves, client, period_end):

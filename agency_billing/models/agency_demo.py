@@ -170,7 +170,8 @@ class AgencyDemo(models.AbstractModel):
         Run._run_due(today)
         stark = ref("agency_billing.partner_stark")
         day = today - timedelta(days=20)
-        run = Run.with_context(agency_billing_today=day)._run_clients(stark)
+        # The day is passed on: Stark's own today would bill the time after its invoice date.
+        run = Run.with_context(agency_billing_today=day)._run_clients(stark, today=day)
         invoice = run.invoice_ids.filtered(lambda m: m.state == "draft")[:1]
         if invoice:
             invoice.write({

@@ -1,6 +1,8 @@
 """Monthly KPI snapshots: the headline figures of each company and month, stored once, so
 the before and after of automation stays visible when data changes later."""
 
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -9,10 +11,16 @@ from odoo.exceptions import AccessError
 from ..lib import analytics
 from .agency_billing_run import agency_today
 
+# A month's figures are final once its invoices had time to go out: its snapshot is taken
+# when this many days of the next month have passed (system parameter of that name).
+CLOSE_DAYS_PARAM = "agency_billing.kpi_close_days"
+CLOSE_DAYS = 15
+
 
 class AgencyKpiSnapshot(models.Model):
     """One per company and month (``month`` = its first day). The cron takes the snapshot
-    of each finished month that has none; *Take Snapshot* recomputes one on purpose.
+    of each complete month that has none — a month whose billing had time to go out
+    (:meth:`_agency_last_complete_month`); *Retake Snapshot* recomputes one on purpose.
     Every figure is the month's, from the analytics reports (README, "Analytics")."""
 
     _name = "agency.kpi.snapshot"
@@ -41,9 +49,14 @@ class AgencyKpiSnapshot(models.Model):
     rate_realization = fields.Float(string="Rate Realization %")
     collection_rate = fields.Float(string="Collected %")
     invoice_count = fields.Integer(string="Invoices")
-    time_to_invoice_median = fields.Float(string="Days to Invoice (median)")
+    time_to_invoice_median = fields.Float(
+        string="Days to Invoice (median)",
+        help="Median days from the work to the invoice date of the month's invoices.")
     time_to_invoice_p90 = fields.Float(string="Days to Invoice (90th pct)")
-    days_to_pay_median = fields.Float(string="Days to Pay (median)")
+    days_to_pay_median = fields.Float(
+        string="Days to Pay (median)",
+        help="Median days from invoice date to full payment of the invoices fully paid "
+             "in the month.")
     dso = fields.Float(string="DSO (days)")
     disputed_count = fields.Integer(string="Disputed Invoices")
     disputed_amount = fields.Monetary()
@@ -55,10 +68,9 @@ class AgencyKpiSnapshot(models.Model):
 
     @api.model
     def _cron_snapshot(self):
-        """Snapshot every finished month since the company's first invoice or time entry
+        """Snapshot every complete month since the company's first invoice or time entry
         that has none yet (at most 24 per call, oldest first)."""
-        today = agency_today(self)
-        last = today.replace(day=1) - relativedelta(months=1)
+        last = self._agency_last_complete_month(agency_today(self))
         for company in self.env["res.company"].search([]):
             first = self._agency_first_month(company)
             if not first:
@@ -79,6 +91,25 @@ class AgencyKpiSnapshot(models.Model):
         for snap in self:
             snap.with_company(snap.company_id)._agency_take(snap.company_id, snap.month)
         return True
+
+    @api.model
+    def _agency_close_days(self):
+        """Days of the next month a month's billing is given before its snapshot."""
+        # sudo: a technical setting read by the cron and the demo, not a user's data.
+        value = self.env["ir.config_parameter"].sudo().get_param(CLOSE_DAYS_PARAM)
+        try:
+            return max(0, int(value)) if value else CLOSE_DAYS
+        except ValueError:
+            return CLOSE_DAYS
+
+    @api.model
+    def _agency_last_complete_month(self, today):
+        """First day of the last complete month on ``today``: the last month of which
+        :meth:`_agency_close_days` days have passed since its end, so that its invoices
+        are out (on 1 to 15 December with the default 15 days: October; from the 16th:
+        November)."""
+        closed = today - timedelta(days=self._agency_close_days())
+        return closed.replace(day=1) - relativedelta(months=1)
 
     @api.model
     def _agency_first_month(self, company):
@@ -105,8 +136,9 @@ class AgencyKpiSnapshot(models.Model):
         one grouped query per report."""
         base = [("company_id", "=", company.id), ("date", ">=", start), ("date", "<=", end)]
 
-        def totals(model, aggregates, extra=()):
-            row = self.env[model]._read_group(base + list(extra), [], aggregates)[0]
+        def totals(model, aggregates, extra=(), dated=True):
+            domain = (base if dated else base[:1]) + list(extra)
+            row = self.env[model]._read_group(domain, [], aggregates)[0]
             return {spec.split(":")[0]: value for spec, value in zip(aggregates, row,
                                                                     strict=True)}
 
@@ -119,7 +151,7 @@ class AgencyKpiSnapshot(models.Model):
                        "card_value:sum", "collected_amount:sum", "invoiced_amount:sum"])
         inv = totals("agency.report.invoice",
                      ["invoice_count:sum", "days_to_post_median:avg", "days_to_post_p90:avg",
-                      "days_to_pay_median:avg", "disputed_count:sum", "disputed_amount:sum",
+                      "disputed_count:sum", "disputed_amount:sum",
                       "amount:sum"], [("move_type", "=", "out_invoice")])
         margin, margin_pct = analytics.margin(prof["revenue"], prof["cost"])
         use = analytics.utilization(util["billable_hours"], util["recorded_hours"],
@@ -127,6 +159,12 @@ class AgencyKpiSnapshot(models.Model):
         rec = analytics.recovery(reco["invoiced_hours"], reco["billable_hours"],
                                  reco["billed_value"], reco["card_value"],
                                  reco["collected_amount"], reco["invoiced_amount"])
+        # Days to pay of the invoices fully paid in the month (whenever they were issued):
+        # the month's own invoices are mostly not due yet, so their median would only
+        # count the early payers.
+        paid = totals("agency.report.invoice", ["days_to_pay_median:avg"], [
+            ("move_type", "=", "out_invoice"), ("paid_date", ">=", start),
+            ("paid_date", "<=", end)], dated=False)
         dso = self.env["agency.report.invoice"].with_company(company).get_dso(start, end)
         return {
             "revenue": prof["revenue"] or 0.0,
@@ -146,7 +184,7 @@ class AgencyKpiSnapshot(models.Model):
             "invoice_count": inv["invoice_count"] or 0,
             "time_to_invoice_median": inv["days_to_post_median"] or 0.0,
             "time_to_invoice_p90": inv["days_to_post_p90"] or 0.0,
-            "days_to_pay_median": inv["days_to_pay_median"] or 0.0,
+            "days_to_pay_median": paid["days_to_pay_median"] or 0.0,
             "dso": dso or 0.0,
             "disputed_count": inv["disputed_count"] or 0,
             "disputed_amount": inv["disputed_amount"] or 0.0,

@@ -89,15 +89,21 @@ class AgencyReportMixin(models.AbstractModel):
         the query takes seconds while running it takes milliseconds."""
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
 
+    def _agency_before_query(self):
+        """The views read other models' tables: write what the transaction changed first
+        (Odoo flushes only the report's own fields), and turn the JIT off."""
+        self.env.flush_all()
+        self._agency_no_jit()
+
     @api.model
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None,
                     order=None):
-        self._agency_no_jit()
+        self._agency_before_query()
         return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     @api.model
     def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
-        self._agency_no_jit()
+        self._agency_before_query()
         return super().search_fetch(domain, field_names, offset, limit, order)
 
     @api.model

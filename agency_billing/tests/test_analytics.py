@@ -362,6 +362,33 @@ class TestAnalytics(TransactionCase):
         empty = Snapshot._agency_take(self.company, date(2025, 1, 1))
         self.assertEqual((empty.revenue, empty.dso, empty.margin_percent), (0.0, 0.0, 0.0))
 
+    def test_snapshot_of_the_last_complete_month(self):
+        """The cron snapshots a month once its billing had time to go out (15 days of the
+        next month by default), and days to pay counts the invoices paid in the month."""
+        Snapshot = self.env["agency.kpi.snapshot"]
+        self.assertEqual(Snapshot._agency_last_complete_month(date(2026, 4, 15)),
+                         date(2026, 2, 1), "March's invoices may still be going out")
+        self.assertEqual(Snapshot._agency_last_complete_month(date(2026, 4, 16)),
+                         date(2026, 3, 1))
+        self.env["ir.config_parameter"].set_param("agency_billing.kpi_close_days", "0")
+        self.assertEqual(Snapshot._agency_last_complete_month(date(2026, 4, 1)),
+                         date(2026, 3, 1))
+        self.env["ir.config_parameter"].set_param("agency_billing.kpi_close_days", "15")
+        mine = [("company_id", "=", self.company.id)]
+        Snapshot.with_context(agency_billing_today="2026-04-15")._cron_snapshot()
+        self.assertFalse(Snapshot.search(mine), "no complete month yet on 15 April")
+        Snapshot.with_context(agency_billing_today="2026-05-16")._cron_snapshot()
+        march, april = Snapshot.search(mine, order="month")
+        self.assertEqual((march.month, april.month), (date(2026, 3, 1), date(2026, 4, 1)))
+        # March: A and B invoiced (6 and 1 days after the work), neither fully paid in
+        # March; April: C invoiced 19 days after its work; A paid in full after 40 days
+        # and B after 20, both in April: median 30
+        self.assertEqual((march.time_to_invoice_median, march.days_to_pay_median), (3.5, 0.0))
+        self.assertEqual((april.time_to_invoice_median, april.days_to_pay_median),
+                         (19.0, 30.0))
+        self.assertEqual((april.invoice_count, april.hour_recovery), (1, 0.0))
+        self.assertAlmostEqual(march.hour_recovery, 95.0, places=6, msg="19 h of 20")
+
     def test_forecast(self):
         Forecast = self.env["agency.cash.forecast"]
         rows = Forecast.get_forecast(weeks=13, date="2026-04-12")
@@ -449,3 +476,34 @@ class TestAnalytics(TransactionCase):
         self.assertFalse(self.env["agency.report.profitability"].with_user(reader).with_context(
             allowed_company_ids=main.ids).search(
             [("company_id", "=", self.company.id)]), "another company's figures are hidden")
+
+
+@tagged("post_install", "-at_install")
+class TestAnalyticsDemo(TransactionCase):
+    """The demo agency's history (``agency_analytics_demo.py``) tells a believable story:
+    what the dashboard shows a finance reader on the demo database."""
+
+    def test_demo_invoices_follow_their_work(self):
+        """No demo invoice is dated before the work it bills (days to invoice ≥ 0)."""
+        rows = self.env["agency.report.invoice"].search([
+            ("company_id", "=", self.env.ref("base.main_company").id),
+            ("move_type", "=", "out_invoice"), ("work_date", "!=", False)])
+        self.assertGreater(len(rows), 30, "six months of monthly invoices")
+        early = rows.filtered(lambda r: r.days_to_post < 0)
+        self.assertFalse(early, "invoices dated before their work: %s" % [
+            (r.move_id.name, str(r.date), str(r.work_date)) for r in early])
+
+    def test_demo_headline_figures(self):
+        """The last snapshot is the last complete month, with healthy-agency figures."""
+        company = self.env.ref("base.main_company")
+        Snapshot = self.env["agency.kpi.snapshot"]
+        last = Snapshot.search([("company_id", "=", company.id)], order="month desc", limit=1)
+        today = company._agency_today()
+        self.assertEqual(last.month, Snapshot._agency_last_complete_month(today))
+        self.assertGreaterEqual(last.hour_recovery, 80.0)
+        self.assertLessEqual(last.hour_recovery, 95.0)
+        self.assertGreaterEqual(last.days_to_pay_median, 20.0)
+        self.assertLessEqual(last.days_to_pay_median, 45.0)
+        self.assertGreater(last.time_to_invoice_median, 0.0)
+        self.assertLessEqual(last.time_to_invoice_median, 31.0)
+        self.assertGreater(last.invoice_count, 4)
