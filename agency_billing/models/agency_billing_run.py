@@ -181,7 +181,10 @@ class AgencyBillingRun(models.Model):
         """Bill these clients now: everything delivered up to ``today`` (by default each
         client's today, in its time zone)."""
         runner = self.sudo()
-        jobs = [Job(client=client, kind="manual", end=today or client._agency_today())
+        # Each client's today in the run's environment (a day the run's context fixes
+        # wins over the clients' own environment).
+        jobs = [Job(client=client, kind="manual",
+                    end=today or client.with_env(self.env)._agency_today())
                 for client in clients.commercial_partner_id]
         run = runner._start(trigger, today or agency_today(self))
         run._execute(jobs)
