@@ -1,6 +1,7 @@
 """Benchmark section ``sync``: imports from the vendors' fakes into the agency database.
 
     ./dev bench --sections sync [--entries 20000] [--batch-sizes 5000]
+    AGENCY_BENCH_SYNC_PARTS=asana,monday ./dev bench --sections sync   (some parts only)
 
 The section runs *parts*, one per vendor: this module's ``hubspot`` part, and every
 ``tools/bench_sync_*.py`` module's, which registers its own with :func:`part` (the
@@ -29,6 +30,7 @@ Benchmarks print figures; they assert nothing (see README.md, "Benchmarks").
 """
 
 import importlib
+import os
 import random
 import statistics
 import subprocess
@@ -101,9 +103,14 @@ def say(msg=""):
 
 
 def section_sync(bench, section, opts):
-    """Run every vendor's part and gather their figures."""
+    """Run every vendor's part (or those named in ``AGENCY_BENCH_SYNC_PARTS``, comma
+    separated, e.g. ``asana,monday``) and gather their figures."""
     rows, checks = [], []
+    wanted = {name.strip() for name in os.environ.get("AGENCY_BENCH_SYNC_PARTS", "").split(",")
+              if name.strip()}
     for name, fn in load_parts().items():
+        if wanted and name not in wanted:
+            continue
         say(f"Sync part {name} ...")
         result = fn(bench, section, opts)
         rows += [dict(row, part=name) for row in result["rows"]]

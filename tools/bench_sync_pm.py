@@ -166,7 +166,7 @@ def measure(bench, backend_id, label, count, commit):
         env.flush_all()
         env.cr.execute("SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
                        "FROM pg_stat_xact_user_tables WHERE relname IN %s", (PM_TABLES,))
-        writes = env.cr.fetchone()[0] - writes_before
+        writes = int(env.cr.fetchone()[0] - writes_before)
         row = {"run": label, "records": count, "seconds": round(seconds, 2),
                "per_second": count / seconds if seconds else 0, "queries": queries,
                "queries_per_record": queries / count if count else 0,

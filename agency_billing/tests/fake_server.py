@@ -105,6 +105,9 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Answers go out at once (Nagle's algorithm held each keep-alive answer back
+            # ~40 ms waiting for the client's delayed ACK).
+            disable_nagle_algorithm = True
 
             def log_message(self, fmt, *args):  # keep test output clean
                 pass

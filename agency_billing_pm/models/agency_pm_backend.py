@@ -159,6 +159,10 @@ class AgencyPmBackend(models.Model):
     daily_calls_used = fields.Integer(string="API Calls Today", readonly=True, copy=False)
     daily_calls_day = fields.Date(readonly=True, copy=False)
     link_count = fields.Integer(string="Linked Projects", compute="_compute_link_count")
+    # Records imported and committed together: a Monday.com page (its maximum), five Asana
+    # pages (time entries are rated and routed a batch at a time: larger batches cost less
+    # per entry).
+    sync_batch_size = fields.Integer(default=500)
 
     @api.depends("provider")
     def _compute_base_url(self):

@@ -281,10 +281,11 @@ class AsanaSync:
         seen = set()
         pages = 0
         hwm = asana_lib.parse_time(state.get("hwm"))
+        size = max(1, self.backend.sync_batch_size or 100)
+        tasks = []  # pages are imported together, a batch of ``sync_batch_size`` at a time
         while True:
             records, offset = self.adapter.tasks_page(gid, state.get("since"),
                                                       state.get("offset"))
-            tasks = []
             for raw in records:
                 if not raw.get("gid"):
                     continue
@@ -295,16 +296,20 @@ class AsanaSync:
                 if modified and (hwm is None or modified > hwm):
                     hwm = modified
                     state["hwm"] = raw["modified_at"]
-            if tasks:
-                TaskImporter(self.backend, self.run).import_records(tasks)
             pages += 1
             if not offset:
                 break
-            # Between pages the read is resumable; the last page is committed with the
-            # project's new token below (one batch).
             state["offset"] = offset
-            self._set_cursor(read_key, {k: v for k, v in state.items() if k != "resumed"})
-            self._checkpoint()
+            if len(tasks) >= size:
+                # Between batches the read is resumable; the last batch is committed with
+                # the project's new token below.
+                TaskImporter(self.backend, self.run).import_records(tasks)
+                tasks = []
+                self._set_cursor(read_key, {k: v for k, v in state.items()
+                                            if k != "resumed"})
+                self._checkpoint()
+        if tasks:
+            TaskImporter(self.backend, self.run).import_records(tasks)
         if state.get("check_gone") or (state.get("since") is None and not state.get("resumed")):
             live = seen if state.get("since") is None and not state.get("resumed") else None
             self._archive_gone_tasks(link, live)
@@ -431,29 +436,35 @@ class AsanaSync:
             state = {"start": start, "end": end, "offset": None}
         seen = set()
         pages = 0
+        size = max(1, self.backend.sync_batch_size or 100)
+        entries = []  # pages are imported together, a batch of ``sync_batch_size`` at a time
         while True:
             records, offset = self.adapter.entries_page(workspace, state["start"],
                                                         state["end"], state.get("offset"))
             self._resolve_parents(records, task_projects, linked)
-            entries = []
             for raw in records:
                 project = self._entry_project(raw, task_projects, linked)
                 if not raw.get("gid") or not project:
                     continue
                 seen.add(str(raw["gid"]))
                 entries.append(self._normalize_entry(raw, project))
-            if entries:
-                TimeImporter(self.backend, self.run).import_records(entries)
             pages += 1
-            if self.parents != (self._cursor("asana:parents") or {}):
-                self._set_cursor("asana:parents", self.parents)
             if not offset:
                 break
-            # Between pages the read is resumable; the last page is committed with the
-            # end of the step below (one batch: an unchanged sync stores no cursor).
             state = dict(state, offset=offset)
-            self._set_cursor("asana:time", state)
-            self._checkpoint()
+            if len(entries) >= size:
+                # Between batches the read is resumable; the last batch is committed with
+                # the end of the step below (an unchanged sync stores no cursor).
+                TimeImporter(self.backend, self.run).import_records(entries)
+                entries = []
+                if self.parents != (self._cursor("asana:parents") or {}):
+                    self._set_cursor("asana:parents", self.parents)
+                self._set_cursor("asana:time", state)
+                self._checkpoint()
+        if entries:
+            TimeImporter(self.backend, self.run).import_records(entries)
+        if self.parents != (self._cursor("asana:parents") or {}):
+            self._set_cursor("asana:parents", self.parents)
         if not resumed:
             self._check_gone_entries(state["start"], state["end"], seen, task_projects)
         self._set_cursor("asana:time", None)

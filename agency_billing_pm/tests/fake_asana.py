@@ -19,11 +19,9 @@ times come from a fake clock that moves one second per change, so runs are deter
 :func:`signed_delivery` builds a webhook delivery signed like Asana's.
 """
 
-import contextlib
 import hashlib
 import hmac
 import json
-import socket
 from datetime import UTC, datetime, timedelta
 
 from odoo.addons.agency_billing.tests.fake_server import FakeResponse, FakeServer
@@ -464,13 +462,6 @@ class FakeAsana(FakeServer):
             return error(401, f"Not Authorized (got {given or 'no token'})")
         with self.lock:
             return super()._dispatch(request)
-
-    def _send(self, http, response):
-        # Headers and body leave in two writes: without TCP_NODELAY, Nagle's algorithm
-        # holds the body until the client's delayed ACK (~40 ms a request).
-        with contextlib.suppress(OSError):  # the client already gone
-            http.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return super()._send(http, response)
 
     def _page(self, request, records, compact=TASK_FIELDS_COMPACT, build=None):
         """``{data, next_page}`` of records (already in order; ``build`` turns each of

@@ -304,13 +304,6 @@ class FakeMonday(FakeServer):
         self._sessions = itertools.count(70_000_001)
         self.route("POST", r"/v2/?", self._graphql)
 
-    def start(self):
-        super().start()
-        # Headers and body leave in two writes: without TCP_NODELAY each answer waits
-        # for the client's delayed ACK (40 ms).
-        self.httpd.RequestHandlerClass.disable_nagle_algorithm = True
-        return self
-
     @property
     def api_url(self):
         """What ``backend.base_url`` points at."""

@@ -230,6 +230,7 @@ class TestAsanaSync(AsanaCase):
         """The second page of tasks fails past every retry: the run stops; the next one
         resumes the read and ends in the state of an uninterrupted sync."""
         ids = self.workspace()
+        self.backend.sync_batch_size = 100  # a batch per Asana page
         for number in range(150):
             self.fake.add_task(ids["project"], f"Banner {number:03d}",
                                fields={"Service type": "Design"})
@@ -253,6 +254,7 @@ class TestAsanaSync(AsanaCase):
         """A cron call pauses after its batch budget; the next call resumes the project's
         read where it stopped, until the sync is done."""
         ids = self.workspace()
+        self.backend.sync_batch_size = 100  # a batch per Asana page
         for number in range(250):
             self.fake.add_task(ids["project"], f"Banner {number:03d}")
         states = []
