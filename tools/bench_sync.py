@@ -238,20 +238,22 @@ def hubspot_backend(env, fake, name, jobs):
     return backend
 
 
-def measure_run(bench, backend_id, label, count, commit, reset=False, limits=None):
-    """One sync run of a backend: seconds, queries, memory, rows written (``limits``:
-    backend values for this run only, e.g. HubSpot's request limits lifted)."""
+def measure_run(bench, backend_id, label, count, commit, reset=False, limits=None,
+                model="agency.hubspot.backend", tables=SYNCED_TABLES):
+    """One sync run of a backend (of ``model``): seconds, queries, memory, rows written in
+    ``tables`` (``limits``: backend values for this run only, e.g. HubSpot's request
+    limits lifted)."""
     odoo = bench.odoo
     PeakMemory = _bench_module(bench).PeakMemory
     with bench.env("agency", commit=commit) as env:
-        backend = env["agency.hubspot.backend"].browse(backend_id)
+        backend = env[model].browse(backend_id)
         if reset:
             backend._agency_sync_reset_cursors()
         if limits:
             backend.write(limits)
         env.flush_all()
         env.cr.execute("SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
-                       "FROM pg_stat_xact_user_tables WHERE relname IN %s", (SYNCED_TABLES,))
+                       "FROM pg_stat_xact_user_tables WHERE relname IN %s", (tuple(tables),))
         writes_before = env.cr.fetchone()[0]
         memory = PeakMemory()
         q0, t0 = odoo.sql_db.sql_counter, time.perf_counter()
@@ -261,10 +263,11 @@ def measure_run(bench, backend_id, label, count, commit, reset=False, limits=Non
         peak, _growth = memory.figures()
         writes = None
         if not commit:
+            env.flush_all()
             env.cr.execute("SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
                            "FROM pg_stat_xact_user_tables WHERE relname IN %s",
-                           (SYNCED_TABLES,))
-            writes = env.cr.fetchone()[0] - writes_before
+                           (tuple(tables),))
+            writes = int(env.cr.fetchone()[0] - writes_before)
         row = {"run": label, "records": count, "seconds": round(seconds, 2),
                "per_second": count / seconds if seconds else 0, "queries": queries,
                "queries_per_record": queries / count if count else 0,
@@ -277,7 +280,7 @@ def measure_run(bench, backend_id, label, count, commit, reset=False, limits=Non
     return row
 
 
-def entry_figures(bench, backend_id):
+def entry_figures(bench, backend_id, model="agency.hubspot.backend"):
     """How the imported time entries came out: rated, classified, on an order line."""
     with bench.env("agency") as env:
         env.cr.execute("""
@@ -287,9 +290,8 @@ def entry_figures(bench, backend_id):
                    count(*) FILTER (WHERE l.needs_review)
               FROM account_analytic_line l
               JOIN agency_sync_binding b ON b.res_model = 'account.analytic.line'
-               AND b.res_id = l.id AND b.backend_model = 'agency.hubspot.backend'
-               AND b.backend_id = %s
-        """, (backend_id,))
+               AND b.res_id = l.id AND b.backend_model = %s AND b.backend_id = %s
+        """, (model, backend_id))
         total, rated, classified, routed, review = env.cr.fetchone()
     return {"entries": total, "rated": rated, "classified": classified, "routed": routed,
             "needs_review": review}

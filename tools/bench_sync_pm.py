@@ -31,7 +31,9 @@ from bench_sync import (
     RECORDS_PER_S_TARGET,
     RESYNC_SHARE_TARGET,
     _bench_module,
+    entry_figures,
     import_fake,
+    measure_run,
     say,
 )
 
@@ -41,6 +43,7 @@ ENTRIES = 30_000
 EMPLOYEES = 40
 MILESTONE_TARGET_S = 300  # "under 5 minutes of the webhook (one cron tick)"
 TOKEN = "bench-pm-token"
+MODEL = "agency.pm.backend"
 SECRET = "bench-pm-webhook-secret"
 SERVICE_VALUES = ["strategy", "creative", "design", "account_management"]
 PM_TABLES = ("project_task", "project_milestone", "account_analytic_line", "sale_order_line",
@@ -146,54 +149,6 @@ def pm_backend(env, provider, fake, tag, sources, agency):
     return backend
 
 
-def measure(bench, backend_id, label, count, commit):
-    """One run of the account (the cron's), with figures."""
-    odoo = bench.odoo
-    PeakMemory = _bench_module(bench).PeakMemory
-    with bench.env("agency", commit=commit) as env:
-        backend = env["agency.pm.backend"].browse(backend_id)
-        env.flush_all()
-        env.cr.execute("SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
-                       "FROM pg_stat_xact_user_tables WHERE relname IN %s", (PM_TABLES,))
-        writes_before = env.cr.fetchone()[0]
-        memory = PeakMemory()
-        q0, t0 = odoo.sql_db.sql_counter, time.perf_counter()
-        run = backend.with_context(agency_sync_commit=commit)._agency_sync_run(
-            "cron", max_batches=100_000)
-        seconds = time.perf_counter() - t0
-        queries = odoo.sql_db.sql_counter - q0
-        peak, _growth = memory.figures()
-        env.flush_all()
-        env.cr.execute("SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
-                       "FROM pg_stat_xact_user_tables WHERE relname IN %s", (PM_TABLES,))
-        writes = int(env.cr.fetchone()[0] - writes_before)
-        row = {"run": label, "records": count, "seconds": round(seconds, 2),
-               "per_second": count / seconds if seconds else 0, "queries": queries,
-               "queries_per_record": queries / count if count else 0,
-               "requests": run.requests, "created": run.created, "updated": run.updated,
-               "unchanged": run.unchanged, "quarantined": run.quarantined,
-               "writes": 0 if commit else writes, "rss_peak_mib": peak,
-               "state": run.state, "error": run.error or ""}
-        if run.state != "done":
-            say(f"  run {label}: {run.state} {run.error or ''}\n{run.log}")
-    return row
-
-
-def entry_figures(bench, backend_id):
-    with bench.env("agency") as env:
-        env.cr.execute("""
-            SELECT count(*), count(*) FILTER (WHERE l.agency_rate > 0),
-                   count(*) FILTER (WHERE l.service_type_id IS NOT NULL),
-                   count(*) FILTER (WHERE l.so_line IS NOT NULL)
-              FROM account_analytic_line l
-              JOIN agency_sync_binding b ON b.res_model = 'account.analytic.line'
-               AND b.res_id = l.id AND b.backend_model = 'agency.pm.backend'
-               AND b.backend_id = %s
-        """, (backend_id,))
-        total, rated, classified, routed = env.cr.fetchone()
-    return {"entries": total, "rated": rated, "classified": classified, "routed": routed}
-
-
 def milestone_latency(bench, backend_id, provider, fake, task_ref):
     """Move the milestone's task to "Client approved" at the source, store the webhook
     event as the controller does, run one tick of the account's cron and one of the
@@ -242,10 +197,12 @@ def pm_part(provider):
             with bench.env("agency", commit=True) as env:
                 backend_id = pm_backend(env, provider, fake, tag, sources, agency).id
             say(f"  {provider}: first sync of {count:,} records ...")
-            first = measure(bench, backend_id, "first sync", count, commit=True)
+            first = measure_run(bench, backend_id, "first sync", count, commit=True,
+                                model=MODEL, tables=PM_TABLES)
             say(f"  {provider}: re-sync of unchanged data ...")
-            again = measure(bench, backend_id, "re-sync, unchanged", count, commit=False)
-            figures = entry_figures(bench, backend_id)
+            again = measure_run(bench, backend_id, "re-sync, unchanged", count,
+                                commit=False, model=MODEL, tables=PM_TABLES)
+            figures = entry_figures(bench, backend_id, model=MODEL)
             say(f"  {provider}: status -> milestone -> draft invoice ...")
             latency = milestone_latency(bench, backend_id, provider, fake, tasks[0])
         finally:

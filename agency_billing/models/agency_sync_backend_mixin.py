@@ -29,7 +29,7 @@ from odoo.tools import SQL
 from ..lib.sync_errors import SyncError
 from ..lib.sync_ownership import resolve
 from ..lib.sync_payload import redact
-from .agency_access import check_action
+from .agency_access import BILLING_MANAGER, check_action
 
 _logger = logging.getLogger(__name__)
 
@@ -117,6 +117,10 @@ class AgencySyncBackendMixin(models.AbstractModel):
                                               compute="_compute_sync_figures")
     sync_pending_event_count = fields.Integer(string="Pending Webhook Events",
                                               compute="_compute_sync_figures")
+    connection_state = fields.Selection(
+        [("ok", "Connected"), ("failed", "Failed")], readonly=True, copy=False)
+    connection_message = fields.Char(readonly=True, copy=False)
+    connection_date = fields.Datetime(string="Checked", readonly=True, copy=False)
 
     # ------------------------------------------------------------------
     # Figures shown on the backend form
@@ -180,6 +184,11 @@ class AgencySyncBackendMixin(models.AbstractModel):
         """The importer of a record type for a run (``run`` may be None), or None."""
         importer_class = self._agency_sync_importer_classes().get(external_type)
         return importer_class(self, run) if importer_class else None
+
+    def _agency_connection_check(self):
+        """Hook: call the source with the backend's credentials (the caller is sudo);
+        return a readable success text, raise :class:`SyncError` otherwise."""
+        raise NotImplementedError
 
     def _agency_webhook_events(self, httprequest, raw):
         """Hook: check a webhook delivery (signature, freshness) and return its events as
@@ -443,14 +452,18 @@ class AgencySyncBackendMixin(models.AbstractModel):
 
     def _agency_sync_take_source(self, conflict):
         """A conflict settled for the source: the importer of its type writes the value
-        (and may refuse), else the field is written as is."""
+        (and may refuse), else the field is written as is. A failure to reach the source
+        is shown to the person as a plain error."""
         importer = self._agency_sync_importer(conflict.external_type, None)
         record = conflict._agency_record()
-        if importer:
-            importer.take_source(conflict, record)
-            return
-        record.write({conflict.field_name: conflict.source_raw})
-        self._agency_sync_keep_odoo(conflict)
+        try:
+            if importer:
+                importer.take_source(conflict, record)
+                return
+            record.write({conflict.field_name: conflict.source_raw})
+            self._agency_sync_keep_odoo(conflict)
+        except SyncError as exc:
+            raise UserError(redact(str(exc), self._agency_sync_secrets())) from None
 
     # ------------------------------------------------------------------
     # Field ownership
@@ -530,6 +543,54 @@ class AgencySyncBackendMixin(models.AbstractModel):
                 "code": f"model.browse({backend.id})._agency_cron_sync()",
                 "user_id": self.env.ref("base.user_root").id,
             })
+
+    # ------------------------------------------------------------------
+    # Public actions (Agency Billing administrators; administrators alone edit a backend
+    # and see its secrets)
+    # ------------------------------------------------------------------
+
+    def _agency_check_sync_access(self):
+        check_action(self, "read", BILLING_MANAGER)
+
+    def action_agency_test_connection(self):
+        """Call the source with the backend's token; the result shows on the form (and is
+        returned: ``True`` when the source answered)."""
+        self.ensure_one()
+        self._agency_check_sync_access()
+        # sudo: the token is read by the adapter only; access was checked above.
+        backend = self.sudo()
+        secrets = backend._agency_sync_secrets()
+        try:
+            message = backend._agency_connection_check()
+        except SyncError as exc:
+            backend.write({"connection_state": "failed",
+                           "connection_message": redact(str(exc), secrets),
+                           "connection_date": fields.Datetime.now()})
+            return False
+        backend.write({"connection_state": "ok",
+                       "connection_message": redact(message or _("Connected."), secrets),
+                       "connection_date": fields.Datetime.now()})
+        return True
+
+    def action_agency_sync(self):
+        """Sync now, synchronously; returns the ``agency.sync.run``."""
+        self.ensure_one()
+        self._agency_check_sync_access()
+        return self._agency_sync_run("manual")
+
+    def action_agency_sync_open(self):
+        """Sync now and open the run (the form's button)."""
+        run = self.action_agency_sync()
+        return {"type": "ir.actions.act_window", "res_model": "agency.sync.run",
+                "res_id": run.id, "view_mode": "form", "name": _("Sync Run")}
+
+    def action_agency_full_resync(self):
+        """Forget the cursors and sync: every record is re-read and compared (unchanged
+        ones are not written)."""
+        self.ensure_one()
+        self._agency_check_sync_access()
+        self._agency_sync_reset_cursors()
+        return self.action_agency_sync_open()
 
     # ------------------------------------------------------------------
     # Screens

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from odoo import _, fields
+from odoo.exceptions import UserError
 
 from ..lib.sync_backoff import archive_needs_confirmation
 from ..lib.sync_errors import SyncMappingError
@@ -356,3 +357,38 @@ class SyncImporter:
         if self.run:
             self.run._agency_add(archived=len(bindings))
         return len(bindings)
+
+
+class TimeEntryWritePath:
+    """What importers of time entries share (mixed in before :class:`SyncImporter`):
+    entries change only through ``account.analytic.line``'s importer write path, and
+    invoiced time never changes — a later edit at the source becomes a conflict per
+    field (:meth:`invoiced_change_note` says why), and *Take Source* is refused."""
+
+    def invoiced_change_note(self):
+        """The note of a conflict opened for an invoiced entry changed at the source."""
+        return self.env._(
+            "The time changed at the source after it was invoiced. Invoiced time never "
+            "changes: credit the invoice and correct the entry by hand if the change is "
+            "right, then Keep Odoo.")
+
+    def update_record(self, item, values):
+        entry = item.record
+        if entry._is_not_billed():
+            entry._agency_import_write(values)
+            return
+        current = self.current_values(entry, values)
+        for fname, value in values.items():
+            self.conflict(item, fname, current.get(fname), value,
+                          note=self.invoiced_change_note())
+
+    def take_source(self, conflict, record):
+        if not record._is_not_billed():
+            raise UserError(self.env._(
+                "The time entry %s is invoiced: it never changes. Keep Odoo.",
+                record.display_name))
+        if conflict.field_name == "unlink":
+            record.sudo().unlink()  # sudo: a person decided; an invoiced entry was refused
+        else:
+            record._agency_import_write({conflict.field_name: conflict.source_raw})
+            self.backend._agency_sync_keep_odoo(conflict)

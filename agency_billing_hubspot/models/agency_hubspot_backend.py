@@ -3,17 +3,13 @@
 import time
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncError
-from odoo.addons.agency_billing.lib.sync_payload import redact
 from odoo.addons.agency_billing.lib.sync_webhook import (
     WebhookRefused,
     check_fresh,
     dedupe_and_order,
     signature_matches,
 )
-from odoo.addons.agency_billing.models.agency_access import BILLING_MANAGER, check_action
 
 from ..lib.webhook import parse_events, signature_v3
 from ..sync.adapter import HubSpotAdapter
@@ -66,10 +62,6 @@ class AgencyHubspotBackend(models.Model):
         help="Used to check the signature of HubSpot webhook deliveries.",
     )
     has_credentials = fields.Boolean(compute="_compute_has_credentials")
-    connection_state = fields.Selection(
-        [("ok", "Connected"), ("failed", "Failed")], readonly=True, copy=False)
-    connection_message = fields.Char(readonly=True, copy=False)
-    connection_date = fields.Datetime(string="Checked", readonly=True, copy=False)
 
     # What is synced and how
     won_stage_ids = fields.One2many("agency.hubspot.won.stage", "backend_id",
@@ -137,53 +129,13 @@ class AgencyHubspotBackend(models.Model):
         return super().create(vals_list)
 
     # ------------------------------------------------------------------
-    # Public actions
+    # Test Connection (the actions are the sync layer's)
     # ------------------------------------------------------------------
 
-    def _agency_check_sync_access(self):
-        """Agency Billing administrators sync (they read the account; administrators
-        alone edit it and see its secrets)."""
-        check_action(self, "read", BILLING_MANAGER)
-
-    def action_agency_test_connection(self):
-        """Call HubSpot with the account's token; the result shows on the form (and is
-        returned: ``True`` when HubSpot answered)."""
-        self.ensure_one()
-        self._agency_check_sync_access()
-        # sudo: the token is read by the adapter only; access was checked above.
-        backend = self.sudo()
-        try:
-            adapter = HubSpotAdapter(backend)
-            adapter.account_check()
-        except SyncError as exc:
-            backend.write({"connection_state": "failed",
-                           "connection_message": redact(str(exc), backend._agency_sync_secrets()),
-                           "connection_date": fields.Datetime.now()})
-            return False
-        backend.write({"connection_state": "ok",
-                       "connection_message": _("HubSpot answered with this token."),
-                       "connection_date": fields.Datetime.now()})
-        return True
-
-    def action_agency_sync(self):
-        """Sync now, synchronously; returns the ``agency.sync.run``."""
-        self.ensure_one()
-        self._agency_check_sync_access()
-        return self._agency_sync_run("manual")
-
-    def action_agency_sync_open(self):
-        """Sync now and open the run (the form's button)."""
-        run = self.action_agency_sync()
-        return {"type": "ir.actions.act_window", "res_model": "agency.sync.run",
-                "res_id": run.id, "view_mode": "form", "name": _("Sync Run")}
-
-    def action_agency_full_resync(self):
-        """Forget the cursors and sync: every record is re-read and compared (unchanged
-        ones are not written)."""
-        self.ensure_one()
-        self._agency_check_sync_access()
-        self._agency_sync_reset_cursors()
-        return self.action_agency_sync_open()
+    def _agency_connection_check(self):
+        """One owners request with the account's token."""
+        HubSpotAdapter(self).account_check()
+        return _("HubSpot answered with this token.")
 
     # ------------------------------------------------------------------
     # Sync layer hooks
@@ -301,9 +253,3 @@ class AgencyHubspotBackend(models.Model):
             if url:
                 links.setdefault(binding.res_id, url)
         return links
-
-    def _agency_sync_take_source(self, conflict):
-        try:
-            return super()._agency_sync_take_source(conflict)
-        except SyncError as exc:
-            raise UserError(str(exc))

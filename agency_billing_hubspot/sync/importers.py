@@ -11,7 +11,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 
 from odoo.addons.agency_billing.lib.sync_errors import SyncMappingError
-from odoo.addons.agency_billing.sync.importer import SyncImporter, SyncItem
+from odoo.addons.agency_billing.sync.importer import SyncImporter, SyncItem, TimeEntryWritePath
 
 from ..lib import mappers
 from ..lib.search import record_ms
@@ -527,7 +527,7 @@ class DealImporter(HubSpotImporter):
 # ---------------------------------------------------------------------------
 
 
-class ActivityImporter(HubSpotImporter):
+class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
     """HubSpot calls, meetings (and emails) → time entries of the owner's employee.
 
     Entries are created and updated only through ``account.analytic.line``'s importer
@@ -649,17 +649,10 @@ class ActivityImporter(HubSpotImporter):
         } for item in items]
         return self.env["account.analytic.line"]._agency_import_create(vals_list)
 
-    def update_record(self, item, values):
-        entry = item.record
-        if entry._is_not_billed():
-            entry._agency_import_write(values)
-            return
-        current = self.current_values(entry, values)
-        for fname, value in values.items():
-            self.conflict(item, fname, current.get(fname), value, note=(
-                f"The HubSpot {self.activity_type} changed after its time entry was "
+    def invoiced_change_note(self):
+        return (f"The HubSpot {self.activity_type} changed after its time entry was "
                 "invoiced. Invoiced time never changes: credit the invoice and correct the "
-                "entry by hand if the change is right, then Keep Odoo."))
+                "entry by hand if the change is right, then Keep Odoo.")
 
     def archive_records(self, records):
         """A deleted activity's entry is not removed by the sync: a person decides."""
@@ -674,17 +667,6 @@ class ActivityImporter(HubSpotImporter):
                           note=(f"The HubSpot {self.activity_type} was deleted. Take Source "
                                 "deletes the time entry (not if invoiced); Keep Odoo keeps "
                                 "it."))
-
-    def take_source(self, conflict, record):
-        if not record._is_not_billed():
-            raise UserError(self.env._(
-                "The time entry %s is invoiced: it never changes. Keep Odoo.",
-                record.display_name))
-        if conflict.field_name == "unlink":
-            record.sudo().unlink()  # sudo: a person decided; an invoiced entry was refused
-        else:
-            record._agency_import_write({conflict.field_name: conflict.source_raw})
-            self.backend._agency_sync_keep_odoo(conflict)
 
 
 class CallImporter(ActivityImporter):

@@ -17,7 +17,7 @@ from odoo.exceptions import UserError
 from odoo.addons.agency_billing.lib.sync_errors import SyncError
 from odoo.addons.agency_billing.lib.sync_payload import redact
 from odoo.addons.agency_billing.lib.sync_webhook import WebhookRefused
-from odoo.addons.agency_billing.models.agency_access import BILLING_MANAGER, check_action
+from odoo.addons.agency_billing.models.agency_access import check_action
 
 from ..sync import syncer_class
 from ..sync.importers import IMPORTERS, SYNC_ORDER
@@ -88,10 +88,6 @@ class AgencyPmBackend(models.Model):
     )
     webhook_url = fields.Char(compute="_compute_webhook_url", string="Webhook URL")
     has_credentials = fields.Boolean(compute="_compute_has_credentials")
-    connection_state = fields.Selection(
-        [("ok", "Connected"), ("failed", "Failed")], readonly=True, copy=False)
-    connection_message = fields.Char(readonly=True, copy=False)
-    connection_date = fields.Datetime(string="Checked", readonly=True, copy=False)
 
     # What is synced and how
     project_link_ids = fields.One2many("agency.pm.project.link", "backend_id",
@@ -203,54 +199,12 @@ class AgencyPmBackend(models.Model):
     # Public actions
     # ------------------------------------------------------------------
 
-    def _agency_check_sync_access(self):
-        """Agency Billing administrators sync (they read the account; administrators
-        alone edit it and see its secrets)."""
-        check_action(self, "read", BILLING_MANAGER)
-
     def _agency_syncer(self, run=None):
         self.ensure_one()
         return syncer_class(self.provider)(self, run)
 
-    def action_agency_test_connection(self):
-        """Call the provider with the account's token; the result shows on the form (and
-        is returned: ``True`` when the provider answered)."""
-        self.ensure_one()
-        self._agency_check_sync_access()
-        # sudo: the token is read by the adapter only; access was checked above.
-        backend = self.sudo()
-        try:
-            message = backend._agency_syncer().check()
-        except SyncError as exc:
-            backend.write({"connection_state": "failed",
-                           "connection_message": redact(str(exc), backend._agency_sync_secrets()),
-                           "connection_date": fields.Datetime.now()})
-            return False
-        backend.write({"connection_state": "ok",
-                       "connection_message": redact(message or _("Connected."),
-                                                    backend._agency_sync_secrets()),
-                       "connection_date": fields.Datetime.now()})
-        return True
-
-    def action_agency_sync(self):
-        """Sync now, synchronously; returns the ``agency.sync.run``."""
-        self.ensure_one()
-        self._agency_check_sync_access()
-        return self._agency_sync_run("manual")
-
-    def action_agency_sync_open(self):
-        """Sync now and open the run (the form's button)."""
-        run = self.action_agency_sync()
-        return {"type": "ir.actions.act_window", "res_model": "agency.sync.run",
-                "res_id": run.id, "view_mode": "form", "name": _("Sync Run")}
-
-    def action_agency_full_resync(self):
-        """Forget the cursors and sync: every record is re-read and compared (unchanged
-        ones are not written)."""
-        self.ensure_one()
-        self._agency_check_sync_access()
-        self._agency_sync_reset_cursors()
-        return self.action_agency_sync_open()
+    def _agency_connection_check(self):
+        return self._agency_syncer().check()
 
     def action_agency_discover(self):
         """Read the account's projects (boards) into the mapping list, with suggestions;
@@ -376,9 +330,3 @@ class AgencyPmBackend(models.Model):
     def _agency_webhook_events(self, httprequest, raw):
         self.ensure_one()
         return syncer_class(self.provider).webhook_events(self, httprequest, raw)
-
-    def _agency_sync_take_source(self, conflict):
-        try:
-            return super()._agency_sync_take_source(conflict)
-        except SyncError as exc:
-            raise UserError(str(exc)) from None

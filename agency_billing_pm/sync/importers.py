@@ -25,7 +25,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 
 from odoo.addons.agency_billing.lib.sync_errors import SyncMappingError
-from odoo.addons.agency_billing.sync.importer import SyncImporter, SyncItem
+from odoo.addons.agency_billing.sync.importer import SyncImporter, SyncItem, TimeEntryWritePath
 
 from ..lib import mappers
 
@@ -237,7 +237,7 @@ class TaskImporter(PmImporter):
 # ---------------------------------------------------------------------------
 
 
-class TimeImporter(PmImporter):
+class TimeImporter(TimeEntryWritePath, PmImporter):
     """Asana time tracking entries and Monday.com time tracking sessions → time entries."""
 
     external_type = "time"
@@ -324,18 +324,6 @@ class TimeImporter(PmImporter):
         } for item in items]
         return self.env["account.analytic.line"]._agency_import_create(vals_list)
 
-    def update_record(self, item, values):
-        entry = item.record
-        if entry._is_not_billed():
-            entry._agency_import_write(values)
-            return
-        current = self.current_values(entry, values)
-        for fname, value in values.items():
-            self.conflict(item, fname, current.get(fname), value, note=self.env._(
-                "The time changed at the source after it was invoiced. Invoiced time never "
-                "changes: credit the invoice and correct the entry by hand if the change is "
-                "right, then Keep Odoo."))
-
     def archive_records(self, records):
         """Time deleted at the source: removed while not invoiced, else a conflict."""
         bindings = self.Binding._agency_of_records(records, self.backend._name).filtered(
@@ -372,17 +360,6 @@ class TimeImporter(PmImporter):
                 {"archived": True, "payload_hash": False, "sync_date": fields.Datetime.now()})
             if self.run and removed:
                 self.run._agency_add(archived=len(removed))
-
-    def take_source(self, conflict, record):
-        if not record._is_not_billed():
-            raise UserError(self.env._(
-                "The time entry %s is invoiced: it never changes. Keep Odoo.",
-                record.display_name))
-        if conflict.field_name == "unlink":
-            record.sudo().unlink()  # sudo: a person decided; an invoiced entry was refused
-        else:
-            record._agency_import_write({conflict.field_name: conflict.source_raw})
-            self.backend._agency_sync_keep_odoo(conflict)
 
 
 IMPORTERS = {"task": TaskImporter, "time": TimeImporter}
