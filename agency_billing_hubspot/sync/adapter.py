@@ -19,13 +19,12 @@ limits and errors; importers get plain dicts shaped like HubSpot's JSON. Behavio
 """
 
 import json
-import logging
 import time
 
 import urllib3
 from urllib3.util.retry import Retry
 
-from odoo.addons.agency_billing.lib.sync_backoff import RequestBudget, retry_after, with_retries
+from odoo.addons.agency_billing.lib.sync_backoff import RequestBudget, retry_after
 from odoo.addons.agency_billing.lib.sync_errors import (
     SyncAuthError,
     SyncConfigError,
@@ -37,8 +36,7 @@ from odoo.addons.agency_billing.lib.sync_errors import (
     SyncTimeoutError,
 )
 from odoo.addons.agency_billing.lib.sync_payload import redact
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.agency_billing.sync.adapter import SyncAdapter
 
 try:
     import hubspot
@@ -58,8 +56,10 @@ ASSOCIATION_BATCH = 1000
 RESERVE = 1
 
 
-class HubSpotAdapter:
+class HubSpotAdapter(SyncAdapter):
     """HubSpot's CRM API for one backend (one instance per run)."""
+
+    vendor = "HubSpot"
 
     def __init__(self, backend, sleep=time.sleep):
         secrets = backend.sudo()
@@ -69,16 +69,10 @@ class HubSpotAdapter:
                                                 backend.display_name))
         if hubspot is None:
             raise SyncConfigError("The Python package hubspot-api-client is not installed.")
-        self.secrets = [token]
-        self.sleep = sleep
-        self.attempts = max(1, backend.sync_max_attempts or 1)
-        self.retry_delay = max(0.0, backend.sync_retry_delay or 0.0)
-        timeout = max(0.1, backend.sync_timeout or 30.0)
-        self.timeout = (min(10.0, timeout), timeout)
-        self.budget = RequestBudget(backend.sync_request_budget or 100, 10.0, sleep=sleep)
+        super().__init__(backend, [token], sleep=sleep)
+        self.timeout = (min(10.0, self.timeout_seconds), self.timeout_seconds)
         self.search_budget = RequestBudget(max(1, int(backend.search_rate or 4)), 1.0,
                                            sleep=sleep)
-        self.requests = 0
         self.client = hubspot.Client.create(
             access_token=token, host=(backend.base_url or "").rstrip("/"),
             retry=Retry(total=0, read=False, redirect=0, status=0, raise_on_status=False),
@@ -111,11 +105,7 @@ class HubSpotAdapter:
                 raise self._transport_error(label, exc) from None
             return self._read(label, response)
 
-        return with_retries(once, attempts=self.attempts, base=self.retry_delay, cap=60.0,
-                            sleep=self.sleep, on_retry=self._on_retry)
-
-    def _on_retry(self, exc, delay):
-        _logger.info("HubSpot: %s; retrying in %.1f s", redact(str(exc), self.secrets), delay)
+        return self._retrying(once)
 
     def _read(self, label, response):
         headers = response.headers

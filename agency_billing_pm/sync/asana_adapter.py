@@ -20,13 +20,12 @@ Asana's JSON. Behaviours:
 """
 
 import json
-import logging
 import time
 
 import urllib3
 from urllib3.util.retry import Retry
 
-from odoo.addons.agency_billing.lib.sync_backoff import RequestBudget, retry_after, with_retries
+from odoo.addons.agency_billing.lib.sync_backoff import retry_after
 from odoo.addons.agency_billing.lib.sync_errors import (
     SyncAuthError,
     SyncConfigError,
@@ -38,8 +37,7 @@ from odoo.addons.agency_billing.lib.sync_errors import (
     SyncTimeoutError,
 )
 from odoo.addons.agency_billing.lib.sync_payload import redact
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.agency_billing.sync.adapter import SyncAdapter
 
 try:
     import asana
@@ -70,8 +68,10 @@ PROJECT_FIELDS = (
 )
 
 
-class AsanaAdapter:
+class AsanaAdapter(SyncAdapter):
     """Asana's REST API for one backend (one instance per run)."""
+
+    vendor = "Asana"
 
     def __init__(self, backend, sleep=time.sleep):
         secrets = backend.sudo()
@@ -81,15 +81,8 @@ class AsanaAdapter:
                                                 backend.display_name))
         if asana is None:
             raise SyncConfigError("The Python package asana is not installed.")
-        self.backend = backend
-        self.secrets = [token]
-        self.sleep = sleep
-        self.attempts = max(1, backend.sync_max_attempts or 1)
-        self.retry_delay = max(0.0, backend.sync_retry_delay or 0.0)
-        timeout = max(0.1, backend.sync_timeout or 30.0)
-        self.timeout = (min(10.0, timeout), timeout)
-        self.budget = RequestBudget(backend.sync_request_budget or 100, 10.0, sleep=sleep)
-        self.requests = 0
+        super().__init__(backend, [token], sleep=sleep)
+        self.timeout = (min(10.0, self.timeout_seconds), self.timeout_seconds)
         config = asana.Configuration()
         config.host = (backend.base_url or "").rstrip("/")
         config.access_token = token
@@ -135,11 +128,7 @@ class AsanaAdapter:
                 raise self._transport_error(label, exc) from None
             return self._read(label, response)
 
-        return with_retries(once, attempts=self.attempts, base=self.retry_delay, cap=60.0,
-                            sleep=self.sleep, on_retry=self._on_retry)
-
-    def _on_retry(self, exc, delay):
-        _logger.info("%s; retrying in %.1f s", redact(str(exc), self.secrets), delay)
+        return self._retrying(once)
 
     def _read(self, label, response):
         try:

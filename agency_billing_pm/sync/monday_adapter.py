@@ -18,10 +18,9 @@ One ``requests.Session`` per run, ``POST <backend.base_url>`` with ``Authorizati
 """
 
 import json
-import logging
 import time
 
-from odoo.addons.agency_billing.lib.sync_backoff import RequestBudget, retry_after, with_retries
+from odoo.addons.agency_billing.lib.sync_backoff import retry_after
 from odoo.addons.agency_billing.lib.sync_errors import (
     SyncAuthError,
     SyncConfigError,
@@ -33,8 +32,7 @@ from odoo.addons.agency_billing.lib.sync_errors import (
     SyncTimeoutError,
 )
 from odoo.addons.agency_billing.lib.sync_payload import redact
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.agency_billing.sync.adapter import SyncAdapter
 
 try:
     import requests
@@ -100,8 +98,10 @@ class MondayDailyLimitError(SyncError):
     kind = "rate_limit"
 
 
-class MondayAdapter:
+class MondayAdapter(SyncAdapter):
     """Monday.com's GraphQL API for one backend (one instance, one session per run)."""
+
+    vendor = "Monday.com"
 
     def __init__(self, backend, sleep=time.sleep):
         # sudo: the token is administrator-only; it stays in this object and the session.
@@ -112,20 +112,14 @@ class MondayAdapter:
                 "The Monday.com account %s has no API token.", backend.display_name))
         if requests is None:
             raise SyncConfigError("The Python package requests is not installed.")
-        self.backend = backend
         self.url = (backend.base_url or "").strip()
         if not self.url:
             raise SyncConfigError(backend.env._(
                 "The Monday.com account %s has no API URL.", backend.display_name))
-        self.secrets = [token, secrets.webhook_secret]
-        self.sleep = sleep
-        self.attempts = max(1, backend.sync_max_attempts or 1)
-        self.retry_delay = max(0.0, backend.sync_retry_delay or 0.0)
+        super().__init__(backend, [token, secrets.webhook_secret], sleep=sleep)
         # One number (connect and read): Odoo's test runner raises request timeouts
         # under 10 s to 10 s and only understands a number.
-        self.timeout = max(0.1, backend.sync_timeout or 30.0)
-        self.budget = RequestBudget(backend.sync_request_budget or 100, 10.0, sleep=sleep)
-        self.requests = 0
+        self.timeout = self.timeout_seconds
         self.session = requests.Session()
         self.session.headers.update({
             "Authorization": token, "API-Version": API_VERSION,
@@ -159,12 +153,7 @@ class MondayAdapter:
                                       ) from None
             return self._read(label, response)
 
-        return with_retries(once, attempts=self.attempts, base=self.retry_delay, cap=60.0,
-                            sleep=self.sleep, on_retry=self._on_retry)
-
-    def _on_retry(self, exc, delay):
-        _logger.info("Monday.com: %s; retrying in %.1f s", redact(str(exc), self.secrets),
-                     delay)
+        return self._retrying(once)
 
     def _read(self, label, response):
         status = response.status_code
