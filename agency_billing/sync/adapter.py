@@ -6,10 +6,22 @@ to keep out of every message, and sends each request through :meth:`SyncAdapter.
 (a callable making one attempt; it raises the sync layer's errors).
 """
 
+import json
 import logging
 import time
 
-from ..lib.sync_backoff import RequestBudget, with_retries
+import urllib3
+
+from ..lib.sync_backoff import RequestBudget, retry_after, with_retries
+from ..lib.sync_errors import (
+    SyncAuthError,
+    SyncNotFoundError,
+    SyncPayloadError,
+    SyncRateLimitError,
+    SyncRequestError,
+    SyncServerError,
+    SyncTimeoutError,
+)
 from ..lib.sync_payload import redact
 
 _logger = logging.getLogger(__name__)
@@ -40,3 +52,51 @@ class SyncAdapter:
     def _on_retry(self, exc, delay):
         _logger.info("%s: %s; retrying in %.1f s", self.vendor,
                      redact(str(exc), self.secrets), delay)
+
+
+class SdkAdapter(SyncAdapter):
+    """An adapter over an OpenAPI-generated SDK that talks through urllib3 (HubSpot's,
+    Asana's): answers read raw (``_preload_content=False``), HTTP statuses and transport
+    failures turned into the sync layer's errors."""
+
+    def _raw(self, label, response):
+        """The body of an answer; the connection goes back to the pool."""
+        try:
+            return response.data
+        except urllib3.exceptions.HTTPError as exc:
+            raise self._transport_error(label, exc) from None
+        finally:
+            response.release_conn()
+
+    def _json(self, label, raw, status):
+        """The answer's JSON (``None`` when empty); a cut or malformed body is an error,
+        never "no records"."""
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            raise SyncPayloadError(
+                f"{self.vendor} answered {label} with unreadable JSON ({len(raw)} bytes): the "
+                "answer was cut or malformed.", status=status) from None
+
+    @staticmethod
+    def _status_error(text, status, headers):
+        """The sync layer's error for an HTTP status (``text`` already redacted)."""
+        if status == 429:
+            return SyncRateLimitError(text, status=status,
+                                      retry_after=retry_after(headers.get("Retry-After")))
+        if status in (401, 403):
+            return SyncAuthError(text, status=status)
+        if status == 404:
+            return SyncNotFoundError(text, status=status)
+        if status >= 500 or status == 0:
+            return SyncServerError(text, status=status)
+        return SyncRequestError(text, status=status)
+
+    def _transport_error(self, label, exc):
+        reason = getattr(exc, "reason", None)
+        if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
+                reason, urllib3.exceptions.TimeoutError):
+            return SyncTimeoutError(f"{self.vendor} {label}: no answer within "
+                                    f"{self.timeout_seconds:g} s.")
+        return SyncServerError(redact(f"{self.vendor} {label}: connection failed "
+                                      f"({exc.__class__.__name__}).", self.secrets))

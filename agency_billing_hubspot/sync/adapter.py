@@ -24,19 +24,13 @@ import time
 import urllib3
 from urllib3.util.retry import Retry
 
-from odoo.addons.agency_billing.lib.sync_backoff import RequestBudget, retry_after
+from odoo.addons.agency_billing.lib.sync_backoff import RequestBudget
 from odoo.addons.agency_billing.lib.sync_errors import (
-    SyncAuthError,
     SyncConfigError,
-    SyncNotFoundError,
     SyncPayloadError,
-    SyncRateLimitError,
-    SyncRequestError,
-    SyncServerError,
-    SyncTimeoutError,
 )
 from odoo.addons.agency_billing.lib.sync_payload import redact
-from odoo.addons.agency_billing.sync.adapter import SyncAdapter
+from odoo.addons.agency_billing.sync.adapter import SdkAdapter
 
 try:
     import hubspot
@@ -56,7 +50,7 @@ ASSOCIATION_BATCH = 1000
 RESERVE = 1
 
 
-class HubSpotAdapter(SyncAdapter):
+class HubSpotAdapter(SdkAdapter):
     """HubSpot's CRM API for one backend (one instance per run)."""
 
     vendor = "HubSpot"
@@ -109,20 +103,9 @@ class HubSpotAdapter(SyncAdapter):
 
     def _read(self, label, response):
         headers = response.headers
-        try:
-            raw = response.data
-        except urllib3.exceptions.HTTPError as exc:
-            raise self._transport_error(label, exc) from None
-        finally:
-            response.release_conn()
+        raw = self._raw(label, response)
         self._observe(headers)
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError:
-            raise SyncPayloadError(
-                f"HubSpot answered {label} with unreadable JSON ({len(raw)} bytes): the "
-                "answer was cut or malformed.", status=response.status) from None
-        return response.status, data
+        return response.status, self._json(label, raw, response.status)
 
     def _observe(self, headers):
         remaining = headers.get("X-HubSpot-RateLimit-Remaining")
@@ -148,29 +131,10 @@ class HubSpotAdapter(SyncAdapter):
         category = detail.get("category") or detail.get("errorType") or ""
         text = redact(f"HubSpot {label}: {status} {message}"
                       + (f" ({category})" if category else ""), self.secrets)
-        headers = exc.headers or {}
-        if status == 429:
-            error = SyncRateLimitError(text, status=status,
-                                       retry_after=retry_after(headers.get("Retry-After")))
-            if detail.get("policyName") == "DAILY":
-                error.retryable = False  # the day's budget: wait for tomorrow's run
-            return error
-        if status in (401, 403):
-            return SyncAuthError(text, status=status)
-        if status == 404:
-            return SyncNotFoundError(text, status=status)
-        if status >= 500 or status == 0:
-            return SyncServerError(text, status=status)
-        return SyncRequestError(text, status=status)
-
-    def _transport_error(self, label, exc):
-        reason = getattr(exc, "reason", None)
-        if isinstance(exc, (urllib3.exceptions.TimeoutError,)) or isinstance(
-                reason, urllib3.exceptions.TimeoutError):
-            return SyncTimeoutError(f"HubSpot {label}: no answer within "
-                                    f"{self.timeout[1]:g} s.")
-        return SyncServerError(redact(f"HubSpot {label}: connection failed "
-                                      f"({exc.__class__.__name__}).", self.secrets))
+        error = self._status_error(text, status, exc.headers or {})
+        if status == 429 and detail.get("policyName") == "DAILY":
+            error.retryable = False  # the day's budget: wait for tomorrow's run
+        return error
 
     # ------------------------------------------------------------------
     # Reading

@@ -25,19 +25,13 @@ import time
 import urllib3
 from urllib3.util.retry import Retry
 
-from odoo.addons.agency_billing.lib.sync_backoff import retry_after
 from odoo.addons.agency_billing.lib.sync_errors import (
-    SyncAuthError,
     SyncConfigError,
     SyncNotFoundError,
     SyncPayloadError,
-    SyncRateLimitError,
-    SyncRequestError,
-    SyncServerError,
-    SyncTimeoutError,
 )
 from odoo.addons.agency_billing.lib.sync_payload import redact
-from odoo.addons.agency_billing.sync.adapter import SyncAdapter
+from odoo.addons.agency_billing.sync.adapter import SdkAdapter
 
 try:
     import asana
@@ -68,7 +62,7 @@ PROJECT_FIELDS = (
 )
 
 
-class AsanaAdapter(SyncAdapter):
+class AsanaAdapter(SdkAdapter):
     """Asana's REST API for one backend (one instance per run)."""
 
     vendor = "Asana"
@@ -131,18 +125,7 @@ class AsanaAdapter(SyncAdapter):
         return self._retrying(once)
 
     def _read(self, label, response):
-        try:
-            raw = response.data
-        except urllib3.exceptions.HTTPError as exc:
-            raise self._transport_error(label, exc) from None
-        finally:
-            response.release_conn()
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError:
-            raise SyncPayloadError(
-                f"Asana answered {label} with unreadable JSON ({len(raw)} bytes): the "
-                "answer was cut or malformed.", status=response.status) from None
+        data = self._json(label, self._raw(label, response), response.status)
         if not isinstance(data, dict) or "data" not in data:
             raise SyncPayloadError(f"Asana answered {label} without its data: the answer "
                                    "is not an Asana envelope.", status=response.status)
@@ -173,26 +156,7 @@ class AsanaAdapter(SyncAdapter):
                     if isinstance(err, dict) and err.get("message")]
         message = "; ".join(messages) or getattr(exc, "reason", "") or "no message"
         text = redact(f"Asana {label}: {status} {message}", self.secrets)
-        headers = exc.headers or {}
-        if status == 429:
-            return SyncRateLimitError(text, status=status,
-                                      retry_after=retry_after(headers.get("Retry-After")))
-        if status in (401, 403):
-            return SyncAuthError(text, status=status)
-        if status == 404:
-            return SyncNotFoundError(text, status=status)
-        if status >= 500 or status == 0:
-            return SyncServerError(text, status=status)
-        return SyncRequestError(text, status=status)
-
-    def _transport_error(self, label, exc):
-        reason = getattr(exc, "reason", None)
-        if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
-                reason, urllib3.exceptions.TimeoutError):
-            return SyncTimeoutError(f"Asana {label}: no answer within "
-                                    f"{self.timeout[1]:g} s.")
-        return SyncServerError(redact(f"Asana {label}: connection failed "
-                                      f"({exc.__class__.__name__}).", self.secrets))
+        return self._status_error(text, status, exc.headers or {})
 
     # ------------------------------------------------------------------
     # Reading
