@@ -3,7 +3,7 @@
 {
     "name": "Agency Billing",
     "summary": "Rate, scope and invoice a marketing agency's time by rules, on time",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Timesheets",
     "website": "https://github.com/agency-billing/agency-billing",
     "author": "Agency Billing contributors",
@@ -11,14 +11,13 @@
     "application": True,
     "installable": True,
     "depends": [
-        "sale_timesheet", "sale_project", "account_payment", "mail", "spreadsheet_dashboard",
+        "sale_timesheet", "sale_project", "account_payment", "mail",
     ],
     "external_dependencies": {"python": []},
     "data": [
         "security/agency_billing_security.xml",
         "security/ir.model.access.csv",
         "security/agency_scope_security.xml",
-        "security/agency_sync_security.xml",
         "data/agency_service_type_data.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_scope_data.xml",
@@ -47,13 +46,7 @@
         "views/res_partner_billing_views.xml",
         "views/sale_order_billing_views.xml",
         "views/res_config_settings_billing_views.xml",
-        "data/ir_cron_analytics_data.xml",
-        "security/agency_analytics_security.xml",
-        "views/agency_report_views.xml",
-        "data/agency_dashboard_data.xml",
-        "views/agency_analytics_views.xml",
         "views/agency_billing_menus.xml",
-        "views/agency_sync_views.xml",
         "views/portal_templates.xml",
     ],
 
@@ -63,7 +56,6 @@
         "demo/agency_time_demo.xml",
         "demo/agency_scope_demo.xml",
         "demo/agency_billing_demo.xml",
-        "demo/agency_analytics_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -9,7 +9,7 @@
     "author": "Agency Billing contributors",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["agency_billing"],
+    "depends": ["agency_billing_sync"],
     "external_dependencies": {"python": ["asana", "requests"]},
     "data": [
         "security/ir.model.access.csv",

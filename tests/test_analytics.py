@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from agency_billing.lib import analytics as an
+from agency_billing_analytics.lib import analytics as an
 
 
 def test_ratio_and_percent_never_divide_by_zero():

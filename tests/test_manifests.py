@@ -2,6 +2,7 @@
 
 import ast
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,26 +11,33 @@ import pytest
 from lxml import etree
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = ["agency_billing", "agency_billing_hubspot", "agency_billing_pm"]
+ADDONS = [
+    "agency_billing", "agency_billing_sync", "agency_billing_analytics",
+    "agency_billing_hubspot", "agency_billing_pm",
+]
 
 
 def manifest(addon):
     return ast.literal_eval((REPO / addon / "__manifest__.py").read_text())
 
 
+DEPENDS = {
+    "agency_billing": {"sale_timesheet", "sale_project", "account_payment", "mail"},
+    "agency_billing_sync": {"agency_billing"},
+    "agency_billing_analytics": {"agency_billing", "spreadsheet_dashboard"},
+    "agency_billing_hubspot": {"agency_billing_sync"},
+    "agency_billing_pm": {"agency_billing_sync"},
+}
+
+
 @pytest.mark.parametrize("addon", ADDONS)
 def test_manifest(addon):
     m = manifest(addon)
-    assert m["version"] == "18.0.1.0.0"
+    assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", m["version"])
     assert m["license"] == "LGPL-3"
     assert m["installable"] is True
     assert "external_dependencies" in m
-    if addon != "agency_billing":
-        assert m["depends"] == ["agency_billing"]
-    else:
-        assert set(m["depends"]) == {
-            "sale_timesheet", "sale_project", "account_payment", "mail", "spreadsheet_dashboard",
-        }
+    assert set(m["depends"]) == DEPENDS[addon]
 
 
 @pytest.mark.parametrize("addon", ADDONS)

@@ -400,7 +400,7 @@ def _measure_all(bench, core, opts, years):
         results.append(_measure(bench, core, opts, label, years, screen))
 
     def dashboard(env):
-        board = env.ref("agency_billing.spreadsheet_dashboard_agency_billing")
+        board = env.ref("agency_billing_analytics.spreadsheet_dashboard_agency_billing")
         board.get_readonly_dashboard()
         last_year = [("date", ">=", today - timedelta(days=365))]
         found = 0

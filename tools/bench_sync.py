@@ -126,10 +126,10 @@ def import_fake(name):
     """Import a fake server module from an addon's ``tests`` package (e.g.
     ``odoo.addons.agency_billing_hubspot.tests.fake_hubspot``) without running the
     package's ``__init__``, which imports Odoo's test framework (an error outside tests).
-    The tests packages of ``agency_billing`` (the FakeServer base) and of that addon are
+    The tests packages of ``agency_billing_sync`` (the FakeServer base) and of that addon are
     registered bare, as ``tests/conftest.py`` does for ``lib``."""
     addon_package = name.split(".tests.")[0]
-    for package in ("odoo.addons.agency_billing", addon_package):
+    for package in ("odoo.addons.agency_billing_sync", addon_package):
         tests = f"{package}.tests"
         if tests not in sys.modules:
             addon = importlib.import_module(package)

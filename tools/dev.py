@@ -38,7 +38,10 @@ import private_pg  # noqa: E402
 
 import odoo_log  # noqa: E402
 
-ADDONS = ("agency_billing", "agency_billing_hubspot", "agency_billing_pm")
+ADDONS = (
+    "agency_billing", "agency_billing_sync", "agency_billing_analytics",
+    "agency_billing_hubspot", "agency_billing_pm",
+)
 # Odoo modules the tests need that the addons must not depend on in production: the portal
 # payment test pays with Odoo's demo payment provider. The template database (and so every
 # test, demo and benchmark database) holds them too.

@@ -15,7 +15,10 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = ["agency_billing", "agency_billing_hubspot", "agency_billing_pm"]
+ADDONS = [
+    "agency_billing", "agency_billing_sync", "agency_billing_analytics",
+    "agency_billing_hubspot", "agency_billing_pm",
+]
 SECTIONS = [("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage")]
 
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .agency_access import BILLING_READERS
+from ..access import BILLING_READERS
 
 # Relational fields of the addon on time entries whose company is checked in one pass
 # per company (see _check_company).

@@ -3,8 +3,8 @@
 from odoo import _, api, models
 from odoo.exceptions import ValidationError
 
+from ..access import BILLING_USER, check_action
 from .account_analytic_line import OVERRIDE_FIELDS
-from .agency_access import BILLING_USER, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.

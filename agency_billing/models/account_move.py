@@ -23,7 +23,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_amount
 
-from .agency_billing_run import agency_today
 from .res_partner import DETAIL_LEVELS
 
 REVIEW_STATES = [
@@ -148,7 +147,7 @@ class AccountMove(models.Model):
             newly_disputed = self.filtered(lambda m: not m.disputed)
             if "dispute_date" not in vals:
                 newly_disputed.filtered(lambda m: not m.dispute_date).dispute_date = \
-                    agency_today(self)
+                    self.env.company._agency_billing_today()
         res = super().write(vals)
         if edited:
             edited._agency_log_review_edit(before, sorted(REVIEW_EDIT_FIELDS & vals.keys()))

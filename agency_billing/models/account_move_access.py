@@ -21,7 +21,7 @@ reason) stay an invoicing user's edit. See the README's access matrix.
 
 from odoo import api, fields, models
 
-from .agency_access import BILLING_READERS, check_create, check_write
+from ..access import BILLING_READERS, check_create, check_write
 
 MOVE_INTERNAL = dict.fromkeys((
     "review_state", "billing_run_id", "billing_trigger", "anomaly_ids", "anomaly_count",

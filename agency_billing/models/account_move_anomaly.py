@@ -6,8 +6,8 @@ from datetime import timedelta
 from odoo import _, models
 from odoo.tools import SQL, format_amount
 
+from ..access import INVOICING, check_action
 from ..lib import anomaly
-from .agency_access import INVOICING, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.

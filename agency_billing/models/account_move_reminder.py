@@ -5,7 +5,6 @@ from collections import defaultdict
 from odoo import _, api, models
 
 from ..lib import reminder
-from .agency_billing_run import agency_today
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -20,7 +19,7 @@ class AccountMoveReminder(models.Model):
     def _cron_agency_reminders(self):
         """Cron: send the reminder step due today of each overdue invoice of clients with
         billing automation; paid or disputed invoices get none."""
-        today = agency_today(self)
+        today = self.env.company._agency_billing_today()
         moves = self.search(self._agency_reminder_domain(today), order="invoice_date_due, id")
         return moves._agency_send_reminders(today)
 

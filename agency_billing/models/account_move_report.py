@@ -8,7 +8,6 @@ from odoo import _, fields, models
 from odoo.tools import format_date
 
 from ..lib import invoice_report, rating
-from .agency_billing_run import agency_today
 from .res_partner import DETAIL_LEVELS
 
 
@@ -24,7 +23,7 @@ class AccountMoveReport(models.Model):
         self.ensure_one()
         if not self.invoice_date_due:
             return 0
-        return max((agency_today(self, self.company_id) - self.invoice_date_due).days, 0)
+        return max((self.company_id._agency_billing_today() - self.invoice_date_due).days, 0)
 
     def _agency_pay_url(self):
         """Portal link that opens the payment form ("Pay now")."""

@@ -3,8 +3,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..access import BILLING_MANAGER, INVOICING, check_action
 from .account_move import MAX_SEND_ATTEMPTS
-from .agency_access import BILLING_MANAGER, INVOICING, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.

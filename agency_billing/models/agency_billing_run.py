@@ -28,8 +28,8 @@ from odoo import _, api, fields, models, modules
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
+from ..access import check_action
 from ..lib import billing_cycle, dates
-from .agency_access import check_action
 
 _logger = logging.getLogger(__name__)
 
@@ -55,20 +55,6 @@ REASONS = [
     ("locked", "Billed by another run"),
     ("error", "Error"),
 ]
-
-
-def agency_fixed_today(records):
-    """The day the context fixes for billing decisions (``agency_billing_today``: tests
-    and demo data), else None."""
-    value = records.env.context.get("agency_billing_today")
-    return fields.Date.to_date(value) if value else None
-
-
-def agency_today(records, company=None):
-    """The day billing decisions are made for: today in the time zone of ``company`` (the
-    environment's by default) — never the zone of the user or cron running them —
-    unless the context fixes it (:func:`agency_fixed_today`)."""
-    return agency_fixed_today(records) or (company or records.env.company)._agency_today()
 
 
 @dataclass
@@ -154,7 +140,7 @@ class AgencyBillingRun(models.Model):
         """Cron: bill the clients that are due (cycle or milestone reached, each on its
         own calendar day), then retry the invoices that failed to send. Reports progress
         so the cron loops while clients remain due (one period per client per call)."""
-        today = agency_fixed_today(self)
+        today = self.env.company._agency_fixed_today()
         runner = self.sudo().with_context(agency_billing_commit=True)
         run = runner._run_due(today, limit=batch_size, skip_recent_errors=True)
         # sudo: the billing cron retries sending.
@@ -172,7 +158,7 @@ class AgencyBillingRun(models.Model):
                               clients=clients)
         if not jobs:
             return self.browse()
-        run = self._start("cron", today or agency_today(self))
+        run = self._start("cron", today or self.env.company._agency_billing_today())
         run._execute(jobs)
         return run
 
@@ -186,7 +172,7 @@ class AgencyBillingRun(models.Model):
         jobs = [Job(client=client, kind="manual",
                     end=today or client.with_env(self.env)._agency_today())
                 for client in clients.commercial_partner_id]
-        run = runner._start(trigger, today or agency_today(self))
+        run = runner._start(trigger, today or self.env.company._agency_billing_today())
         run._execute(jobs)
         return run.with_env(self.env)
 
@@ -210,7 +196,8 @@ class AgencyBillingRun(models.Model):
         if not self.env.user.has_group("agency_billing.group_agency_billing_manager"):
             raise AccessError(_("Only Agency Billing administrators run billing."))
         # sudo: the access check above; runs read and write billing data of every client.
-        run = self.sudo()._run_due(agency_fixed_today(self))  # each client on its own day
+        # each client on its own day unless the context fixes one
+        run = self.sudo()._run_due(self.env.company._agency_fixed_today())
         if not run:
             return {"type": "ir.actions.client", "tag": "display_notification", "params": {
                 "type": "info", "title": _("Nothing to bill"),

@@ -11,7 +11,7 @@ duplicate, no billing contact. *Blocking* flags hold the invoice in review until
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .agency_access import BILLING_MANAGER
+from ..access import BILLING_MANAGER
 
 ANOMALY_CODES = [
     ("total_deviation", "Total far from average"),

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.osv import expression
 
-from .agency_access import check_action
+from ..access import check_action
 
 # Flags about time entries, and which entries (of the flagged invoice) they mean.
 ENTRY_CODES = ("no_rate_rule", "low_confidence", "held_time", "hours_spike")

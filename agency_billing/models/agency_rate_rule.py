@@ -1,8 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..access import BILLING_MANAGER, check_action
 from ..lib import rating
-from .agency_access import BILLING_MANAGER, check_action
 
 CRITERIA_FIELDS = {
     "order": "order_id",

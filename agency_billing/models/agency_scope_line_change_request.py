@@ -6,9 +6,9 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, format_amount
 
+from ..access import BILLING_USER, check_action
 from ..lib import rating
 from .account_analytic_line_rating import _Converter
-from .agency_access import BILLING_USER, check_action
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.

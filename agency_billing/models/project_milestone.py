@@ -7,7 +7,7 @@ milestone line's invoice and sends it when the client's preferences allow.
 
 from odoo import api, fields, models
 
-from .agency_access import check_create, check_write
+from ..access import check_create, check_write
 
 # The invoice a run drafted for a milestone: set by the billing runs only (a milestone
 # marked invoiced by hand would never be billed).

@@ -2,8 +2,8 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 
+from ..access import BILLING_USER, check_action
 from ..lib import scope
-from .agency_access import BILLING_USER, check_action
 from .agency_scope_line import check_thresholds
 
 # Changes of these project / task fields may route their time to a sale line the order

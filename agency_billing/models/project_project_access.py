@@ -11,7 +11,7 @@ project's company. See the README's access matrix.
 
 from odoo import api, fields, models
 
-from .agency_access import BILLING_READERS, SALE_ORDER_READERS
+from ..access import BILLING_READERS, SALE_ORDER_READERS
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.

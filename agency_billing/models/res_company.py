@@ -50,6 +50,18 @@ class ResCompany(models.Model):
         """Today in the company's time zone."""
         return dates.today_in(self._agency_tz())
 
+    def _agency_fixed_today(self):
+        """The day the context fixes for billing decisions (``agency_billing_today``: tests
+        and demo data), else None."""
+        value = self.env.context.get("agency_billing_today")
+        return fields.Date.to_date(value) if value else None
+
+    def _agency_billing_today(self):
+        """The day billing decisions are made for: the day the context fixes
+        (:meth:`_agency_fixed_today`), else today in this company's time zone — never the
+        zone of the user or cron running them."""
+        return self._agency_fixed_today() or self._agency_today()
+
     def _agency_rounding_policy(self):
         self.ensure_one()
         return (self.agency_time_rounding, self.agency_time_rounding_unit,

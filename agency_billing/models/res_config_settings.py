@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .agency_access import BILLING_MANAGER, check_action
+from ..access import BILLING_MANAGER, check_action
 
 
 class ResConfigSettings(models.TransientModel):

@@ -3,9 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..access import check_action
 from ..lib import billing_cycle, dates, scope
-from .agency_access import check_action
-from .agency_billing_run import agency_fixed_today
 
 ROUNDING = [
     ("company", "Company default"),
@@ -234,7 +233,7 @@ class ResPartner(models.Model):
     def _agency_today(self):
         """Today for this client's billing: in its time zone, unless the context fixes
         the day (tests, demo data)."""
-        return agency_fixed_today(self) or dates.today_in(self._agency_tz())
+        return self.env.company._agency_fixed_today() or dates.today_in(self._agency_tz())
 
     @api.depends("billing_automation", "billing_cycle", "billing_weekday", "billing_month_day",
                  "billing_anchor_date", "billing_last_period_end")

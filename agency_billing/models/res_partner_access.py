@@ -21,7 +21,7 @@ See the README's access matrix.
 
 from odoo import api, fields, models
 
-from .agency_access import (
+from ..access import (
     BILLING_MANAGER,
     BILLING_READERS,
     BILLING_USER,

@@ -17,7 +17,7 @@ settled period) is set by Agency Billing administrators only. Internal calls (im
 
 from odoo import api, fields, models
 
-from .agency_access import (
+from ..access import (
     BILLING_MANAGER,
     BILLING_READERS,
     CONTRACT_READERS,

@@ -1,7 +1,5 @@
 from . import test_access_matrix
 from . import test_access_rpc
-from . import test_analytics
-from . import test_analytics_ui
 from . import test_billing_cycle
 from . import test_billing_exact
 from . import test_billing_milestone

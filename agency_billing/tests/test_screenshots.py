@@ -122,10 +122,10 @@ class TestScreenshots(HttpCase):
             self._shoot(browser, "portal_timesheets", "/my/timesheets",
                         _ready(".agency_billed_total"), login="stark-client")
             self._shoot(browser, "profitability",
-                        "/odoo/action-agency_billing.action_agency_report_profitability",
+                        "/odoo/action-agency_billing_analytics.action_agency_report_profitability",
                         _ready(".o_pivot table td.o_pivot_cell_value"))
             self._shoot(browser, "dashboard",
-                        "/odoo/action-agency_billing.action_agency_dashboard",
+                        "/odoo/action-agency_billing_analytics.action_agency_dashboard",
                         _ready(".o-spreadsheet canvas, .o_spreadsheet_dashboard canvas"),
                         settle=8.0)  # the figures load after the grid
             pm_account = ref("agency_billing_pm.demo_pm_asana", raise_if_not_found=False)

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..models.agency_access import BILLING_MANAGER, check_action
+from ..access import BILLING_MANAGER, check_action
 
 
 class AgencyBillingRunWizard(models.TransientModel):

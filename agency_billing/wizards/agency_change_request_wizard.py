@@ -2,7 +2,7 @@ import math
 
 from odoo import api, fields, models
 
-from ..models.agency_access import BILLING_USER, check_action
+from ..access import BILLING_USER, check_action
 
 
 class AgencyChangeRequestWizard(models.TransientModel):

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.agency_access import INVOICING, check_action
+from ..access import INVOICING, check_action
 
 
 class AgencyInvoiceApproveWizard(models.TransientModel):

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.agency_access import BILLING_USER, check_action
+from ..access import BILLING_USER, check_action
 
 
 class AgencyTimeOverrideWizard(models.TransientModel):

@@ -4,7 +4,7 @@ import time
 
 from odoo import _, api, fields, models
 
-from odoo.addons.agency_billing.lib.sync_webhook import (
+from odoo.addons.agency_billing_sync.lib.webhook import (
     WebhookRefused,
     check_fresh,
     dedupe_and_order,

@@ -24,13 +24,13 @@ import time
 import urllib3
 from urllib3.util.retry import Retry
 
-from odoo.addons.agency_billing.lib.sync_backoff import RequestBudget
-from odoo.addons.agency_billing.lib.sync_errors import (
+from odoo.addons.agency_billing_sync.components.adapter import SdkAdapter
+from odoo.addons.agency_billing_sync.lib.backoff import RequestBudget
+from odoo.addons.agency_billing_sync.lib.errors import (
     SyncConfigError,
     SyncPayloadError,
 )
-from odoo.addons.agency_billing.lib.sync_payload import redact
-from odoo.addons.agency_billing.sync.adapter import SdkAdapter
+from odoo.addons.agency_billing_sync.lib.payload import redact
 
 try:
     import hubspot

@@ -10,8 +10,12 @@ from collections import defaultdict
 from odoo import Command, fields
 from odoo.exceptions import UserError
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncMappingError
-from odoo.addons.agency_billing.sync.importer import SyncImporter, SyncItem, TimeEntryWritePath
+from odoo.addons.agency_billing_sync.components.importer import (
+    SyncImporter,
+    SyncItem,
+    TimeEntryWritePath,
+)
+from odoo.addons.agency_billing_sync.lib.errors import SyncMappingError
 
 from ..lib import mappers
 from ..lib.search import record_ms

@@ -8,8 +8,8 @@ import time
 
 from odoo import _, fields
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncRequestError
-from odoo.addons.agency_billing.lib.sync_payload import payload_hash
+from odoo.addons.agency_billing_sync.lib.errors import SyncRequestError
+from odoo.addons.agency_billing_sync.lib.payload import payload_hash
 
 from ..lib.search import SearchWalk, start_cursor
 from .adapter import HubSpotAdapter

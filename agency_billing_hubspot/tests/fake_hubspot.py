@@ -23,8 +23,8 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from odoo.addons.agency_billing.tests.fake_server import FakeResponse, FakeServer
 from odoo.addons.agency_billing_hubspot.lib.webhook import signature_v3
+from odoo.addons.agency_billing_sync.tests.fake_server import FakeResponse, FakeServer
 
 TYPES = ("companies", "contacts", "deals", "line_items", "calls", "meetings", "emails",
          "notes", "products")

@@ -10,8 +10,8 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncAuthError, SyncMappingError
-from odoo.addons.agency_billing.sync.importer import SyncImporter, SyncItem
+from odoo.addons.agency_billing_sync.components.importer import SyncImporter, SyncItem
+from odoo.addons.agency_billing_sync.lib.errors import SyncAuthError, SyncMappingError
 
 TOKEN = "pat-na1-layer-secret-0001"
 

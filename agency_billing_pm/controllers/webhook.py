@@ -1,6 +1,6 @@
 from odoo import http
 
-from odoo.addons.agency_billing.controllers.sync_webhook import AgencySyncWebhook
+from odoo.addons.agency_billing_sync.controllers.webhook import AgencySyncWebhook
 
 
 class AgencyPmWebhook(AgencySyncWebhook):

@@ -14,10 +14,10 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncError
-from odoo.addons.agency_billing.lib.sync_payload import redact
-from odoo.addons.agency_billing.lib.sync_webhook import WebhookRefused
-from odoo.addons.agency_billing.models.agency_access import check_action
+from odoo.addons.agency_billing.access import check_action
+from odoo.addons.agency_billing_sync.lib.errors import SyncError
+from odoo.addons.agency_billing_sync.lib.payload import redact
+from odoo.addons.agency_billing_sync.lib.webhook import WebhookRefused
 
 from ..sync import syncer_class
 from ..sync.importers import IMPORTERS, SYNC_ORDER

@@ -5,7 +5,7 @@ a project, or creating one from it) or ignores it."""
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.agency_billing.models.agency_access import BILLING_MANAGER, check_action
+from odoo.addons.agency_billing.access import BILLING_MANAGER, check_action
 
 LINK_STATES = [
     ("new", "To link"),

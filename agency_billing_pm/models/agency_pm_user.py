@@ -6,8 +6,8 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncError
-from odoo.addons.agency_billing.models.agency_access import BILLING_MANAGER, check_action
+from odoo.addons.agency_billing.access import BILLING_MANAGER, check_action
+from odoo.addons.agency_billing_sync.lib.errors import SyncError
 
 _logger = logging.getLogger(__name__)
 

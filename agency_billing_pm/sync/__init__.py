@@ -9,7 +9,7 @@ dicts (see ``importers``).
 
 import importlib
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncConfigError
+from odoo.addons.agency_billing_sync.lib.errors import SyncConfigError
 
 SYNCERS = {"asana": ("asana_sync", "AsanaSync"), "monday": ("monday_sync", "MondaySync")}
 

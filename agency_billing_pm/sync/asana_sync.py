@@ -36,8 +36,8 @@ from datetime import UTC, datetime, timedelta
 
 from odoo import _
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncConfigError, SyncNotFoundError
-from odoo.addons.agency_billing.lib.sync_webhook import WebhookHandshake, WebhookRefused
+from odoo.addons.agency_billing_sync.lib.errors import SyncConfigError, SyncNotFoundError
+from odoo.addons.agency_billing_sync.lib.webhook import WebhookHandshake, WebhookRefused
 
 from ..lib import asana as asana_lib
 from .asana_adapter import AsanaAdapter

@@ -20,8 +20,9 @@ One ``requests.Session`` per run, ``POST <backend.base_url>`` with ``Authorizati
 import json
 import time
 
-from odoo.addons.agency_billing.lib.sync_backoff import retry_after
-from odoo.addons.agency_billing.lib.sync_errors import (
+from odoo.addons.agency_billing_sync.components.adapter import SyncAdapter
+from odoo.addons.agency_billing_sync.lib.backoff import retry_after
+from odoo.addons.agency_billing_sync.lib.errors import (
     SyncAuthError,
     SyncConfigError,
     SyncError,
@@ -31,8 +32,7 @@ from odoo.addons.agency_billing.lib.sync_errors import (
     SyncServerError,
     SyncTimeoutError,
 )
-from odoo.addons.agency_billing.lib.sync_payload import redact
-from odoo.addons.agency_billing.sync.adapter import SyncAdapter
+from odoo.addons.agency_billing_sync.lib.payload import redact
 
 try:
     import requests

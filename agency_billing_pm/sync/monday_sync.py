@@ -27,8 +27,8 @@ from datetime import datetime, timedelta
 from odoo import fields
 from odoo.tools import SQL
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncError
-from odoo.addons.agency_billing.lib.sync_webhook import (
+from odoo.addons.agency_billing_sync.lib.errors import SyncError
+from odoo.addons.agency_billing_sync.lib.webhook import (
     WebhookHandshake,
     WebhookRefused,
     signature_matches,

@@ -24,7 +24,7 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
-from odoo.addons.agency_billing.tests.fake_server import FakeResponse, FakeServer
+from odoo.addons.agency_billing_sync.tests.fake_server import FakeResponse, FakeServer
 
 PREFIX = "/api/1.0"
 EPOCH = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)  # the fake clock starts here

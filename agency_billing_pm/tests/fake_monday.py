@@ -42,7 +42,7 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from odoo.addons.agency_billing.tests.fake_server import FakeResponse, FakeServer
+from odoo.addons.agency_billing_sync.tests.fake_server import FakeResponse, FakeServer
 
 EPOCH = 1_772_323_200  # 2026-03-01T00:00:00Z: the fake clock starts here (seconds)
 PAGE_MAX = 500

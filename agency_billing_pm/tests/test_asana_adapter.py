@@ -3,7 +3,7 @@ fields, sync tokens, errors and retries (no importer involved)."""
 
 from odoo.tests import tagged
 
-from odoo.addons.agency_billing.lib.sync_errors import (
+from odoo.addons.agency_billing_sync.lib.errors import (
     SyncAuthError,
     SyncError,
     SyncPayloadError,

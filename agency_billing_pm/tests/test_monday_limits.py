@@ -4,7 +4,7 @@ account's daily call budget, refused tokens — and the token never in runs, log
 
 from odoo.tests import tagged
 
-from odoo.addons.agency_billing.lib.sync_errors import (
+from odoo.addons.agency_billing_sync.lib.errors import (
     SyncAuthError,
     SyncError,
     SyncRateLimitError,

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.agency_billing.lib.sync_errors import SyncError
-from odoo.addons.agency_billing.lib.sync_webhook import WebhookRefused
+from odoo.addons.agency_billing_sync.lib.errors import SyncError
+from odoo.addons.agency_billing_sync.lib.webhook import WebhookRefused
 
 from ..sync.importers import TaskImporter, TimeImporter
 from .common import ASANA_PROJECT, TODAY, PmCase

@@ -1,4 +1,0 @@
-"""The vendor-neutral sync layer's Python side (importer base); models are in ``models/``.
-
-Import it from vendor addons as ``odoo.addons.agency_billing.sync.importer``.
-"""

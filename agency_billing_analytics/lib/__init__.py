@@ -1,0 +1,1 @@
+"""The analytics' formulas: plain data in, plain data out (no database)."""

@@ -1,0 +1,260 @@
+"""The 13-week cash forecast: what each client is expected to pay, week by week, from its
+own payment history, with a band and a back-test (README, "Analytics > Cash forecast")."""
+
+import json
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from odoo.addons.agency_billing.lib import billing_cycle
+
+from ..lib import analytics
+
+SOURCES = [
+    ("receivable", "Open receivables"),
+    ("draft", "Draft invoices"),
+    ("cycle", "Next billing cycles (WIP)"),
+    ("retainer", "Retainer fees due"),
+    ("milestone", "Milestones due"),
+]
+# A client's own payment history is used from this many fully paid invoices on.
+MIN_HISTORY = 3
+
+
+class AgencyCashForecast(models.Model):
+    """One stored week of a company's latest cash forecast (the dashboard's chart reads
+    these; *Refresh* or the daily cron rebuilds them). ``get_forecast()`` computes the
+    rows without storing anything; ``backtest()`` replays a forecast made at a past date."""
+
+    _name = "agency.cash.forecast"
+    _description = "Agency Billing: cash forecast week"
+    _order = "company_id, week_start"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, index=True,
+                                 default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    forecast_date = fields.Date(required=True, help="The day the forecast was made.")
+    week_start = fields.Date(required=True)
+    expected = fields.Monetary()
+    low = fields.Monetary()
+    high = fields.Monetary()
+    receivable = fields.Monetary(string="Open Receivables")
+    draft = fields.Monetary(string="Draft Invoices")
+    cycle = fields.Monetary(string="Next Cycles (WIP)")
+    retainer = fields.Monetary(string="Retainer Fees")
+    milestone = fields.Monetary(string="Milestones")
+    sources = fields.Char(help="Expected amount per source, as JSON.")
+    note = fields.Text(string="How it was computed")
+
+    # ------------------------------------------------------------------
+    # Public API
+    # ------------------------------------------------------------------
+
+    @api.model
+    def get_forecast(self, weeks=13, date=None):
+        """Rows ``week_start``, ``expected``, ``low``, ``high``, ``sources`` (a dict of
+        expected amount per source) for ``weeks`` weeks from the week of ``date`` (default
+        today), in the current company's currency."""
+        day = fields.Date.to_date(date) or self.env.company._agency_billing_today()
+        rows, _note = self._agency_forecast(weeks, day)
+        return [dict(row, week_start=fields.Date.to_string(row["week_start"])) for row in rows]
+
+    @api.model
+    def action_refresh(self):
+        """Rebuild the stored forecast of the current company (the dashboard's chart)."""
+        self._agency_store(self.env.company)
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "agency_billing_analytics.action_agency_cash_forecast")
+
+    @api.model
+    def _cron_refresh(self):
+        for company in self.env["res.company"].search([]):
+            self.with_company(company)._agency_store(company)
+
+    @api.model
+    def backtest(self, date, weeks=13):
+        """Replay the forecast of the receivables open at ``date`` from the payment history
+        before it, against the cash actually received on them in the weeks after it.
+
+        Returns ``{"weeks": [{"week_start", "forecast", "actual"}], "wape", "total"}``
+        (errors in percent, see ``lib.analytics.backtest_error``)."""
+        day = fields.Date.to_date(date)
+        start = analytics.week_start(day)
+        company = self.env.company
+        open_items = self.env["agency.report.invoice"]._agency_open_at(day, company.ids)
+        history, company_history = self._agency_history(day)
+        items = [self._agency_item(amount, due or day, partner, "receivable", history,
+                                   company_history, day)
+                 for partner, amount, due in open_items.values()]
+        rows = analytics.forecast(items, start, weeks)
+        actual = self._agency_cash_received(list(open_items), day, start, weeks)
+        return {
+            "weeks": [{"week_start": fields.Date.to_string(r["week_start"]),
+                       "forecast": r["expected"], "actual": actual[i]}
+                      for i, r in enumerate(rows)],
+            **analytics.backtest_error([r["expected"] for r in rows], actual),
+        }
+
+    # ------------------------------------------------------------------
+    # Steps
+    # ------------------------------------------------------------------
+
+    def _agency_store(self, company):
+        today = self.env.company._agency_billing_today()
+        rows, note = self.with_company(company)._agency_forecast(13, today)
+        self.search([("company_id", "=", company.id)]).unlink()
+        self.create([{
+            "company_id": company.id,
+            "forecast_date": today,
+            "week_start": row["week_start"],
+            "expected": row["expected"],
+            "low": row["low"],
+            "high": row["high"],
+            "sources": json.dumps(row["sources"]),
+            "note": note,
+            **{key: row["sources"].get(key, 0.0) for key, _label in SOURCES},
+        } for row in rows])
+
+    def _agency_forecast(self, weeks, day):
+        """(rows, note): the forecast of the current company from ``day``'s week on."""
+        company = self.env.company
+        start = analytics.week_start(day)
+        horizon = start + timedelta(days=7 * weeks)
+        history, company_history = self._agency_history(day)
+        items = []
+        for partner, amount, due in self.env["agency.report.invoice"]._agency_open_at(
+                day + timedelta(days=1), company.ids).values():
+            items.append(self._agency_item(amount, due or day, partner, "receivable",
+                                           history, company_history, day))
+        for kind, partner, amount, due in self._agency_to_come(day, horizon):
+            items.append(self._agency_item(amount, due, partner, kind, history,
+                                           company_history, day))
+        rows = analytics.forecast(items, start, weeks)
+        fallback = sorted({self.env["res.partner"].browse(i["partner"]).display_name
+                           for i in items if i["basis"] != "client"})
+        note = self.env._(
+            "Forecast of %(date)s: open receivables, draft invoices, the next billing cycle "
+            "of each client on automatic billing (its work in progress), retainer fees and "
+            "milestones due within %(weeks)s weeks, each expected on its due date plus the "
+            "days late of the client's own fully paid invoices (at least %(min)s), every "
+            "past lateness equally likely; the band is an 80%% interval.",
+            date=fields.Date.to_string(day), weeks=weeks, min=MIN_HISTORY)
+        if fallback:
+            note += "\n" + self.env._(
+                "Without enough payment history, the company's history is used for: %s.",
+                ", ".join(fallback))
+        return rows, note
+
+    def _agency_item(self, amount, due, partner, source, history, company_history, today):
+        distribution, basis = analytics.lateness(history.get(partner, []), company_history,
+                                                 MIN_HISTORY)
+        return {"amount": amount, "due": due, "distribution": distribution, "source": source,
+                "today": today, "partner": partner, "basis": basis}
+
+    def _agency_history(self, day):
+        """Days late of the fully paid invoices paid before ``day``: per client, and for
+        the whole company (one grouped query)."""
+        groups = self.env["agency.report.invoice"]._read_group(
+            [("company_id", "=", self.env.company.id), ("move_type", "=", "out_invoice"),
+             ("paid_date", "!=", False), ("paid_date", "<", day)],
+            ["partner_id"], ["days_late:array_agg"])
+        history = {partner.id: [d for d in late if d is not None] for partner, late in groups}
+        return history, [d for late in history.values() for d in late]
+
+    def _agency_to_come(self, day, horizon):
+        """(source, partner id, amount, due date) of what will be invoiced before the
+        horizon: drafts, the next cycle's WIP, retainer fees, milestones due."""
+        company = self.env.company
+        result = []
+        drafts = self.env["account.move"].search([
+            ("company_id", "=", company.id), ("state", "=", "draft"),
+            ("move_type", "=", "out_invoice")])
+        for move in drafts:
+            invoice_date = move.invoice_date or day
+            result.append(("draft", move.commercial_partner_id.id, move.amount_total_signed,
+                           move.invoice_date_due or self._agency_due(
+                               move.commercial_partner_id, invoice_date)))
+        clients = self.env["res.partner"].search([
+            ("billing_automation", "=", True), ("billing_next_date", "!=", False),
+            ("billing_next_date", "<", horizon)])
+        if clients:
+            wip = dict(self.env["agency.report.profitability"]._read_group(
+                [("kind", "=", "wip"), ("company_id", "=", company.id),
+                 ("partner_id", "in", clients.ids)], ["partner_id"], ["wip:sum"]))
+            for client in clients:
+                bill_on = max(client.billing_next_date, day)
+                if wip.get(client):
+                    result.append(("cycle", client.id, wip[client],
+                                   self._agency_due(client, bill_on)))
+                result.extend(self._agency_retainer_fees(client, bill_on, horizon))
+        milestones = self.env["project.milestone"].search([
+            ("is_reached", "=", False), ("deadline", ">=", day), ("deadline", "<", horizon),
+            ("sale_line_id", "!=", False), ("sale_line_id.company_id", "=", company.id)])
+        for milestone in milestones:
+            line = milestone.sale_line_id
+            amount = line.currency_id._convert(
+                line.price_total * (milestone.quantity_percentage or 0.0), company.currency_id,
+                company, milestone.deadline)
+            partner = line.order_id.partner_id.commercial_partner_id
+            result.append(("milestone", partner.id, amount,
+                           self._agency_due(partner, milestone.deadline)))
+        return result
+
+    def _agency_retainer_fees(self, client, bill_on, horizon):
+        """A retainer fee for each of the client's billing dates before the horizon."""
+        orders = self.env["sale.order"].search([
+            ("partner_id", "child_of", client.id), ("state", "=", "sale"),
+            ("company_id", "=", self.env.company.id)]).filtered("retainer_line_id")
+        if not orders:
+            return []
+        cycle = client._agency_billing_cycle()
+        dates, current = [], bill_on
+        while current and current < horizon:
+            dates.append(current)
+            current = billing_cycle.next_billing_date(cycle, current)
+        result = []
+        for order in orders:
+            line = order.retainer_line_id
+            for when in dates:
+                amount = line.currency_id._convert(line.price_unit * (1 + sum(
+                    line.tax_id.mapped("amount")) / 100.0), self.env.company.currency_id,
+                    self.env.company, when)
+                result.append(("retainer", client.id, amount, self._agency_due(client, when)))
+        return result
+
+    def _agency_due(self, partner, invoice_date):
+        """The due date of an invoice of ``partner`` dated ``invoice_date``: the last due
+        date of its payment terms, else the company's default terms for invoices (as the
+        invoice will get them), else the invoice date."""
+        company = self.env.company
+        term = (partner.with_company(company).property_payment_term_id
+                or company.agency_payment_term_id)
+        if not term or not term.line_ids:
+            return invoice_date
+        return max(line._get_due_date(invoice_date) for line in term.line_ids)
+
+    def _agency_cash_received(self, move_ids, day, start, weeks):
+        """Per week from ``start``: the payments (not credit notes) reconciled from ``day``
+        on with the receivable lines of ``move_ids``, in the company currency."""
+        actual = [0.0] * weeks
+        if not move_ids:
+            return actual
+        self.env.cr.execute("""
+            SELECT apr.max_date, SUM(apr.amount)
+              FROM account_move_line rl
+              JOIN account_partial_reconcile apr
+                ON rl.id = apr.debit_move_id OR rl.id = apr.credit_move_id
+              JOIN account_move_line other
+                ON other.id = CASE WHEN rl.id = apr.debit_move_id THEN apr.credit_move_id
+                                   ELSE apr.debit_move_id END
+              JOIN account_move om ON om.id = other.move_id
+             WHERE rl.move_id = ANY(%s) AND rl.display_type = 'payment_term'
+               AND om.move_type = 'entry' AND apr.max_date >= %s
+             GROUP BY apr.max_date
+        """, (move_ids, day))
+        for day, amount in self.env.cr.fetchall():
+            index = (day - start).days // 7
+            if 0 <= index < weeks:
+                actual[index] += float(amount)
+        return [analytics.money(a) for a in actual]

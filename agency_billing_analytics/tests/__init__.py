@@ -1,0 +1,2 @@
+from . import test_analytics
+from . import test_analytics_ui
