@@ -121,7 +121,7 @@ class AccountAnalyticLine(models.Model):
         self._agency_assign(values)
 
     # ------------------------------------------------------------------
-    # Overrides by hand, with who and why
+    # Create and write: the steps of the model's files, in a stated order
     # ------------------------------------------------------------------
 
     @api.model_create_multi
@@ -183,7 +183,7 @@ class AccountAnalyticLine(models.Model):
         vals, protected = self._agency_protected_write_vals(vals)
         res = True
         with self.env.cr.savepoint() if protected else nullcontext():
-            if vals or not protected:
+            if vals or not protected:  # else only computed values came: nothing to write
                 if COMPUTED_OUTPUTS & vals.keys():
                     # Given one output of a compute, Odoo would not recompute the others of
                     # the same method in this write (e.g. a form sending the rate's
