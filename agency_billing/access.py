@@ -2,11 +2,11 @@
 every public action starts with.
 
 **Who reads what.** The groups of the money and internal-reason fields. The access
-matrix of the README says it per role; these are its building blocks, used as field
-``groups`` by the ``*_access.py`` files of the models Agency Billing extends (one file per
-model, beside its other files by concern) and kept in step with the ACLs of
-``security/ir.model.access.csv``: a field linking to a billing model carries the groups
-that may read that model, so reading a record never fails on a link it cannot follow.
+matrix of the README says it per role; these are its building blocks, given as ``groups``
+on each field's one definition (in the model file of its concern, where a reader of the
+field sees it) and kept in step with the ACLs of ``security/ir.model.access.csv``: a
+field linking to a billing model carries the groups that may read that model, so reading
+a record never fails on a link it cannot follow.
 Odoo checks field groups on every read, search, group-by and write that does not run as
 superuser, and removes the fields from the views of users outside them; stored computes
 run as superuser, so recording time never needs them.
@@ -70,7 +70,8 @@ def check_action(records, operation, group=None):
 # A model's guarded fields map each field name to the group that may change it, or to
 # ``None`` for the fields only Agency Billing's own paths set (billing runs, the review
 # queue, sending: internal calls under ``sudo()``). The model calls
-# :func:`check_create` and :func:`check_write` at the start of ``create`` and ``write``.
+# :func:`check_create` and :func:`check_write` at the start of ``create`` and ``write``
+# (from its ``*_guard.py`` file).
 # A value is a change only if it differs from what the record holds (on create: from
 # the field's default, ignoring ``default_*`` keys of the context, which a caller
 # chooses): a form sending back an unchanged value passes. Superuser calls pass.

@@ -11,58 +11,31 @@ The decisions themselves are plain functions in ``..lib`` (rating, rounding,
 classification); this model gathers records, calls them and writes the results.
 
 Files by concern (each an ``_inherit`` of this model): this one holds the entry's own
-fields, ``create``/``write`` and the helpers the others share; ``…_override`` (set by
-hand, logged), ``…_rerate`` (re-rating after rules change), ``…_classification``,
+fields, the one ``create`` and ``write`` (each calls the other files' steps in an order
+its docstring states) and the helpers the others share; ``…_override`` (set by hand,
+logged), ``…_rerate`` (re-rating after rules change), ``…_classification``,
 ``…_rating`` (role, rate, rounding, billed amount), ``…_routing`` (the sale line that
-bills the entry), ``…_scope`` (burn and over-scope policy).
+bills the entry), ``…_scope`` (burn and over-scope policy), ``…_invoicing`` (invoiced or
+not, held), ``…_import`` (the importers' path), ``…_guard`` (who may change what a client
+pays), ``…_company`` (company consistency), ``…_portal``.
+
+**Who reads what.** What an entry costs the client and why (rate, billed time and amount,
+the rules that set them, holds, exclusions, over-scope and review reasons, overrides,
+retainer cover) is read by the Agency Billing groups and Odoo's invoicing users and
+auditors only (``groups=BILLING_READERS`` on each definition, in the file of its
+concern): timesheet users, approvers, project users and portal users (project
+collaborators included) record and see the time, its service type, role and
+billability, not its price. Links to records of a company carry ``check_company``. See
+the README's access matrix.
 """
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from contextlib import nullcontext
 
-from .agency_classification_rule import SOURCES
+from odoo import api, fields, models
 
-# Fields a person (or an integration) may set by hand; each such change is an override
-# that re-rating keeps, logged with who and why.
-OVERRIDE_FIELDS = {
-    "service_type_id": "classification",
-    "agency_rate": "rate",
-    "exclude_from_billing": "exclusion",
-}
-# Stored computed fields recomputed by a re-rate.
-RERATE_FIELDS = (
-    "service_type_id",
-    "is_billable",
-    "agency_rate",
-    "billed_unit_amount",
-    "so_line",
-)
+from ..access import BILLING_READERS
+from ..constants import CLASSIFICATION_FIELDS, OVERRIDE_FIELDS, RATING_FIELDS, SOURCES
 
-CLASSIFICATION_METHODS = [
-    ("manual", "Set by hand"),
-    ("rule", "Classification rule"),
-    ("hint", "Source's hint"),
-    ("task", "Task's service type"),
-    ("learned", "Learned suggestion"),
-    ("project", "Project's service type"),
-    ("review", "Needs review"),
-]
-CLASSIFICATION_FIELDS = (
-    "service_type_id",
-    "classification_method",
-    "classification_rule_id",
-    "classification_confidence",
-    "classification_reason",
-    "classification_billable",
-)
-
-# Changes of these fields move time between budget lines or change its burn.
-SCOPE_FIELDS = {
-    "project_id", "task_id", "service_type_id", "unit_amount", "date", "employee_id",
-    "job_id", "agency_rate", "exclude_from_billing", "classification_billable",
-    "is_billable", "billed_unit_amount", "billing_hold", "service_type_hint_id",
-    "source_non_billable",
-}
 # Changes of these fields may route the entry to a sale line the order lacks.
 ROUTING_FIELDS = {
     "project_id", "task_id", "employee_id", "job_id", "date", "name", "source",
@@ -70,47 +43,6 @@ ROUTING_FIELDS = {
     "rate_locked", "classification_locked", "classification_billable", "exclude_from_billing",
     "is_billable", "is_so_line_edited", "so_line", "over_scope_policy", "source_non_billable",
 }
-# Changes of these fields record the entry on another budget line.
-SCOPE_MOVE_FIELDS = {"project_id", "task_id", "service_type_id", "service_type_hint_id"}
-
-# Fields that decide what a client pays for an entry, or say why. People change them only
-# through the Agency Billing groups (the group each one needs); the rules themselves
-# (computes, internal calls under sudo) and importers (``_agency_import_create`` and
-# ``_agency_import_write``, which refuse them all but the hint) are the trusted paths.
-# Billing users (Account Directors) classify and hold time; billing administrators
-# (finance) also price it: rate, role, billed time, billability, exclusion, retainer,
-# over scope, the sale line it is billed on.
-BILLING_USER_GROUP = "agency_billing.group_agency_billing_user"
-BILLING_MANAGER_GROUP = "agency_billing.group_agency_billing_manager"
-PROTECTED_FIELDS = {
-    **dict.fromkeys((
-        "service_type_id", "service_type_hint_id", "classification_method",
-        "classification_rule_id", "classification_confidence", "classification_reason",
-        "classification_billable", "classification_locked", "billing_hold",
-        "billing_hold_reason",
-    ), BILLING_USER_GROUP),
-    **dict.fromkeys((
-        "agency_rate", "agency_currency_id", "rate_rule_id", "rate_reason", "no_rate_rule",
-        "rate_issue", "rate_locked", "job_id", "billed_unit_amount", "billing_rate",
-        "billed_amount", "is_billable", "exclude_from_billing", "exclusion_reason",
-        "retainer_hours", "retainer_period_id", "over_scope", "over_scope_policy",
-        "over_scope_reason", "needs_review", "review_reason", "so_line",
-        "agency_credit_note_id", "billing_discount", "source_non_billable",
-        # Odoo links invoiced time as superuser; by hand it would hide time from billing.
-        "timesheet_invoice_id",
-    ), BILLING_MANAGER_GROUP),
-}
-
-RATING_FIELDS = (
-    "agency_currency_id",
-    "rate_rule_id",
-    "agency_rate",
-    "rate_reason",
-    "no_rate_rule",
-    "rate_issue",
-)
-
-
 # Outputs of the rating and classification computes (set only with an override).
 COMPUTED_OUTPUTS = (set(RATING_FIELDS) | set(CLASSIFICATION_FIELDS)) - set(OVERRIDE_FIELDS)
 
@@ -131,22 +63,27 @@ class AccountAnalyticLine(models.Model):
     needs_review = fields.Boolean(
         compute="_compute_needs_review", store=True,
         help="Classification or rating could not be decided with confidence.",
+        groups=BILLING_READERS,
     )
-    review_reason = fields.Char(compute="_compute_needs_review", store=True)
+    review_reason = fields.Char(compute="_compute_needs_review", store=True, groups=BILLING_READERS)
     agency_rerate_needed = fields.Boolean(
-        copy=False, help="Rules changed since this open entry was last rated."
+        copy=False, help="Rules changed since this open entry was last rated.",
+        groups=BILLING_READERS,
     )
     override_ids = fields.One2many(
-        "agency.time.override", "line_id", string="Overrides", readonly=True
+        "agency.time.override", "line_id", string="Overrides", readonly=True,
+        groups=BILLING_READERS,
     )
     billing_hold = fields.Boolean(
         string="Held", copy=False,
         help="Billable, but neither counted as delivered nor invoiced until released "
         "(e.g. over scope until the client approves a change request).",
+        groups=BILLING_READERS,
     )
-    billing_hold_reason = fields.Char(string="Hold Reason", copy=False)
+    billing_hold_reason = fields.Char(string="Hold Reason", copy=False, groups=BILLING_READERS)
     over_scope = fields.Boolean(
-        copy=False, help="Recorded after its scope budget line was used up."
+        copy=False, help="Recorded after its scope budget line was used up.",
+        groups=BILLING_READERS,
     )
 
     def init(self):
@@ -184,53 +121,85 @@ class AccountAnalyticLine(models.Model):
         self._agency_assign(values)
 
     # ------------------------------------------------------------------
-    # Overrides by hand, with who and why
+    # Create and write: the steps of the model's files, in a stated order
     # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._agency_drop_computed_outputs(vals)
-        # What the caller set by hand (create() adds computed values to vals_list).
-        explicit = [OVERRIDE_FIELDS.keys() & vals.keys() for vals in vals_list]
-        for vals, changed in zip(vals_list, explicit, strict=True):
-            if changed:
-                self._agency_override_locks(vals)
-        lines = super().create(vals_list)  # routed by _check_can_create (see routing)
-        for line, changed in zip(lines, explicit, strict=True):
-            if changed and line.project_id:
-                line._agency_log_overrides(dict.fromkeys(changed))
-        lines._agency_scope_recorded()
+        """The one ``create`` of time entries: the steps of the model's files, in this
+        order (``tests/test_write_order.py`` pins it):
+
+        1. protected fields (``…_guard``, :meth:`_agency_protected_create_vals`): values
+           the user may not set are refused; computed ones are set aside;
+        2. the computes' outputs a form sends are dropped
+           (:meth:`_agency_drop_computed_outputs`), values set by hand become locked
+           overrides (``…_override``, :meth:`_agency_override_locks`);
+        3. Odoo creates the entries (routed to their sale lines by ``_check_can_create``,
+           ``…_routing``); the overrides are logged and the budget lines refreshed
+           (``…_scope``, :meth:`_agency_scope_recorded`);
+        4. the computed values set aside in 1 are compared with the rules' own
+           (``…_guard``, :meth:`_agency_check_computed_protected`), in one savepoint
+           with 2 and 3.
+        """
+        vals_list, protected = self._agency_protected_create_vals(vals_list)
+        with self.env.cr.savepoint() if protected is not None else nullcontext():
+            for vals in vals_list:
+                self._agency_drop_computed_outputs(vals)
+            # What the caller set by hand (create() adds computed values to vals_list).
+            explicit = [OVERRIDE_FIELDS.keys() & vals.keys() for vals in vals_list]
+            for vals, changed in zip(vals_list, explicit, strict=True):
+                if changed:
+                    self._agency_override_locks(vals)
+            lines = super().create(vals_list)
+            for line, changed in zip(lines, explicit, strict=True):
+                if changed and line.project_id:
+                    line._agency_log_overrides(dict.fromkeys(changed))
+            lines._agency_scope_recorded()
+            if protected is not None:
+                for line, values in zip(lines, protected, strict=True):
+                    line._agency_check_computed_protected(values)
         return lines
 
     def write(self, vals):
-        if COMPUTED_OUTPUTS & vals.keys():
-            # Given one output of a compute, Odoo would not recompute the others of the
-            # same method in this write (e.g. a form sending the rate's currency).
-            vals = dict(vals)
-            self._agency_drop_computed_outputs(vals)
-        scope_before = self._agency_scope_snapshot(vals)
-        changed = OVERRIDE_FIELDS.keys() & vals.keys()
-        if not changed:
-            res = super().write(vals)
-            if ROUTING_FIELDS & vals.keys():
-                self._agency_route_missing()
-            self._agency_scope_written(vals, scope_before)
-            return res
-        billed = self.filtered(lambda line: not line._is_not_billed())
-        if billed:
-            raise UserError(_(
-                "These time entries are already invoiced; their rate, classification and "
-                "billability cannot change: %s", ", ".join(billed.mapped("display_name"))
-            ))
-        before = {line.id: {fname: line[fname] for fname in changed} for line in self}
-        vals = dict(vals)
-        self._agency_override_locks(vals)
-        res = super().write(vals)
-        self._agency_route_missing()
-        for line in self:
-            line._agency_log_overrides(before[line.id])
-        self._agency_scope_written(vals, scope_before)
+        """The one ``write`` of time entries: the steps of the model's files, in this
+        order (``tests/test_write_order.py`` pins it):
+
+        1. invoicing (``…_invoicing``, :meth:`_agency_invoice_link_vals`): entries
+           linked to an invoice, or unlinked, lose what a credit note gave back;
+        2. protected fields (``…_guard``, :meth:`_agency_protected_write_vals`): a change
+           the user may not make is refused; computed values are set aside;
+        3. the computes' outputs a form sends are dropped
+           (:meth:`_agency_drop_computed_outputs`); the budget lines the entries burn
+           are noted (``…_scope``); values set by hand become locked overrides, refused
+           on invoiced entries (``…_override``, :meth:`_agency_override_vals`);
+        4. Odoo writes; missing sale lines are added (``…_routing``,
+           :meth:`_agency_route_missing`), the overrides logged and the budget lines
+           refreshed (:meth:`_agency_scope_written`);
+        5. the computed values set aside in 2 are compared with the rules' own
+           (``…_guard``, :meth:`_agency_check_computed_protected`), in one savepoint
+           with 3 and 4.
+        """
+        vals = self._agency_invoice_link_vals(vals)
+        vals, protected = self._agency_protected_write_vals(vals)
+        res = True
+        with self.env.cr.savepoint() if protected else nullcontext():
+            if vals or not protected:  # else only computed values came: nothing to write
+                if COMPUTED_OUTPUTS & vals.keys():
+                    # Given one output of a compute, Odoo would not recompute the others of
+                    # the same method in this write (e.g. a form sending the rate's
+                    # currency).
+                    vals = dict(vals)
+                    self._agency_drop_computed_outputs(vals)
+                scope_before = self._agency_scope_snapshot(vals)
+                vals, overridden = self._agency_override_vals(vals)
+                res = super().write(vals)
+                if ROUTING_FIELDS & vals.keys():
+                    self._agency_route_missing()
+                for line in self if overridden else ():
+                    line._agency_log_overrides(overridden[line.id])
+                self._agency_scope_written(vals, scope_before)
+            for line in self if protected else ():
+                line._agency_check_computed_protected(protected)
         return res
 
     @api.model
@@ -279,11 +248,13 @@ class AccountAnalyticLine(models.Model):
         "agency.retainer.period", copy=False, readonly=True,
         index="btree_not_null", ondelete="set null",
         help="The retainer period whose billing this entry belongs to.",
+        groups=BILLING_READERS, check_company=True,
     )
     retainer_hours = fields.Float(
         string="Covered by Retainer", copy=False, readonly=True, digits=(16, 6),
         help="Part of the billed time the retainer fee covers; only the rest is billed at "
         "the entry's rate.",
+        groups=BILLING_READERS,
     )
 
     @api.model

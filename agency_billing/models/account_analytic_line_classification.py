@@ -2,8 +2,19 @@
 
 from odoo import api, fields, models
 
+from ..access import BILLING_READERS
+from ..constants import CLASSIFICATION_FIELDS
 from ..lib import classification
-from .account_analytic_line import CLASSIFICATION_FIELDS, CLASSIFICATION_METHODS
+
+CLASSIFICATION_METHODS = [
+    ("manual", "Set by hand"),
+    ("rule", "Classification rule"),
+    ("hint", "Source's hint"),
+    ("task", "Task's service type"),
+    ("learned", "Learned suggestion"),
+    ("project", "Project's service type"),
+    ("review", "Needs review"),
+]
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -18,33 +29,41 @@ class AccountAnalyticLineClassification(models.Model):
     service_type_id = fields.Many2one(
         "agency.service.type", compute="_compute_classification", store=True,
         readonly=False,
+        check_company=True,
     )
     classification_method = fields.Selection(
         CLASSIFICATION_METHODS, compute="_compute_classification", store=True,
         readonly=False, string="Classified By",
+        groups=BILLING_READERS,
     )
     classification_rule_id = fields.Many2one(
         "agency.classification.rule", compute="_compute_classification", store=True,
         readonly=False, ondelete="set null",
+        groups=BILLING_READERS, check_company=True,
     )
     classification_confidence = fields.Float(
         compute="_compute_classification", store=True, readonly=False,
         digits=(3, 2), help="1.0 for rules and people; the probability of a learned suggestion.",
+        groups=BILLING_READERS,
     )
     classification_reason = fields.Char(
         compute="_compute_classification", store=True, readonly=False,
+        groups=BILLING_READERS,
     )
     classification_billable = fields.Selection(
         [("default", "Service type"), ("billable", "Billable"), ("non_billable", "Non-billable")],
         compute="_compute_classification", store=True, readonly=False,
+        groups=BILLING_READERS,
     )
     classification_locked = fields.Boolean(
-        copy=False, help="Classified by hand: rules and re-rating leave it alone."
+        copy=False, help="Classified by hand: rules and re-rating leave it alone.",
+        groups=BILLING_READERS,
     )
     exclude_from_billing = fields.Boolean(
-        copy=False, help="Never invoiced, whatever the rules say."
+        copy=False, help="Never invoiced, whatever the rules say.",
+        groups=BILLING_READERS,
     )
-    exclusion_reason = fields.Char(copy=False)
+    exclusion_reason = fields.Char(copy=False, groups=BILLING_READERS)
     is_billable = fields.Boolean(
         string="Billable Time", compute="_compute_is_billable", store=True, readonly=False,
     )

@@ -19,7 +19,33 @@ from odoo import _, api, models
 from odoo.exceptions import AccessError
 from odoo.tools import float_compare
 
-from .account_analytic_line import PROTECTED_FIELDS
+from ..access import BILLING_MANAGER, BILLING_USER
+
+# Fields that decide what a client pays for an entry, or say why, and the group that may
+# change each. People change them only through the Agency Billing groups; the rules
+# themselves (computes, internal calls under sudo) and importers (``_agency_import_create``
+# and ``_agency_import_write``, which refuse them all but the hint) are the trusted paths.
+# Billing users (Account Directors) classify and hold time; billing administrators
+# (finance) also price it: rate, role, billed time, billability, exclusion, retainer,
+# over scope, the sale line it is billed on.
+PROTECTED_FIELDS = {
+    **dict.fromkeys((
+        "service_type_id", "service_type_hint_id", "classification_method",
+        "classification_rule_id", "classification_confidence", "classification_reason",
+        "classification_billable", "classification_locked", "billing_hold",
+        "billing_hold_reason",
+    ), BILLING_USER),
+    **dict.fromkeys((
+        "agency_rate", "agency_currency_id", "rate_rule_id", "rate_reason", "no_rate_rule",
+        "rate_issue", "rate_locked", "job_id", "billed_unit_amount", "billing_rate",
+        "billed_amount", "is_billable", "exclude_from_billing", "exclusion_reason",
+        "retainer_hours", "retainer_period_id", "over_scope", "over_scope_policy",
+        "over_scope_reason", "needs_review", "review_reason", "so_line",
+        "agency_credit_note_id", "billing_discount", "source_non_billable",
+        # Odoo links invoiced time as superuser; by hand it would hide time from billing.
+        "timesheet_invoice_id",
+    ), BILLING_MANAGER),
+}
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -27,14 +53,27 @@ from .account_analytic_line import PROTECTED_FIELDS
 class AccountAnalyticLineGuard(models.Model):
     _inherit = "account.analytic.line"
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if self.env.su:  # the rules' own calls (and the importers' path)
-            return super().create(vals_list)
+    @api.model
+    def _agency_protected_fields(self):
+        """{field name: group xml id} of the protected fields (hook: extend it to protect
+        more fields; the importers' path refuses them too)."""
+        return PROTECTED_FIELDS
+
+    @api.model
+    def _agency_protected_create_vals(self, vals_list):
+        """Step of ``create`` (see the model's main file): refuse (:class:`AccessError`)
+        protected stored values the current user may not set; set aside the protected
+        computed values they gave, to be compared with what the rules compute
+        (:meth:`_agency_check_computed_protected`) once the entries exist.
+
+        :return: ``(vals_list, given)``: the values to create the entries with, and per
+            entry the computed values set aside (``None`` when the user may set all the
+            fields given, as under sudo: the rules' own calls and the importers' path)
+        """
         refused = self._agency_protected_refused(set().union(*(vals.keys()
                                                              for vals in vals_list)))
         if not refused:
-            return super().create(vals_list)
+            return vals_list, None
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
             stored = [fname for fname in refused
@@ -44,29 +83,30 @@ class AccountAnalyticLineGuard(models.Model):
         computed = [fname for fname in refused if self._fields[fname].compute]
         given = [{fname: vals.pop(fname) for fname in computed if fname in vals}
                  for vals in vals_list]
-        with self.env.cr.savepoint():
-            lines = super().create(vals_list)
-            for line, values in zip(lines, given, strict=True):
-                line._agency_check_computed_protected(values)
-        return lines
+        return vals_list, given
 
-    def write(self, vals):
+    def _agency_protected_write_vals(self, vals):
+        """Step of ``write`` (see the model's main file): refuse (:class:`AccessError`) a
+        change of a protected stored field the current user may not make (a value an
+        entry already holds is no change); set aside the protected computed values they
+        gave, to be compared with what the rules compute after the write
+        (:meth:`_agency_check_computed_protected`).
+
+        :return: ``(vals, computed)``: the values to write and the computed values set
+            aside (empty when there is nothing to compare)
+        """
         refused = self._agency_protected_refused(vals.keys())
         if not refused:
-            return super().write(vals)
+            return vals, {}
         stored = [fname for fname in refused if not self._fields[fname].compute
                   and any(not line._agency_same_value(fname, vals[fname]) for line in self)]
         if stored:
             self._agency_raise_protected(stored)
         computed = {fname: vals[fname] for fname in refused if self._fields[fname].compute}
         if not computed:
-            return super().write(vals)
-        rest = {fname: value for fname, value in vals.items() if fname not in computed}
-        with self.env.cr.savepoint():
-            res = super().write(rest) if rest else True
-            for line in self:
-                line._agency_check_computed_protected(computed)
-        return res
+            return vals, {}
+        return {fname: value for fname, value in vals.items() if fname not in computed}, \
+            computed
 
     @api.model
     def _agency_protected_refused(self, fnames):
@@ -75,17 +115,19 @@ class AccountAnalyticLineGuard(models.Model):
         if self.env.su:
             return {}
         user = self.env.user
+        protected = self._agency_protected_fields()
         return {
-            fname: PROTECTED_FIELDS[fname]
-            for fname in PROTECTED_FIELDS.keys() & set(fnames)
-            if not user.has_group(PROTECTED_FIELDS[fname])
+            fname: protected[fname]
+            for fname in protected.keys() & set(fnames)
+            if not user.has_group(protected[fname])
         }
 
     @api.model
     def _agency_raise_protected(self, fnames):
+        protected = self._agency_protected_fields()
         by_group = {}
         for fname in sorted(fnames):
-            by_group.setdefault(PROTECTED_FIELDS[fname], []).append(
+            by_group.setdefault(protected[fname], []).append(
                 f"{self._fields[fname].string} ({fname})")
         raise AccessError("\n".join(
             _("Only members of %(group)s may change %(fields)s of time entries.",

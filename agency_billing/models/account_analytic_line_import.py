@@ -18,14 +18,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .account_analytic_line import PROTECTED_FIELDS
-
-# What an importer may not set: what the client pays and why (the rules decide), the
-# links to invoices and the override machinery. The hint is the importer's say.
-IMPORT_REFUSED_FIELDS = (PROTECTED_FIELDS.keys() - {"service_type_hint_id",
-                                                    "source_non_billable"}) | {
-    "is_so_line_edited", "override_ids", "agency_rerate_needed",
-}
+# What an importer may not set besides the protected fields (what the client pays and
+# why: the rules decide, see the guard file): the override machinery. Of the protected
+# fields, the hint and the source's "not billable" are the importer's say.
+IMPORT_REFUSED_EXTRA = {"is_so_line_edited", "override_ids", "agency_rerate_needed"}
+IMPORT_ALLOWED_PROTECTED = {"service_type_hint_id", "source_non_billable"}
 # The hint by name or code (resolved to service_type_hint_id).
 HINT_KEY = "service_type_hint"
 
@@ -40,6 +37,7 @@ class AccountAnalyticLineImport(models.Model):
         index="btree_not_null", ondelete="set null",
         help="The service type the source system (Asana, Monday.com, HubSpot...) suggests. "
         "Classification rules come first; the hint comes before the task's type.",
+        check_company=True,
     )
 
     source_non_billable = fields.Boolean(
@@ -104,9 +102,16 @@ class AccountAnalyticLineImport(models.Model):
         return True
 
     @api.model
+    def _agency_import_refused_fields(self):
+        """Fields an importer may not set: the protected ones but the hint and the
+        source's "not billable", and the override machinery."""
+        return (self._agency_protected_fields().keys() - IMPORT_ALLOWED_PROTECTED) \
+            | IMPORT_REFUSED_EXTRA
+
+    @api.model
     def _agency_check_import_vals(self, vals):
         """Refuse values an importer may not set (what the client pays is the rules')."""
-        refused = sorted(IMPORT_REFUSED_FIELDS & vals.keys())
+        refused = sorted(self._agency_import_refused_fields() & vals.keys())
         if refused:
             labels = ", ".join(
                 f"{self._fields[fname].string} ({fname})" if fname in self._fields else fname

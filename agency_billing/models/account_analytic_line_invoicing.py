@@ -74,12 +74,14 @@ class AccountAnalyticLineInvoicing(models.Model):
         return (super()._is_not_billed() or bool(self.agency_credit_note_id)
                 or self.timesheet_invoice_id.payment_state == "reversed")
 
-    def write(self, vals):
+    @api.model
+    def _agency_invoice_link_vals(self, vals):
+        """Step of ``write`` (see the model's main file): entries linked to (or unlinked
+        from) an invoice are billed again, or open anyway, whatever a credit note gave
+        back — the values to write."""
         if "timesheet_invoice_id" in vals and "agency_credit_note_id" not in vals:
-            # Linked to (or unlinked from) an invoice: whatever a credit note gave back is
-            # billed again, or open anyway.
-            vals = dict(vals, agency_credit_note_id=False)
-        return super().write(vals)
+            return dict(vals, agency_credit_note_id=False)
+        return vals
 
     # ------------------------------------------------------------------
     # Held out of invoicing

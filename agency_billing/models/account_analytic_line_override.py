@@ -1,16 +1,38 @@
 """Time entries: classification, rate and exclusion set by hand (overrides), with who and why."""
 
 from odoo import _, api, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..access import BILLING_USER, check_action
-from .account_analytic_line import OVERRIDE_FIELDS
+from ..constants import OVERRIDE_FIELDS
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
 # pylint: disable=consider-merging-classes-inherited
 class AccountAnalyticLineOverride(models.Model):
     _inherit = "account.analytic.line"
+
+    def _agency_override_vals(self, vals):
+        """Step of ``write`` (see the model's main file): values set by hand become locked
+        overrides (:meth:`_agency_override_locks`); refused (:class:`UserError`) on
+        invoiced entries.
+
+        :return: ``(vals, before)``: the values to write, and per entry id the values the
+            fields set by hand had (empty when nothing is set by hand)
+        """
+        changed = OVERRIDE_FIELDS.keys() & vals.keys()
+        if not changed:
+            return vals, {}
+        billed = self.filtered(lambda line: not line._is_not_billed())
+        if billed:
+            raise UserError(_(
+                "These time entries are already invoiced; their rate, classification and "
+                "billability cannot change: %s", ", ".join(billed.mapped("display_name"))
+            ))
+        before = {line.id: {fname: line[fname] for fname in changed} for line in self}
+        vals = dict(vals)
+        self._agency_override_locks(vals)
+        return vals, before
 
     def _agency_override_locks(self, vals):
         """Turn values set by hand into locked overrides, in place."""

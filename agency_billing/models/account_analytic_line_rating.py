@@ -3,8 +3,9 @@
 from odoo import api, fields, models
 from odoo.tools import float_round
 
+from ..access import BILLING_READERS
+from ..constants import RATING_FIELDS
 from ..lib import rating, rounding
-from .account_analytic_line import RATING_FIELDS
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -19,42 +20,52 @@ class AccountAnalyticLineRating(models.Model):
     job_id = fields.Many2one(
         "hr.job", string="Role", compute="_compute_job_id", store=True, readonly=False,
         help="The employee's job position unless set on the entry.",
+        check_company=True,
     )
     agency_currency_id = fields.Many2one(
         "res.currency", string="Rate Currency", compute="_compute_agency_rating", store=True,
         readonly=False,
+        groups=BILLING_READERS,
     )
     rate_rule_id = fields.Many2one(
         "agency.rate.rule", compute="_compute_agency_rating", store=True,
         readonly=False, ondelete="set null",
+        groups=BILLING_READERS, check_company=True,
     )
     agency_rate = fields.Monetary(
         string="Rate", currency_field="agency_currency_id", compute="_compute_agency_rating",
         store=True, readonly=False,
         help="Hourly rate from the winning rate rule (or set by hand), in the order's currency.",
+        groups=BILLING_READERS,
     )
     rate_reason = fields.Char(
         compute="_compute_agency_rating", store=True, readonly=False,
+        groups=BILLING_READERS,
     )
     no_rate_rule = fields.Boolean(
         compute="_compute_agency_rating", store=True, readonly=False,
         help="No rate rule matched: Odoo's own sale line decides the price.",
+        groups=BILLING_READERS,
     )
     rate_issue = fields.Char(
         compute="_compute_agency_rating", store=True, readonly=False,
         help="Why the rate could not be fully resolved (client, currency...).",
+        groups=BILLING_READERS,
     )
-    rate_locked = fields.Boolean(copy=False, help="Rate set by hand: re-rating keeps it.")
+    rate_locked = fields.Boolean(copy=False, help="Rate set by hand: re-rating keeps it.",
+                                 groups=BILLING_READERS)
     billed_unit_amount = fields.Float(
         string="Billed Time", compute="_compute_billed_unit_amount", store=True,
         readonly=False, digits=(16, 6),
         help="Time invoiced for this entry: the raw time rounded per the client's policy "
         "(zero when the entry is not billable), exact to the second (20 minutes is "
         "0.333333 h); a sale line adds its entries up and rounds once.",
+        groups=BILLING_READERS,
     )
     billing_rate = fields.Monetary(
         currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,
         help="Rate the entry is invoiced at: the rule's rate or its sale line's price.",
+        groups=BILLING_READERS,
     )
     billing_discount = fields.Float(
         string="Discount (%)", compute="_compute_billed_amount", store=True, digits="Discount",
@@ -64,6 +75,7 @@ class AccountAnalyticLineRating(models.Model):
         currency_field="agency_currency_id", compute="_compute_billed_amount", store=True,
         help="Billed time × billing rate, less the sale line's discount: what the invoice "
         "bills for this entry (before the invoice line's own rounding).",
+        groups=BILLING_READERS,
     )
 
     # ------------------------------------------------------------------
@@ -116,7 +128,7 @@ class AccountAnalyticLineRating(models.Model):
     def _agency_rate(self, company):
         """Rate the entries of one company against its rules, in one pass."""
         index = self.env["agency.rate.rule"]._rule_index(company)
-        converter = _Converter(self.env, company)
+        converter = self.env["res.currency"]._agency_converter(company)
         no_rule = self.env._("No rate rule matches: Odoo's own sale line decides")
         no_client = self.env._("No client on the project or its sale order")
         memo, contexts, values, reasons = {}, {}, {}, {}
@@ -277,68 +289,3 @@ class AccountAnalyticLineRating(models.Model):
                 if currency else amount,
             }
         self._agency_assign(values)
-
-
-class _Converter:
-    """Currency conversion at an entry's date, memoised per (currency, date).
-
-    Converts with Odoo's own rates (``res.currency._convert``, which reads
-    ``_get_rates``): a branch uses its root company's rates. A rate missing on the day is
-    said in the entry's rate issue: Odoo then takes the first later rate, or 1:1 when the
-    currency has none at all.
-    """
-
-    def __init__(self, env, company):
-        self.env = env
-        self.company = company
-        self._rates = {}
-        self._status = {}
-        self._issues = []
-
-    def convert(self, amount, from_id, to_currency, day):
-        if not amount or not from_id or from_id == to_currency.id:
-            return amount
-        key = (from_id, to_currency.id, day)
-        if key not in self._rates:
-            source = self.env["res.currency"].browse(from_id)
-            missing = [currency for currency in (source, to_currency)
-                       if self._rate_status(currency, day) != "known"]
-            self._rates[key] = (source._convert(1.0, to_currency, self.company, day,
-                                                round=False), missing)
-        factor, missing = self._rates[key]
-        if missing:
-            names = {"from": self.env["res.currency"].browse(from_id).name,
-                     "to": to_currency.name, "day": day}
-            if any(self._rate_status(currency, day) == "none" for currency in missing):
-                issue = self.env._(
-                    "No exchange rate for %(from)s→%(to)s on %(day)s: converted at 1:1",
-                    **names)
-            else:
-                issue = self.env._(
-                    "No exchange rate for %(from)s→%(to)s on %(day)s: converted at the "
-                    "first later rate", **names)
-            self._issues.append(issue)
-        return amount * factor
-
-    def _rate_status(self, currency, day):
-        """known (a rate on or before ``day``), later (only later rates) or none, in the
-        rate table ``res.currency._get_rates`` reads: the root company's and shared
-        rates."""
-        if currency == self.company.currency_id:
-            return "known"
-        key = (currency.id, day)
-        if key not in self._status:
-            # sudo: exchange rates of the root company (a branch converts at its root's
-            # rates, as res.currency._get_rates does); a read-only lookup of rates.
-            Rate = self.env["res.currency.rate"].sudo()
-            domain = [("currency_id", "=", currency.id),
-                      ("company_id", "in", [self.company.root_id.id, False])]
-            if Rate.search_count(domain + [("name", "<=", day)], limit=1):
-                self._status[key] = "known"
-            else:
-                self._status[key] = "later" if Rate.search_count(domain, limit=1) else "none"
-        return self._status[key]
-
-    def pop_issues(self):
-        issues, self._issues = list(dict.fromkeys(self._issues)), []
-        return issues

@@ -3,7 +3,14 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from .account_analytic_line import RERATE_FIELDS
+# Stored computed fields recomputed by a re-rate.
+RERATE_FIELDS = (
+    "service_type_id",
+    "is_billable",
+    "agency_rate",
+    "billed_unit_amount",
+    "so_line",
+)
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.

@@ -2,8 +2,18 @@
 
 from odoo import api, fields, models
 
+from ..access import BILLING_READERS
 from ..lib import scope
-from .account_analytic_line import SCOPE_FIELDS, SCOPE_MOVE_FIELDS
+
+# Changes of these fields move time between budget lines or change its burn.
+SCOPE_FIELDS = {
+    "project_id", "task_id", "service_type_id", "unit_amount", "date", "employee_id",
+    "job_id", "agency_rate", "exclude_from_billing", "classification_billable",
+    "is_billable", "billed_unit_amount", "billing_hold", "service_type_hint_id",
+    "source_non_billable",
+}
+# Changes of these fields record the entry on another budget line.
+SCOPE_MOVE_FIELDS = {"project_id", "task_id", "service_type_id", "service_type_hint_id"}
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -22,8 +32,9 @@ class AccountAnalyticLineScope(models.Model):
     over_scope_policy = fields.Selection(
         scope.OVER_SCOPE_POLICIES, copy=False, readonly=True, index="btree_not_null",
         help="How this entry, recorded after its budget line was used up, is treated.",
+        groups=BILLING_READERS,
     )
-    over_scope_reason = fields.Char(copy=False, readonly=True)
+    over_scope_reason = fields.Char(copy=False, readonly=True, groups=BILLING_READERS)
 
     def _agency_scope_pairs(self):
         """{(project id, service type id)} of these entries (which budget lines they burn)."""

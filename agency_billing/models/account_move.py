@@ -11,10 +11,21 @@ disputed. Every decision leaves a note in the chatter: who, when, why.
 
 The checks themselves are plain functions in ``..lib.anomaly`` and ``..lib.reminder``.
 
-Files by concern (each an ``_inherit`` of this model): this one holds the fields, writes,
-linking of invoiced time and cancellation; ``account_move_anomaly`` (flags),
-``account_move_send`` (approve, post, send), ``account_move_reminder`` (overdue
-reminders), ``account_move_report`` (what the PDF and mails show).
+Files by concern (each an ``_inherit`` of this model): this one holds the fields, the one
+``create``, ``write`` and ``_post`` (each calls the other files' steps in an order its
+docstring states), linking of invoiced time and cancellation; ``account_move_anomaly``
+(flags), ``account_move_send`` (approve, post, send), ``account_move_reminder`` (overdue
+reminders), ``account_move_report`` (what the PDF and mails show), ``account_move_client``
+(what the client reads), ``account_move_credit`` (what a credit note gives back),
+``account_move_delivery`` (delivery of the emails), ``account_move_guard`` (nobody writes
+the review queue's state by hand).
+
+**Who reads what.** Anomaly flags and their summary, the review state, send errors and
+attempts, disputes, reminders, the billing run and the retainer periods and milestones an
+invoice billed are internal to the agency: read by the Agency Billing groups and Odoo's
+invoicing users and auditors (``groups=BILLING_READERS`` on their definitions), never by
+the client — a portal user reading its own invoice over RPC gets none of them. What the
+invoice prints (period, detail level) stays readable. See the README's access matrix.
 """
 
 from collections import defaultdict
@@ -23,7 +34,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_amount
 
-from .res_partner import DETAIL_LEVELS
+from ..access import BILLING_READERS
+from ..constants import DETAIL_LEVELS
 
 REVIEW_STATES = [
     ("to_review", "To Review"),
@@ -35,7 +47,6 @@ BILLING_TRIGGERS = [
     ("milestone", "Milestone reached"),
     ("manual", "Run by hand"),
 ]
-MAX_SEND_ATTEMPTS = 5
 # Edits of a draft under review that are worth a note (and re-checking the flags).
 REVIEW_EDIT_FIELDS = {"invoice_line_ids", "line_ids", "ref", "partner_id", "invoice_date",
                       "agency_detail_level"}
@@ -47,8 +58,10 @@ class AccountMove(models.Model):
     billing_run_id = fields.Many2one(
         "agency.billing.run", readonly=True, copy=False,
         index="btree_not_null", ondelete="set null",
+        groups=BILLING_READERS, check_company=True,
     )
-    billing_trigger = fields.Selection(BILLING_TRIGGERS, readonly=True, copy=False)
+    billing_trigger = fields.Selection(BILLING_TRIGGERS, readonly=True, copy=False,
+                                       groups=BILLING_READERS)
     billing_period_start = fields.Date(string="Period From", copy=False)
     billing_period_end = fields.Date(string="Period To", copy=False)
     review_state = fields.Selection(
@@ -56,43 +69,53 @@ class AccountMove(models.Model):
         help="To Review: drafted by a billing run, waiting for someone to approve it. "
         "Approved: posted, being sent (or waiting for a retry). Sent: sent to the billing "
         "contacts.",
+        groups=BILLING_READERS,
     )
     anomaly_ids = fields.One2many(
         "agency.invoice.anomaly", "move_id", string="Anomaly Flags", readonly=True,
+        groups=BILLING_READERS,
     )
     anomaly_count = fields.Integer(
         string="Open Flags", compute="_compute_anomaly_summary", store=True,
+        groups=BILLING_READERS,
     )
     anomaly_summary = fields.Char(string="Flags", compute="_compute_anomaly_summary",
-                                  store=True)
-    has_blocking_anomaly = fields.Boolean(compute="_compute_anomaly_summary", store=True)
+                                  store=True, groups=BILLING_READERS)
+    has_blocking_anomaly = fields.Boolean(compute="_compute_anomaly_summary", store=True,
+                                          groups=BILLING_READERS)
     agency_detail_level = fields.Selection(
         DETAIL_LEVELS, string="Time Detail", compute="_compute_agency_detail_level",
         store=True, readonly=False, tracking=True,
         help="How much of the time behind this invoice its PDF shows (from the client's "
         "preferences).",
     )
-    send_error = fields.Text(copy=False, readonly=True,
+    send_error = fields.Text(copy=False, readonly=True, groups=BILLING_READERS,
                              help="Why the last attempt to send this invoice failed.")
-    send_attempts = fields.Integer(copy=False, readonly=True)
-    agency_sent_at = fields.Datetime(string="Sent On", copy=False, readonly=True)
+    send_attempts = fields.Integer(copy=False, readonly=True, groups=BILLING_READERS)
+    agency_sent_at = fields.Datetime(string="Sent On", copy=False, readonly=True,
+                                     groups=BILLING_READERS)
     disputed = fields.Boolean(
         copy=False, tracking=True,
         help="The client disputes this invoice: no reminder is sent while it is disputed.",
+        groups=BILLING_READERS,
     )
-    dispute_reason = fields.Char(copy=False, tracking=True)
+    dispute_reason = fields.Char(copy=False, tracking=True, groups=BILLING_READERS)
     dispute_date = fields.Date(
         copy=False, readonly=True, help="When the invoice was first flagged as disputed.",
+        groups=BILLING_READERS,
     )
     reminder_ids = fields.One2many(
         "agency.invoice.reminder", "move_id", string="Reminders", readonly=True,
+        groups=BILLING_READERS,
     )
-    reminder_count = fields.Integer(compute="_compute_reminder_count")
+    reminder_count = fields.Integer(compute="_compute_reminder_count", groups=BILLING_READERS)
     retainer_period_ids = fields.One2many(
         "agency.retainer.period", "invoice_id", string="Retainer Periods", readonly=True,
+        groups=BILLING_READERS,
     )
     billing_milestone_ids = fields.One2many(
         "project.milestone", "agency_invoice_id", string="Milestones Invoiced", readonly=True,
+        groups=BILLING_READERS,
     )
 
     # ------------------------------------------------------------------
@@ -131,10 +154,68 @@ class AccountMove(models.Model):
                                         move.display_name))
 
     # ------------------------------------------------------------------
-    # Writes: disputes, edits under review, cancellations
+    # Create, write, post: the steps of the model's files, in a stated order
     # ------------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """The one ``create`` of invoices: the review queue's state is refused to people
+        (``account_move_guard``, :meth:`_agency_guard_create`), then Odoo creates."""
+        self._agency_guard_create(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
+        """The one ``write`` of invoices: the steps of the model's files, in this order
+        (``tests/test_write_order.py`` pins it):
+
+        1. the review queue's state is refused to people (``account_move_guard``,
+           :meth:`_agency_guard_write`);
+        2. edits of drafts under review are noted, a new dispute dated
+           (:meth:`_agency_write_review_and_disputes`, this file);
+        3. Odoo writes; the edits under review are logged and their flags re-checked, the
+           dispute said in the chatter (this file);
+        4. a new detail level relabels the lines (``account_move_client``,
+           :meth:`_agency_relabel_written`).
+        """
+        self._agency_guard_write(vals)
+        edited, before, newly_disputed = self._agency_write_review_and_disputes(vals)
+        res = super().write(vals)
+        if edited:
+            edited._agency_log_review_edit(before, sorted(REVIEW_EDIT_FIELDS & vals.keys()))
+            edited._agency_check_anomalies()
+        for move in newly_disputed:
+            move.message_post(body=_(
+                "Marked as disputed by %(who)s: %(why)s. Reminders stop until the dispute is "
+                "resolved.", who=self.env.user.name, why=move.dispute_reason,
+            ), subtype_xmlid="mail.mt_note")
+        self._agency_relabel_written(vals)
+        return res
+
+    def _post(self, soft=True):
+        """The one ``_post`` of invoices: the steps of the model's files, in this order
+        (``tests/test_write_order.py`` pins it):
+
+        1. drafts held in review by a blocking flag are refused, or left out when
+           ``soft`` (``account_move_send``, :meth:`_agency_held_in_review`);
+        2. the credit notes among the others plan what they give back
+           (``account_move_credit``, :meth:`_agency_credit_plans_to_post`);
+        3. Odoo posts the others;
+        4. the credit notes posted give back what they credit
+           (``account_move_credit``, :meth:`_agency_apply_credit_plans`).
+        """
+        moves = self - self._agency_held_in_review(soft)
+        plans = moves._agency_credit_plans_to_post()
+        posted = super(AccountMove, moves)._post(soft)
+        moves._agency_apply_credit_plans(plans, posted)
+        return posted
+
+    def _agency_write_review_and_disputes(self, vals):
+        """Step of ``write``, before Odoo writes: the drafts under review ``vals`` edits
+        (with their untaxed totals) and the invoices it newly marks disputed (dated today
+        unless ``vals`` dates the dispute).
+
+        :return: ``(edited, {move id: untaxed total before}, newly disputed)``
+        """
         edited = self.env["account.move"]
         before = {}
         if REVIEW_EDIT_FIELDS & vals.keys() and not self.env.context.get("agency_billing_run"):
@@ -148,16 +229,7 @@ class AccountMove(models.Model):
             if "dispute_date" not in vals:
                 newly_disputed.filtered(lambda m: not m.dispute_date).dispute_date = \
                     self.env.company._agency_billing_today()
-        res = super().write(vals)
-        if edited:
-            edited._agency_log_review_edit(before, sorted(REVIEW_EDIT_FIELDS & vals.keys()))
-            edited._agency_check_anomalies()
-        for move in newly_disputed:
-            move.message_post(body=_(
-                "Marked as disputed by %(who)s: %(why)s. Reminders stop until the dispute is "
-                "resolved.", who=self.env.user.name, why=move.dispute_reason,
-            ), subtype_xmlid="mail.mt_note")
-        return res
+        return edited, before, newly_disputed
 
     def _agency_log_review_edit(self, before, fnames):
         """A chatter note per edited draft: who changed what, and why."""

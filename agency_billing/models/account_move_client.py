@@ -146,11 +146,11 @@ class AccountMoveClient(models.Model):
             covered=self._agency_hours_text(period.covered_hours),
         )
 
-    def write(self, vals):
-        res = super().write(vals)
+    def _agency_relabel_written(self, vals):
+        """Step of ``write`` (see the model's main file), after it: a new detail level
+        relabels the invoice's lines."""
         if "agency_detail_level" in vals:
             self._agency_label_lines()
-        return res
 
     @api.model
     def _agency_label_new_invoices(self, moves):

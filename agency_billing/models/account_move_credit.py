@@ -43,17 +43,24 @@ class AccountMoveCredit(models.Model):
         help="Time entries this credit note gave back to billing.",
     )
 
-    def _post(self, soft=True):
-        refunds = self.filtered(
+    def _agency_credit_plans_to_post(self):
+        """Step of ``_post`` (see the model's main file), before Odoo posts: what the
+        credit notes of invoices among these drafts give back (refused, with the reason,
+        when it cannot be given back consistently). None under *Reverse and Create
+        Invoice*, which hands it to the new draft (context ``agency_credit_transfer``)."""
+        if self.env.context.get("agency_credit_transfer"):
+            return []
+        return self.filtered(
             lambda m: m.move_type == "out_refund" and m.reversed_entry_id
-            and m.reversed_entry_id.move_type == "out_invoice" and m.state == "draft")
-        plans = [] if self.env.context.get("agency_credit_transfer") \
-            else refunds._agency_credit_plans()
-        posted = super()._post(soft)
+            and m.reversed_entry_id.move_type == "out_invoice" and m.state == "draft"
+        )._agency_credit_plans()
+
+    def _agency_apply_credit_plans(self, plans, posted):
+        """Step of ``_post`` (see the model's main file), after Odoo posted ``posted``:
+        the credit notes posted give back what their plans say."""
         for plan in plans:
             if plan["refund"] in posted:
                 self._agency_apply_credit(plan)
-        return posted
 
     def button_draft(self):
         self.filtered(lambda m: m.move_type == "out_refund" and m.state == "posted"

@@ -7,8 +7,8 @@ from markupsafe import Markup
 from odoo import _, fields, models
 from odoo.tools import format_date
 
+from ..constants import DETAIL_LEVELS
 from ..lib import invoice_report, rating
-from .res_partner import DETAIL_LEVELS
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.

@@ -4,7 +4,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..access import BILLING_MANAGER, INVOICING, check_action
-from .account_move import MAX_SEND_ATTEMPTS
+
+# Sending an approved invoice is retried by the billing cron up to this many attempts.
+MAX_SEND_ATTEMPTS = 5
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -52,11 +54,16 @@ class AccountMoveSend(models.Model):
     def _agency_held_summary(self):
         return "\n".join(f"{move.display_name}: {move.anomaly_summary}" for move in self)
 
-    def _post(self, soft=True):
-        """A draft held in review by a blocking flag is never posted, by any path (the
-        Confirm button, ``action_post``, RPC, automatic posting): its cause is fixed first
-        (flags are re-checked here), or an Agency Billing administrator overrides the
-        flag with a reason when approving. Automatic (soft) posting skips it."""
+    def _agency_held_in_review(self, soft=True):
+        """Step of ``_post`` (see the model's main file), first: a draft held in review by
+        a blocking flag is never posted, by any path (the Confirm button,
+        ``action_post``, RPC, automatic posting): its cause is fixed first (flags are
+        re-checked here), or an Agency Billing administrator overrides the flag with a
+        reason when approving. Refused (:class:`UserError`) unless ``soft``: automatic
+        posting skips it.
+
+        :return: the drafts held, which are not posted
+        """
         held = self.filtered(lambda m: m.state == "draft" and m.has_blocking_anomaly)
         if held:
             held._agency_check_anomalies()  # a fixed cause clears its flag
@@ -66,7 +73,7 @@ class AccountMoveSend(models.Model):
                 "These invoices are held in review by blocking flags and cannot be "
                 "posted until they are fixed:\n%s", held._agency_held_summary(),
             ))
-        return super(AccountMoveSend, self - held)._post(soft)
+        return held
 
     def _agency_earlier_drafts(self):
         """{invoice: drafts of the same client for an earlier period, still waiting in
@@ -113,7 +120,7 @@ class AccountMoveSend(models.Model):
         drafts = self.filtered(lambda m: m.state == "draft")
         if drafts:
             drafts.action_post()
-        # sudo: the review state is set by the queue only (account_move_access.py); the
+        # sudo: the review state is set by the queue only (account_move_guard.py); the
         # approval was checked above (action_agency_approve, the wizard, the run).
         self.sudo().write({"review_state": "approved"})
         self._agency_send()

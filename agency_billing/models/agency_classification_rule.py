@@ -1,15 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..constants import SOURCES
 from ..lib import classification
-
-SOURCES = [
-    ("manual", "Timesheet"),
-    ("asana", "Asana"),
-    ("monday", "Monday.com"),
-    ("hubspot", "HubSpot"),
-    ("import", "Import"),
-]
 
 
 class AgencyClassificationRule(models.Model):

@@ -32,24 +32,6 @@ FIGURE_FIELDS = (
 )
 
 
-def check_thresholds(env, text, label):
-    """Raise a ValidationError saying what is wrong with thresholds (used by constraints)."""
-    try:
-        return scope.parse_thresholds(text)
-    except scope.ThresholdError as error:
-        messages = {
-            "empty": env._("Give at least one alert threshold for %(what)s, e.g. 75,90,100.",
-                       what=label),
-            "number": env._("The alert thresholds of %(what)s must be whole percentages "
-                        "separated by commas (not %(value)s).", what=label, value=error.value),
-            "range": env._("The alert thresholds of %(what)s must be between 1%% and 200%% (not "
-                       "%(value)s%%).", what=label, value=error.value),
-            "order": env._("The alert thresholds of %(what)s must be increasing (%(value)s%% "
-                       "comes after a higher or equal one).", what=label, value=error.value),
-        }
-        raise ValidationError(messages[error.code])
-
-
 class AgencyScopeLine(models.Model):
     """One line of a project's scope budget (see the module docstring)."""
 
@@ -436,6 +418,11 @@ class AgencyScopeLine(models.Model):
         return lines
 
     def write(self, vals):
+        """The one ``write`` of budget lines: a budget edited by a person stops following
+        the orders (``agency_scope_line_auto``, :meth:`_agency_budget_edit_vals`); then
+        Odoo writes, and the lines left and joined refresh their burn, a grown budget
+        re-arms its alerts and the alerts are evaluated (this file)."""
+        vals = self._agency_budget_edit_vals(vals)
         budget_keys = {"budget_hours", "budget_amount"} & vals.keys()
         before = {line.id: (line.budget_hours, line.budget_amount) for line in self} \
             if budget_keys else {}

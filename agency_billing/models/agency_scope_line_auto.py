@@ -25,11 +25,14 @@ class AgencyScopeLineAuto(models.Model):
     sold_amount = fields.Monetary(string="Sold", copy=False, readonly=True,
                                   help="Amount the confirmed orders sold, when last counted.")
 
-    def write(self, vals):
+    @api.model
+    def _agency_budget_edit_vals(self, vals):
+        """Step of ``write`` (see the model's main file), first: a budget edited by a
+        person stops following the orders — the values to write."""
         if {"budget_hours", "budget_amount"} & vals.keys() \
                 and not self.env.context.get("agency_scope_from_orders"):
-            vals = dict(vals, budget_from_orders=False)
-        return super().write(vals)
+            return dict(vals, budget_from_orders=False)
+        return vals
 
     def _agency_apply_change_request(self, order):
         """An accepted change request grows the budget without making it "edited by a

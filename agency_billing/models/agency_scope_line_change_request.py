@@ -8,7 +8,6 @@ from odoo.tools import float_compare, float_is_zero, format_amount
 
 from ..access import BILLING_USER, check_action
 from ..lib import rating
-from .account_analytic_line_rating import _Converter
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -110,7 +109,7 @@ class AgencyScopeLineChangeRequest(models.Model):
         self.ensure_one()
         company = self.company_id
         currency = order.currency_id
-        converter = _Converter(self.env, company)
+        converter = self.env["res.currency"]._agency_converter(company)
         contract = self.project_id.sale_line_id.order_id
         today = fields.Date.context_today(self)
 

@@ -7,7 +7,7 @@ milestone line's invoice and sends it when the client's preferences allow.
 
 from odoo import api, fields, models
 
-from ..access import check_create, check_write
+from ..access import BILLING_READERS, check_create, check_write
 
 # The invoice a run drafted for a milestone: set by the billing runs only (a milestone
 # marked invoiced by hand would never be billed).
@@ -17,9 +17,12 @@ MILESTONE_GUARDED = {"agency_invoice_id": None}
 class ProjectMilestone(models.Model):
     _inherit = "project.milestone"
 
+    # Milestones have no company of their own: the invoice link is hidden from those who
+    # may not read invoices' billing, not checked against a company.
     agency_invoice_id = fields.Many2one(
         "account.move", string="Invoice", copy=False, readonly=True, index="btree_not_null",
         ondelete="set null", help="The invoice a billing run drafted for this milestone.",
+        groups=BILLING_READERS,
     )
 
     @api.model_create_multi

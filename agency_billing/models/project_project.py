@@ -2,9 +2,8 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 
-from ..access import BILLING_USER, check_action
+from ..access import BILLING_READERS, BILLING_USER, SALE_ORDER_READERS, check_action
 from ..lib import scope
-from .agency_scope_line import check_thresholds
 
 # Changes of these project / task fields may route their time to a sale line the order
 # lacks (added by the time entries' batched routing step, never by a compute).
@@ -14,6 +13,19 @@ TASK_ROUTING_FIELDS = {"service_type_id", "sale_line_id", "partner_id", "name", 
 
 
 class ProjectProject(models.Model):
+    """Projects in Agency Billing: default service type, scope budget, change requests,
+    the contract's retainer balance.
+
+    Who reads what: the scope budget (its lines, burn, amounts, status, held hours) and
+    the retainer balance are read by the Agency Billing groups and Odoo's invoicing
+    readers (``groups=BILLING_READERS``), the change requests by whoever reads sale
+    orders among staff (``groups=SALE_ORDER_READERS``): project users, timesheet users
+    and portal collaborators see the project and its tasks, not its budget. The alert
+    thresholds stay readable (projects are copied with them). Default service types and
+    Account Directors are checked against the project's company. See the README's access
+    matrix.
+    """
+
     _inherit = "project.project"
 
     service_type_id = fields.Many2one(
@@ -21,7 +33,14 @@ class ProjectProject(models.Model):
         string="Default Service Type",
         help="Service type of this project's time when neither a rule, the task nor a "
         "confident learned suggestion decides.",
+        check_company=True,
     )
+
+    @api.constrains("service_type_id", "account_director_id", "company_id")
+    def _check_agency_company(self):
+        """Projects do not check companies by themselves (Odoo's project has no
+        ``_check_company_auto``): the addon's links are checked here."""
+        self._check_company(["service_type_id", "account_director_id"])
 
     def write(self, vals):
         res = super().write(vals)
@@ -39,11 +58,13 @@ class ProjectProject(models.Model):
         tracking=True, index="btree_not_null",
         help="Owns the client relationship: receives the scope alerts and sends change "
         "requests. Without one, alerts go to the project manager.",
+        check_company=True,
     )
     agency_missing_account_director = fields.Boolean(
         string="No Account Director", compute="_compute_agency_missing_account_director",
         store=True, help="The project has a scope budget but no Account Director: its "
         "alerts go to the project manager.",
+        groups=BILLING_READERS,
     )
     agency_scope_thresholds = fields.Char(
         string="Alert Thresholds (%)",
@@ -51,50 +72,63 @@ class ProjectProject(models.Model):
         "75,90,100. Empty: the company default.",
     )
     agency_scope_line_ids = fields.One2many(
-        "agency.scope.line", "project_id", string="Scope Budget", copy=False
+        "agency.scope.line", "project_id", string="Scope Budget", copy=False,
+        groups=BILLING_READERS,
     )
     agency_scope_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_agency_scope", store=True, string="Scope Currency"
+        "res.currency", compute="_compute_agency_scope", store=True, string="Scope Currency",
+        groups=BILLING_READERS,
     )
     agency_scope_budget_hours = fields.Float(
-        string="Budget (h)", compute="_compute_agency_scope", store=True, digits=(16, 2)
+        string="Budget (h)", compute="_compute_agency_scope", store=True, digits=(16, 2),
+        groups=BILLING_READERS,
     )
     agency_scope_burn_hours = fields.Float(
-        string="Burned (h)", compute="_compute_agency_scope", store=True, digits=(16, 2)
+        string="Burned (h)", compute="_compute_agency_scope", store=True, digits=(16, 2),
+        groups=BILLING_READERS,
     )
     agency_scope_budget_amount = fields.Monetary(
         string="Budget", compute="_compute_agency_scope", store=True,
         currency_field="agency_scope_currency_id",
+        groups=BILLING_READERS,
     )
     agency_scope_burn_amount = fields.Monetary(
         string="Burned", compute="_compute_agency_scope", store=True,
         currency_field="agency_scope_currency_id",
+        groups=BILLING_READERS,
     )
     agency_scope_held_hours = fields.Float(
-        string="Held (h)", compute="_compute_agency_scope", store=True, digits=(16, 2)
+        string="Held (h)", compute="_compute_agency_scope", store=True, digits=(16, 2),
+        groups=BILLING_READERS,
     )
     agency_scope_percent = fields.Float(
         string="Scope Burn (%)", compute="_compute_agency_scope", store=True, digits=(16, 2),
         help="Burn of the budget line closest to running out.",
+        groups=BILLING_READERS,
     )
     agency_scope_forecast_date = fields.Date(
         string="First Line Used Up On", compute="_compute_agency_scope", store=True,
         help="The earliest forecast among the budget lines.",
+        groups=BILLING_READERS,
     )
     agency_scope_status = fields.Selection(
         scope.STATUSES, string="Scope Status", compute="_compute_agency_scope", store=True,
         help="The worst status among the budget lines.",
+        groups=BILLING_READERS,
     )
     agency_scope_at_risk = fields.Boolean(
         string="Scope at Risk", compute="_compute_agency_scope", store=True, index=True,
         help="A budget line reached the first alert threshold or is used up, its forecast "
         "falls before the project's end, or time is held over scope.",
+        groups=BILLING_READERS,
     )
     agency_change_request_ids = fields.One2many(
         "sale.order", "agency_change_request_project_id", string="Change Requests",
+        groups=SALE_ORDER_READERS,
     )
     agency_change_request_count = fields.Integer(
-        compute="_compute_agency_change_request_count"
+        compute="_compute_agency_change_request_count",
+        groups=SALE_ORDER_READERS,
     )
 
     @api.depends("account_director_id", "agency_scope_line_ids")
@@ -163,8 +197,8 @@ class ProjectProject(models.Model):
     @api.constrains("agency_scope_thresholds")
     def _check_agency_scope_thresholds(self):
         for project in self.filtered("agency_scope_thresholds"):
-            check_thresholds(self.env, project.agency_scope_thresholds,
-                             _("the project %s", project.display_name))
+            self.env["res.company"]._agency_check_thresholds(
+                project.agency_scope_thresholds, _("the project %s", project.display_name))
 
     def _agency_scope_thresholds(self):
         """The alert thresholds (percentages, ascending) of this project."""
@@ -331,8 +365,9 @@ class ProjectProject(models.Model):
     retainer_balance_hours = fields.Float(
         string="Retainer Balance (h)", compute="_compute_retainer_balance", digits=(16, 2),
         help="Hours left in the current retainer period of the project's contract.",
+        groups=BILLING_READERS,
     )
-    has_retainer = fields.Boolean(compute="_compute_retainer_balance")
+    has_retainer = fields.Boolean(compute="_compute_retainer_balance", groups=BILLING_READERS)
 
     @api.depends("sale_line_id.order_id.retainer_balance_hours")
     def _compute_retainer_balance(self):
@@ -351,7 +386,12 @@ class ProjectTask(models.Model):
         "agency.service.type",
         help="Time on this task is of this service type unless a classification rule says "
         "otherwise.",
+        check_company=True,
     )
+
+    @api.constrains("service_type_id", "company_id")
+    def _check_agency_company(self):
+        self._check_company(["service_type_id"])
 
     def write(self, vals):
         res = super().write(vals)

@@ -1,9 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..constants import BILLING_CYCLES, DETAIL_LEVELS, INVOICE_GROUPING, WEEKDAYS
 from ..lib import dates, scope
-from .agency_scope_line import check_thresholds
-from .res_partner import BILLING_CYCLES, DETAIL_LEVELS, INVOICE_GROUPING, WEEKDAYS
 
 
 class ResCompany(models.Model):
@@ -100,10 +99,36 @@ class ResCompany(models.Model):
     @api.constrains("agency_scope_thresholds", "agency_scope_forecast_days")
     def _check_agency_scope(self):
         for company in self:
-            check_thresholds(self.env, company.agency_scope_thresholds,
-                             _("the company %s", company.name))
+            self._agency_check_thresholds(company.agency_scope_thresholds,
+                                          _("the company %s", company.name))
             if company.agency_scope_forecast_days < 1:
                 raise ValidationError(_("The forecast window is at least one day."))
+
+    @api.model
+    def _agency_check_thresholds(self, text, label):
+        """The alert thresholds ``text`` says (percentages, ascending: see
+        :func:`..lib.scope.parse_thresholds`), or a :class:`ValidationError` saying what is
+        wrong with them — for the company's defaults and the projects' own (constraints).
+
+        :param label: what the thresholds are of, in the message (e.g. "the project X")
+        """
+        try:
+            return scope.parse_thresholds(text)
+        except scope.ThresholdError as error:
+            env, value = self.env, error.value
+            messages = {
+                "empty": env._("Give at least one alert threshold for %(what)s, e.g. "
+                               "75,90,100.", what=label),
+                "number": env._("The alert thresholds of %(what)s must be whole percentages "
+                                "separated by commas (not %(value)s).", what=label,
+                                value=value),
+                "range": env._("The alert thresholds of %(what)s must be between 1%% and "
+                               "200%% (not %(value)s%%).", what=label, value=value),
+                "order": env._("The alert thresholds of %(what)s must be increasing "
+                               "(%(value)s%% comes after a higher or equal one).",
+                               what=label, value=value),
+            }
+            raise ValidationError(messages[error.code])
 
     # ------------------------------------------------------------------
     # Billing: defaults of client billing preferences, anomaly thresholds
@@ -130,7 +155,13 @@ class ResCompany(models.Model):
     agency_reminder_policy_id = fields.Many2one(
         "agency.reminder.policy", string="Default Reminder Policy",
         help="Overdue reminders of clients without their own policy.",
+        check_company=True,
     )
+
+    @api.constrains("agency_reminder_policy_id")
+    def _check_agency_company(self):
+        """The default reminder policy is one of the company's (or a shared one)."""
+        self._check_company(["agency_reminder_policy_id"])
     agency_anomaly_total_factor = fields.Float(
         string="Total Deviation Threshold", default=0.5,
         help="Flag an invoice whose untaxed total is further than this fraction from the "

@@ -3,7 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..access import check_action
+from ..access import BILLING_READERS, INTERNAL_USERS, check_action
+from ..constants import BILLING_CYCLES, DETAIL_LEVELS, INVOICE_GROUPING, WEEKDAYS
 from ..lib import billing_cycle, dates, scope
 
 ROUNDING = [
@@ -13,29 +14,6 @@ ROUNDING = [
     ("nearest", "Round to nearest"),
 ]
 
-# Billing preferences (see the "Billing preferences" section of the class)
-BILLING_CYCLES = [
-    ("weekly", "Weekly"),
-    ("biweekly", "Every two weeks"),
-    ("monthly", "Monthly"),
-    ("milestone", "On milestones only"),
-    ("manual", "Manual"),
-]
-WEEKDAYS = [
-    ("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"),
-    ("4", "Friday"), ("5", "Saturday"), ("6", "Sunday"),
-]
-DETAIL_LEVELS = [
-    ("summary", "Summary"),
-    ("service_type", "By service type"),
-    ("role", "By role"),
-    ("task", "By task"),
-    ("annex", "Full time-entry annex"),
-]
-INVOICE_GROUPING = [
-    ("project", "One invoice per project (contract)"),
-    ("client", "One invoice per client"),
-]
 # Partner preference -> company default it starts from.
 BILLING_DEFAULTS = {
     "billing_cycle": "agency_billing_cycle",
@@ -48,7 +26,15 @@ BILLING_DEFAULTS = {
 
 
 class ResPartner(models.Model):
-    """Client terms that decide how the client's time is billed."""
+    """Client terms that decide how the client's time is billed.
+
+    Who reads them: billing terms and preferences (rounding, over-scope policy, cycle,
+    detail level, PO number, contacts, reminder policy) are read by internal users only,
+    never by portal users (``groups=INTERNAL_USERS``); the billing state (billed up to,
+    next date, last run and error, disputes) and the client's rate agreements by the
+    billing readers (``groups=BILLING_READERS``). Who changes them:
+    ``res_partner_guard.py``. See the README's access matrix.
+    """
 
     _inherit = "res.partner"
 
@@ -57,15 +43,19 @@ class ResPartner(models.Model):
         default="company",
         required=True,
         help="How billed time is rounded for this client; raw time is always kept.",
+        groups=INTERNAL_USERS,
     )
     time_rounding_unit = fields.Integer(
-        string="Rounding Unit (min)", default=15, help="E.g. 6, 15 or 30 minutes."
+        string="Rounding Unit (min)", default=15, help="E.g. 6, 15 or 30 minutes.",
+        groups=INTERNAL_USERS,
     )
     time_rounding_minimum = fields.Integer(
-        string="Minimum per Entry (min)", help="Billed time of any entry is at least this."
+        string="Minimum per Entry (min)", help="Billed time of any entry is at least this.",
+        groups=INTERNAL_USERS,
     )
     agency_rate_rule_ids = fields.One2many(
-        "agency.rate.rule", "partner_id", string="Rate Agreements"
+        "agency.rate.rule", "partner_id", string="Rate Agreements",
+        groups=BILLING_READERS,
     )
     agency_over_scope_policy = fields.Selection(
         [("company", "Company default"), *scope.OVER_SCOPE_POLICIES],
@@ -73,6 +63,7 @@ class ResPartner(models.Model):
         help="What happens to this client's time recorded after its budget line is used "
         "up: billed at rate, held (billable, not invoiced until a change request is "
         "approved) or absorbed (non-billable).",
+        groups=INTERNAL_USERS,
     )
 
     @api.constrains("time_rounding", "time_rounding_unit", "time_rounding_minimum")
@@ -94,8 +85,18 @@ class ResPartner(models.Model):
                     partner.time_rounding_minimum)
         return company._agency_rounding_policy()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """The one ``create`` of partners: billing terms the user may not set are refused
+        (``res_partner_guard``, :meth:`_agency_guard_create`), then Odoo creates."""
+        self._agency_guard_create(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
-        # Who may change the terms: res_partner_access.py (PARTNER_GUARDED).
+        """The one ``write`` of partners: billing terms the user may not change are
+        refused first (``res_partner_guard``, :meth:`_agency_guard_write`); then a
+        client's new rounding flags its time for re-rating."""
+        self._agency_guard_write(vals)
         rounding = {"time_rounding", "time_rounding_unit", "time_rounding_minimum"} & set(vals)
         # Only a client's own rounding rates its time (contacts copy it as a commercial
         # field), and only a real change needs re-rating: creating a client's contacts,
@@ -129,72 +130,86 @@ class ResPartner(models.Model):
         tracking=True, copy=False,
         help="Billing runs, milestone invoices, automatic sending and reminders apply to "
         "this client (start with one pilot client).",
+        groups=INTERNAL_USERS,
     )
     billing_cycle = fields.Selection(
         BILLING_CYCLES, default="monthly", required=True, tracking=True,
         help="When the client's invoices are drafted: every week, every two weeks, every "
         "month, when a milestone is reached, or only when someone runs the client.",
+        groups=INTERNAL_USERS,
     )
     billing_weekday = fields.Selection(
         WEEKDAYS, default="0", required=True,
         help="Weekly and two-weekly cycles: the day invoices are drafted (they cover the "
         "days before).",
+        groups=INTERNAL_USERS,
     )
     billing_month_day = fields.Integer(
         string="Billing Day of Month", default=1,
         help="Monthly cycle: the day of the month invoices are drafted (1 to 28); they "
         "cover the month before it.",
+        groups=INTERNAL_USERS,
     )
     billing_anchor_date = fields.Date(
         string="Two-Weekly From",
         help="Two-weekly cycle: a billing date the others are counted from, 14 days apart "
         "(default: every other billing weekday since 2024-01-01).",
+        groups=INTERNAL_USERS,
     )
     invoice_detail_level = fields.Selection(
         DETAIL_LEVELS, string="Invoice Detail", default="service_type", required=True,
         tracking=True, help="How much of the time behind an invoice its PDF shows.",
+        groups=INTERNAL_USERS,
     )
     invoice_grouping = fields.Selection(
         INVOICE_GROUPING, default="client", required=True,
         help="One invoice per contract (sale order and its project) or one per client.",
+        groups=INTERNAL_USERS,
     )
     po_required = fields.Boolean(
         string="PO Number Required", tracking=True,
         help="Invoices need the client's purchase order number (the contract's Customer "
         "Reference); without it they are held in review.",
+        groups=INTERNAL_USERS,
     )
     auto_send = fields.Boolean(
         string="Send Automatically", tracking=True,
         help="Post and send drafts that raise no anomaly without review. Drafts with "
         "anomalies always wait in the review queue.",
+        groups=INTERNAL_USERS,
     )
     billing_contact_ids = fields.Many2many(
         "res.partner", "res_partner_billing_contact_rel", "partner_id", "contact_id",
         string="Billing Contacts", copy=False,
         help="Who receives the client's invoices and reminders.",
+        groups=INTERNAL_USERS, check_company=True,
     )
     reminder_policy_id = fields.Many2one(
         "agency.reminder.policy",
         help="Overdue reminders; empty: the company's default policy.",
+        groups=INTERNAL_USERS, check_company=True,
     )
     billing_last_period_end = fields.Date(
         string="Billed Up To", copy=False,
         help="Last day of the last period billed: set by billing runs, moved back when a "
         "retainer invoice is given back, and set by a billing administrator when a client "
         "starts mid-contract (its next billing date follows).",
+        groups=BILLING_READERS,
     )
     billing_next_date = fields.Date(
         string="Next Billing Date", compute="_compute_billing_next_date", store=True,
         index="btree_not_null", copy=False,
         help="When the next billing run drafts this client's invoices.",
+        groups=BILLING_READERS,
     )
     billing_last_run_id = fields.Many2one("agency.billing.run", string="Last Billing Run",
-                                          copy=False, readonly=True)
-    billing_last_error = fields.Char(copy=False, readonly=True)
-    billing_last_error_at = fields.Datetime(copy=False, readonly=True)
+                                          copy=False, readonly=True, groups=BILLING_READERS)
+    billing_last_error = fields.Char(copy=False, readonly=True, groups=BILLING_READERS)
+    billing_last_error_at = fields.Datetime(copy=False, readonly=True, groups=BILLING_READERS)
     billing_dispute_count = fields.Integer(
         string="Disputes", compute="_compute_billing_dispute_count",
         help="Invoices of this client that were ever flagged as disputed.",
+        groups=BILLING_READERS,
     )
 
     @api.model
@@ -267,6 +282,12 @@ class ResPartner(models.Model):
     def _agency_billing_recipients(self):
         """Billing contacts of this client that can receive an email."""
         return self.commercial_partner_id.billing_contact_ids.filtered("email")
+
+    @api.constrains("reminder_policy_id", "billing_contact_ids", "company_id")
+    def _check_agency_company(self):
+        """Partners do not check companies by themselves: the addon's links are checked
+        here."""
+        self._check_company(["reminder_policy_id", "billing_contact_ids"])
 
     def _agency_reminder_policy(self, company):
         return self.commercial_partner_id.reminder_policy_id or company.agency_reminder_policy_id

@@ -12,11 +12,19 @@ rules give, and unused hours expire or roll over up to a cap. The arithmetic is 
 Change requests (scope): a quotation linked to a project and a budget line asks the client
 to approve extra hours; confirming it (the client signs in the portal) grows the budget and
 releases the held time to its lines.
+
+**Who reads what.** The retainer terms (hours per period, rollover, cap) are contract
+terms: read by sales and by the billing readers (``groups=CONTRACT_READERS``); the
+settled periods and the balance by the billing readers only (``groups=BILLING_READERS``);
+the budget line a change request grows by the Agency Billing groups and invoicing
+readers. Portal clients reading their orders over RPC get none of them. Who changes them:
+``sale_order_guard.py``. See the README's access matrix.
 """
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..access import BILLING_READERS, CONTRACT_READERS
 from ..lib import retainer
 
 ROLLOVER = [
@@ -40,13 +48,16 @@ class SaleOrder(models.Model):
     retainer_hours = fields.Float(
         string="Hours per Period", digits=(16, 2),
         help="Hours of billable time the retainer fee covers each billing period.",
+        groups=CONTRACT_READERS,
     )
     retainer_rollover = fields.Selection(
         ROLLOVER, string="Unused Hours", default="expire", required=True,
+        groups=CONTRACT_READERS,
     )
     retainer_rollover_cap = fields.Float(
         string="Rollover Cap (h)", digits=(16, 2),
         help="At most this many unused hours carry to the next period (0: no cap).",
+        groups=CONTRACT_READERS,
     )
     retainer_opening_hours = fields.Float(
         string="Opening Balance (h)", digits=(16, 2), copy=False,
@@ -56,14 +67,17 @@ class SaleOrder(models.Model):
     )
     retainer_period_ids = fields.One2many(
         "agency.retainer.period", "order_id", string="Retainer Periods", readonly=True,
+        groups=BILLING_READERS,
     )
     retainer_balance_hours = fields.Float(
         string="Retainer Balance (h)", compute="_compute_retainer_balance", digits=(16, 2),
         help="Hours left in the current period: included plus carried in, minus the "
         "billable time recorded since the last settled period (negative: overage).",
+        groups=BILLING_READERS,
     )
     retainer_carried_hours = fields.Float(
         string="Carried In (h)", compute="_compute_retainer_balance", digits=(16, 2),
+        groups=BILLING_READERS,
     )
     agency_billing_models = fields.Char(
         string="Billing Models", compute="_compute_agency_billing_models",
@@ -85,7 +99,18 @@ class SaleOrder(models.Model):
                    order.retainer_opening_hours) < 0:
                 raise ValidationError(_("Retainer hours cannot be negative."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """The one ``create`` of sale orders: retainer figures the user may not set are
+        refused (``sale_order_guard``, :meth:`_agency_guard_create`), then Odoo creates."""
+        self._agency_guard_create(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
+        """The one ``write`` of sale orders: retainer figures the user may not change are
+        refused first (``sale_order_guard``, :meth:`_agency_guard_write`), then an opening
+        balance is refused once periods are settled."""
+        self._agency_guard_write(vals)
         if "retainer_opening_hours" in vals:
             self._agency_check_opening_balance()
         return super().write(vals)
@@ -93,7 +118,7 @@ class SaleOrder(models.Model):
     def _agency_check_opening_balance(self):
         """An opening balance is set only before the first period is settled (later
         periods take their carry-in from the one before); only billing administrators
-        set it (sale_order_access.py)."""
+        set it (sale_order_guard.py)."""
         settled = self.filtered("retainer_period_ids")
         if settled:
             raise UserError(_(
@@ -245,11 +270,13 @@ class SaleOrder(models.Model):
         "project.project", string="Change Request for Project", copy=False,
         index="btree_not_null", readonly=True,
         help="This quotation asks the client to approve extra scope on this project.",
+        check_company=True,
     )
     agency_scope_line_id = fields.Many2one(
         "agency.scope.line", string="Budget Line", copy=False, index="btree_not_null",
         ondelete="set null", readonly=True,
         help="The budget line that grows by this change request's hours once accepted.",
+        groups=BILLING_READERS, check_company=True,
     )
     agency_change_request_hours = fields.Float(
         string="Extra Hours", compute="_compute_agency_change_request_hours", digits=(16, 2),

@@ -30,6 +30,7 @@ from . import test_trust_actions
 from . import test_trust_guards
 from . import test_trust_terms
 from . import test_ui
+from . import test_write_order
 from . import test_client_documents
 from . import test_client_portal
 from . import test_finance_screens

@@ -34,6 +34,12 @@ PROJECT_RESTRICTED = [
     "agency_scope_burn_hours", "agency_scope_percent", "agency_scope_status",
     "agency_scope_held_hours", "retainer_balance_hours",
 ]
+# The groups that read them (README: access matrix), on each field's one definition: the
+# Agency Billing groups and Odoo's invoicing users and auditors.
+BILLING_READER_GROUPS = {
+    "agency_billing.group_agency_billing_user", "account.group_account_invoice",
+    "account.group_account_readonly",
+}
 # Models only the billing and invoicing groups read.
 BILLING_MODELS = [
     "agency.billing.run", "agency.billing.run.line", "agency.retainer.period",

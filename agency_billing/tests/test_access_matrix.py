@@ -14,10 +14,12 @@ from odoo.tests import new_test_user, tagged
 from .access_common import (
     ANOMALY_REASON,
     BILLING_MODELS,
+    BILLING_READER_GROUPS,
     ENTRY_OPEN,
     ENTRY_RESTRICTED,
     EXCLUSION_REASON,
     HOLD_REASON,
+    MOVE_RESTRICTED,
     OVERRIDE_REASON,
     PROJECT_RESTRICTED,
     SEND_ERROR,
@@ -46,13 +48,16 @@ class AccessMatrixAsserts(AccessMatrixCase):
         self.assertRegex(message, fname + "|" + self.open_entry._fields[fname].string)
 
     def assertReadRefused(self, records, fnames):
-        """Each field is refused on read, search and group-by; a read of all fields
-        leaves them out."""
+        """Each field carries groups (on its definition) the user is in none of, and is
+        refused on read, search and group-by; a read of all fields leaves them out."""
         for fname in fnames:
             with self.subTest(field=fname):
+                field = records._fields[fname]
+                self.assertTrue(field.groups, f"{fname} is restricted by its groups")
+                self.assertFalse([group for group in field.groups.split(",")
+                                  if records.env.user.has_group(group)])
                 with self.assertRaises(AccessError):
                     records.read([fname])
-                field = records._fields[fname]
                 if field.store and field.type not in ("one2many", "many2many", "text"):
                     with self.assertRaises(AccessError):
                         records.search([(fname, "!=", False)])
@@ -332,6 +337,21 @@ class TestAccessMatrix(AccessMatrixAsserts):
                 rules = self.env["ir.rule"].search([("model_id", "=", model.id)])
                 self.assertTrue(rules.filtered(lambda r: "company_ids" in r.domain_force),
                                 model.model)
+
+    def test_restricted_fields_carry_the_billing_readers(self):
+        """The field-level rows of the matrix, read from the fields themselves: what a
+        time entry costs, the invoice's internals and the project's scope budget are
+        read by the billing readers only (``groups`` of each field's definition)."""
+        for model, fnames in (("account.analytic.line", ENTRY_RESTRICTED),
+                              ("account.move", MOVE_RESTRICTED),
+                              ("project.project", PROJECT_RESTRICTED)):
+            for fname in fnames:
+                with self.subTest(model=model, field=fname):
+                    groups = self.env[model]._fields[fname].groups
+                    self.assertEqual(set((groups or "").split(",")), BILLING_READER_GROUPS)
+        for fname in ENTRY_OPEN:
+            with self.subTest(field=fname):
+                self.assertFalse(self.env["account.analytic.line"]._fields[fname].groups)
 
     def test_refused_reads_name_the_field(self):
         """A refused read says which field (Odoo's message)."""

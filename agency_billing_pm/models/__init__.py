@@ -1,3 +1,5 @@
+from . import account_analytic_line
+from . import agency_classification_rule
 from . import agency_pm_backend
 from . import agency_pm_project_link
 from . import agency_pm_user

@@ -2,9 +2,7 @@
 
 from odoo import fields, models
 
-from odoo.addons.agency_billing.models.account_analytic_line import (
-    BILLING_USER_GROUP,
-)
+from odoo.addons.agency_billing.access import BILLING_USER as BILLING_USER_GROUP
 
 
 class ProjectProject(models.Model):

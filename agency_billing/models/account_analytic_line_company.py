@@ -1,0 +1,61 @@
+"""Time entries: company consistency of the addon's links, checked in one pass.
+
+The links of a time entry to records of a company (service type and hint, role, the
+rules that classified and rated it, retainer period: ``check_company`` on their
+definitions) are checked against the entry's company in one pass per company and field,
+not in one query per entry and field as Odoo's own check does: recording many entries at
+once must not pay for it.
+"""
+
+from collections import defaultdict
+
+from odoo import _, models
+from odoo.exceptions import UserError
+
+# Relational fields of the addon on time entries whose company is checked in one pass
+# per company (see _check_company).
+AGENCY_COMPANY_FIELDS = (
+    "service_type_id", "service_type_hint_id", "job_id", "classification_rule_id",
+    "rate_rule_id", "retainer_period_id",
+)
+
+
+# One file per concern of the model (see the model's main file): meant, not mergeable.
+# pylint: disable=consider-merging-classes-inherited
+class AccountAnalyticLineCompany(models.Model):
+    _inherit = "account.analytic.line"
+
+    def _check_company(self, fnames=None):
+        """Check the addon's links in one pass per company and field (Odoo's check runs
+        one domain per entry and field, which would weigh on creating many entries)."""
+        if fnames is None or {"company_id", "company_ids"} & set(fnames):
+            fnames = list(self._fields)
+        ours = [fname for fname in fnames if fname in AGENCY_COMPANY_FIELDS]
+        if not ours:
+            return super()._check_company(fnames)
+        others = [fname for fname in fnames if fname not in AGENCY_COMPANY_FIELDS
+                  and fname not in ("company_id", "company_ids")]
+        if others:
+            super()._check_company(others)
+        return self._agency_check_company(ours)
+
+    def _agency_check_company(self, fnames):
+        by_company = defaultdict(list)
+        for line in self.sudo():
+            by_company[line.company_id].append(line.id)
+        for fname in fnames:
+            for company, ids in by_company.items():
+                lines = self.sudo().browse(ids)
+                linked = lines[fname]
+                if not linked:
+                    continue
+                domain = linked._check_company_domain(company)
+                wrong = linked - linked.with_context(active_test=False).filtered_domain(domain)
+                if wrong:
+                    raise UserError(_(
+                        "Incompatible companies: time entries of %(company)s cannot use "
+                        "%(records)s (%(field)s) of another company.",
+                        company=company.display_name,
+                        records=", ".join(wrong.mapped("display_name")),
+                        field=self._fields[fname].string,
+                    ))
