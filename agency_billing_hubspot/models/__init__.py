@@ -3,5 +3,6 @@ from . import account_analytic_line
 from . import agency_hubspot_backend
 from . import agency_hubspot_mapping
 from . import agency_hubspot_owner
+from . import agency_sync_binding
 from . import res_partner
 from . import sale_order
