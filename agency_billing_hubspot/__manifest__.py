@@ -3,7 +3,7 @@
 {
     "name": "Agency Billing - HubSpot",
     "summary": "Import HubSpot companies, deals, calls and meetings into Agency Billing",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Timesheets",
     "website": "https://github.com/agency-billing/agency-billing",
     "author": "Agency Billing contributors",

@@ -8,9 +8,9 @@ import pytest
 from conftest import ADDONS, REPO
 
 MODULES = sorted(
-    f"{path.parent.parent.name}.lib.{path.stem}"
+    ".".join(path.relative_to(REPO).with_suffix("").parts)
     for addon in ADDONS
-    for path in (REPO / addon / "lib").glob("*.py")
+    for path in (REPO / addon / "lib").rglob("*.py")  # per-vendor subpackages included
     if path.stem != "__init__"
 )
 

@@ -283,15 +283,21 @@ def measure_run(bench, backend_id, label, count, commit, reset=False, limits=Non
 def entry_figures(bench, backend_id, model="agency.hubspot.backend"):
     """How the imported time entries came out: rated, classified, on an order line."""
     with bench.env("agency") as env:
+        backend = env[model].browse(backend_id)
+        entry_ids = [
+            line_id
+            for etype, importer in backend._agency_sync_importer_classes().items()
+            if importer.res_model == "account.analytic.line"
+            for line_id in backend._agency_binder(etype).bound(include_archived=True).values()
+        ]
         env.cr.execute("""
             SELECT count(*), count(*) FILTER (WHERE l.agency_rate > 0),
                    count(*) FILTER (WHERE l.service_type_id IS NOT NULL),
                    count(*) FILTER (WHERE l.so_line IS NOT NULL),
                    count(*) FILTER (WHERE l.needs_review)
               FROM account_analytic_line l
-              JOIN agency_sync_binding b ON b.res_model = 'account.analytic.line'
-               AND b.res_id = l.id AND b.backend_model = %s AND b.backend_id = %s
-        """, (model, backend_id))
+             WHERE l.id = ANY(%s)
+        """, (entry_ids,))
         total, rated, classified, routed, review = env.cr.fetchone()
     return {"entries": total, "rated": rated, "classified": classified, "routed": routed,
             "needs_review": review}

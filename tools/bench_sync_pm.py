@@ -169,10 +169,9 @@ def milestone_latency(bench, backend_id, provider, fake, task_ref):
         env.ref("agency_billing.ir_cron_agency_billing_run").method_direct_trigger()
     seconds = time.perf_counter() - t0
     with bench.env("agency") as env:
-        task = env["agency.sync.binding"].search([
-            ("backend_model", "=", "agency.pm.backend"), ("backend_id", "=", backend_id),
-            ("external_type", "=", "task"), ("external_id", "=", str(task_ref))])
-        milestone = env["project.task"].browse(task.res_id).milestone_id
+        backend = env["agency.pm.backend"].browse(backend_id)
+        task = backend._agency_binder("task", "project.task").to_internal(task_ref, unwrap=True)
+        milestone = task.milestone_id
         invoice = milestone.agency_invoice_id
         result = {"seconds": seconds, "reached": bool(milestone.is_reached),
                   "invoice": invoice.name or (invoice and f"draft #{invoice.id}") or "",

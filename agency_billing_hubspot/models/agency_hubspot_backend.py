@@ -1,9 +1,10 @@
-"""A connected HubSpot account and its sync (on the sync layer of ``agency_billing``)."""
+"""A connected HubSpot account and its sync (on the sync base, ``agency_billing_sync``)."""
 
 import time
 
 from odoo import _, api, fields, models
 
+from odoo.addons.agency_billing_sync.components.binder import SyncBinder
 from odoo.addons.agency_billing_sync.lib.webhook import (
     WebhookRefused,
     check_fresh,
@@ -11,10 +12,10 @@ from odoo.addons.agency_billing_sync.lib.webhook import (
     signature_matches,
 )
 
+from ..components.adapter import HubSpotAdapter
+from ..components.importer import IMPORTERS, SYNC_ORDER
+from ..components.syncer import HubSpotSync
 from ..lib.webhook import parse_events, signature_v3
-from ..sync.adapter import HubSpotAdapter
-from ..sync.importers import IMPORTERS, SYNC_ORDER
-from ..sync.syncer import HubSpotSync
 
 # HubSpot object type ids, for record links (app.hubspot.com/contacts/<portal>/record/...).
 OBJECT_TYPE_IDS = {"contact": "0-1", "company": "0-2", "deal": "0-3", "call": "0-48",
@@ -241,9 +242,8 @@ class AgencyHubspotBackend(models.Model):
 
     def _agency_hubspot_links(self, records):
         """{record id: URL} of records synced from HubSpot (one query for all)."""
-        bindings = self.env["agency.sync.binding"].sudo()._agency_of_records(
-            records, backend_model=self._name).filtered(
-                lambda b: b.external_type in OBJECT_TYPE_IDS)
+        # sudo: whoever reads the record sees its link (bindings are technical records).
+        bindings = SyncBinder.links(records.sudo(), self._name, external_types=OBJECT_TYPE_IDS)
         backends = {b.id: b for b in self.sudo().browse(set(bindings.mapped("backend_id")))}
         links = {}
         for binding in bindings:

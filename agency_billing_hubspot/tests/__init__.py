@@ -4,3 +4,4 @@ from . import test_hubspot_sync
 from . import test_hubspot_activities
 from . import test_hubspot_webhook
 from . import test_hubspot_interrupt
+from . import test_migration

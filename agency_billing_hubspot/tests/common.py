@@ -115,8 +115,7 @@ class HubSpotCase(AgencyBillingCase):
 
     def bound(self, external_type, external_id):
         """The Odoo record a HubSpot record is bound to."""
-        binding = self.env["agency.sync.binding"]._agency_find(
-            self.backend, external_type, [external_id]).get(str(external_id))
+        binding = self.backend._agency_binder(external_type).to_internal(external_id)
         if not binding:
             return None
         return self.env[binding.res_model].with_context(active_test=False).browse(

@@ -38,10 +38,8 @@ class TestHubSpotInterrupted(HubSpotCase):
 
     def state(self):
         """What the sync made, in plain data (ids left out: they differ between runs)."""
-        Binding = self.env["agency.sync.binding"]
         out = {}
-        for binding in Binding.search([("backend_id", "=", self.backend.id),
-                                       ("backend_model", "=", self.backend._name)]):
+        for binding in self.backend._agency_binder(None).bindings(include_archived=True):
             record = self.env[binding.res_model].with_context(active_test=False).browse(
                 binding.res_id)
             if binding.res_model == "res.partner":

@@ -153,8 +153,8 @@ class TestHubSpotSync(HubSpotCase):
         later = self.fake.add("companies", {"name": "After the bulk edit"})
         run = self.sync()
         self.assertEqual(run.state, "done", run.error)
-        self.assertEqual(self.env["agency.sync.binding"].search_count([
-            ("backend_id", "=", self.backend.id), ("external_type", "=", "company")]), 76)
+        self.assertEqual(
+            self.backend._agency_binder("company").count(include_archived=True), 76)
         self.assertTrue(self.bound("company", ids[-1]))
         self.assertTrue(self.bound("company", later))
         past_cap = [r for r in self.fake.requests if r.path.endswith("/search")

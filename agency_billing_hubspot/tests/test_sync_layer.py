@@ -63,9 +63,44 @@ class TestSyncLayer(TransactionCase):
                                       for eid, props in records.items()])
 
     def _partner(self, external_id):
-        binding = self.env["agency.sync.binding"]._agency_find(
-            self.backend, "test_company", [external_id])[external_id]
+        binding = self.backend._agency_binder("test_company").to_internal(external_id)
         return self.env["res.partner"].with_context(active_test=False).browse(binding.res_id)
+
+    def test_binder_round_trip_one_query_per_batch(self):
+        """The binder turns external ids into records and back, and binds; a look-up of
+        a whole batch, and the binding of a whole batch, cost one query each."""
+        binder = self.backend._agency_binder("test_company", "res.partner")
+        partners = self.env["res.partner"].create(
+            [{"name": f"Bound {number}", "is_company": True} for number in range(30)])
+        refs = [str(100 + number) for number in range(30)]
+        self.backend.company_id.ensure_one()
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            bindings = binder.bind_many([(ref, partner, {"payload_hash": ref})
+                                         for ref, partner in zip(refs, partners, strict=True)],
+                                        known={})
+        self.assertEqual([b.external_id for b in bindings], refs)
+        with self.assertQueryCount(1):
+            found = binder.to_internal_many([*refs, "999"])
+        self.assertEqual((len(found), found["105"].payload_hash), (30, "105"))
+        with self.assertQueryCount(1):
+            ids = binder.to_internal_ids(refs)
+        self.assertEqual(ids["105"], partners[5].id)
+        with self.assertQueryCount(1):
+            by_record = binder.to_external_many(partners)
+        self.assertEqual(by_record[partners[7].id].external_id, "107")
+        self.assertEqual(binder.to_external(partners[7]), "107")
+        self.assertEqual(binder.to_internal("103", unwrap=True), partners[3])
+        self.assertFalse(binder.to_internal("999"))
+        self.assertEqual(binder.to_internal("999", unwrap=True), self.env["res.partner"])
+        other = self.env["res.partner"].create({"name": "Bound again", "is_company": True})
+        self.assertEqual(binder.bind("103", other), found["103"], "re-pointed, not duplicated")
+        self.assertEqual(binder.to_internal("103", unwrap=True), other)
+        binder.archive(found["104"])
+        self.assertNotIn("104", binder.to_internal_ids(["104"]))
+        self.assertIn("104", binder.to_internal_ids(["104"], include_archived=True))
+        self.assertEqual((binder.count(), binder.count(include_archived=True)), (29, 30))
+        self.assertFalse(self.backend._agency_binder("other_type").to_internal("103"))
 
     def test_first_import_then_unchanged_writes_nothing(self):
         """A first import creates and binds; the same data again is 'unchanged' and no
@@ -167,8 +202,7 @@ class TestSyncLayer(TransactionCase):
         self.assertEqual((run.created, run.quarantined), (2, 1))
         self.assertEqual(self._partner("12").name, "Fine too")
         self.assertIn("parent_id", run.quarantine_ids.error)
-        self.assertFalse(self.env["agency.sync.binding"]._agency_find(
-            self.backend, "test_company", ["11"]))
+        self.assertFalse(self.backend._agency_binder("test_company").to_internal("11"))
 
     def test_archive_guard(self):
         """Archiving more than the guard's share waits for confirmation; a few are

@@ -1,12 +1,12 @@
-"""A connected Asana workspace or Monday.com account and its sync (on the sync layer of
-``agency_billing``).
+"""A connected Asana workspace or Monday.com account and its sync (on the sync base,
+``agency_billing_sync``).
 
 What reaches Odoo: the projects (boards) a person linked on the mapping list, their tasks
 (project tasks), the tracked time of those tasks (time entries, through the importers'
 write path of ``agency_billing``) and the status that marks a milestone reached. The
-provider's own reading (paths, paging, cursors, webhooks) is in ``..sync.asana_sync`` and
-``..sync.monday_sync``; what both share (mappings, policies, importers) is here and in
-``..sync.importers``.
+provider's own reading (paths, paging, cursors, webhooks) is in
+``..components.asana.syncer`` and ``..components.monday.syncer``; what both share
+(mappings, policies, importers) is here and in ``..components.importer``.
 """
 
 from datetime import timedelta
@@ -19,8 +19,8 @@ from odoo.addons.agency_billing_sync.lib.errors import SyncError
 from odoo.addons.agency_billing_sync.lib.payload import redact
 from odoo.addons.agency_billing_sync.lib.webhook import WebhookRefused
 
-from ..sync import syncer_class
-from ..sync.importers import IMPORTERS, SYNC_ORDER
+from ..components.importer import IMPORTERS, SYNC_ORDER
+from ..components.syncer import syncer_class
 
 DEFAULT_URLS = {
     "asana": "https://app.asana.com/api/1.0",

@@ -83,8 +83,7 @@ class PmCase(AgencyBillingRunCase):
 
     def bound(self, backend, external_type, external_id):
         """The Odoo record a source record is bound to (None when unbound)."""
-        binding = self.env["agency.sync.binding"]._agency_find(
-            backend, external_type, [external_id]).get(str(external_id))
+        binding = backend._agency_binder(external_type).to_internal(external_id)
         if not binding:
             return None
         return self.env[binding.res_model].with_context(active_test=False).browse(

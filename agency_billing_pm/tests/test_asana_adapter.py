@@ -12,8 +12,8 @@ from odoo.addons.agency_billing_sync.lib.errors import (
     SyncTimeoutError,
 )
 
-from ..sync.asana_adapter import AsanaAdapter
-from ..sync.asana_sync import AsanaSync
+from ..components.asana.adapter import AsanaAdapter
+from ..components.asana.syncer import AsanaSync
 from .common import TOKEN
 from .test_asana_common import AsanaCase
 

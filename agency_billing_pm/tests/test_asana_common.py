@@ -72,23 +72,18 @@ class AsanaCase(PmCase):
 
     def synced_lines(self):
         """The time entries bound to Asana entries (not removed)."""
-        bindings = self.env["agency.sync.binding"].search([
-            ("backend_model", "=", self.backend._name), ("backend_id", "=", self.backend.id),
-            ("external_type", "=", "time"), ("archived", "=", False)])
+        bindings = self.backend._agency_binder("time").bindings()
         return self.env["account.analytic.line"].browse(bindings.mapped("res_id")).exists()
 
     def state(self):
         """What Odoo holds from Asana: {task gid: (name, section, employee)} and
         {entry gid: (hours, date, employee)}."""
-        Binding = self.env["agency.sync.binding"]
-        domain = [("backend_model", "=", self.backend._name),
-                  ("backend_id", "=", self.backend.id), ("archived", "=", False)]
         tasks, entries = {}, {}
-        for binding in Binding.search(domain + [("external_type", "=", "task")]):
+        for binding in self.backend._agency_binder("task").bindings():
             task = self.env["project.task"].browse(binding.res_id)
             tasks[binding.external_id] = (task.name, task.agency_pm_status,
                                           task.user_ids.ids)
-        for binding in Binding.search(domain + [("external_type", "=", "time")]):
+        for binding in self.backend._agency_binder("time").bindings():
             line = self.env["account.analytic.line"].browse(binding.res_id).exists()
             entries[binding.external_id] = line and (line.unit_amount, str(line.date),
                                                      line.employee_id.id)

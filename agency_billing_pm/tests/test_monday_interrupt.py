@@ -30,9 +30,7 @@ class TestMondayInterrupted(MondayCase):
     def state(self):
         """What the sync made, in plain data (Odoo ids left out)."""
         out = {}
-        for binding in self.env["agency.sync.binding"].search([
-                ("backend_model", "=", self.monday._name),
-                ("backend_id", "=", self.monday.id)]):
+        for binding in self.monday._agency_binder(None).bindings(include_archived=True):
             record = self.env[binding.res_model].with_context(active_test=False).browse(
                 binding.res_id)
             if not record.exists():

@@ -11,7 +11,7 @@ from odoo.addons.agency_billing_sync.lib.errors import (
     SyncTimeoutError,
 )
 
-from ..sync.monday_adapter import MondayAdapter, MondayCursorExpired
+from ..components.monday.adapter import MondayAdapter, MondayCursorExpired
 from .common import MONDAY_TOKEN
 from .test_monday_sync import MondayCase
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from odoo.tests import HttpCase, tagged
 
-from ..lib.monday import jwt_encode
+from ..lib.monday.webhook import jwt_encode
 from .common import MONDAY_BOARD, SECRET
 from .test_monday_sync import MondayCase
 

@@ -10,7 +10,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.addons.agency_billing_sync.lib.errors import SyncError
 from odoo.addons.agency_billing_sync.lib.webhook import WebhookRefused
 
-from ..sync.importers import TaskImporter, TimeImporter
+from ..components.importer import TaskImporter, TimeImporter
 from .common import ASANA_PROJECT, TODAY, PmCase
 
 CASEY = {"id": "u-casey", "name": "Casey", "email": "Casey@Agency.test"}

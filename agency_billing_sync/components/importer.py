@@ -5,13 +5,13 @@ A vendor importer subclasses :class:`SyncImporter` for one record type (``extern
 call to a pure mapper in the vendor's ``lib``) and, when it needs lookups, ``prepare``.
 :meth:`SyncImporter.import_items` then does, for one batch:
 
-1. the bindings of the batch, in one query;
+1. the bindings of the batch, in one query (through the binder, ``self.binder``);
 2. ``prepare`` (the vendor's lookups for the batch, one query per kind) and ``map`` per
    record; a :class:`SyncMappingError` quarantines the record, ``item.issues`` quarantine
    a problem while the record is imported without the bad value;
 3. records whose values hash like their binding's are **unchanged**: nothing is written;
 4. new records are created (one ``create``) and bound; changed ones are planned field by
-   field with the backend's ownership (``lib.sync_ownership``): source-owned fields follow
+   field with the backend's ownership (``lib.ownership``): source-owned fields follow
    the source, Odoo-owned ones are never overwritten, both-sides changes become conflicts;
 5. all of it in one savepoint; when it fails, record by record, each in its own savepoint,
    so one bad record is quarantined with its payload and error while the batch goes on;
@@ -81,7 +81,11 @@ class SyncImporter:
         self.env = backend.env
         self.model = self.env[self.res_model]
         self.owners = backend._agency_sync_ownership(self.external_type)
-        self.Binding = self.env["agency.sync.binding"]
+        self.binder = self.binder_for(self.external_type, self.res_model)
+
+    def binder_for(self, external_type, res_model=None):
+        """The backend's binder of a record type (this importer's is ``self.binder``)."""
+        return self.backend._agency_binder(external_type, res_model)
 
     # ------------------------------------------------------------------
     # Hooks
@@ -154,8 +158,7 @@ class SyncImporter:
         items = list({item.external_id: item for item in items}.values())
         if not items:
             return items
-        found = self.Binding._agency_find(self.backend, self.external_type,
-                                          [item.external_id for item in items])
+        found = self.binder.to_internal_many([item.external_id for item in items])
         for item in items:
             item.binding = found.get(str(item.external_id))
         self.prepare(items)
@@ -249,24 +252,12 @@ class SyncImporter:
     def _bind(self, items):
         """Bind newly created records (a binding whose record was deleted in Odoo is
         pointed at the new one)."""
-        to_create = []
-        for item in items:
-            values = self._binding_values(item, plan_create(item.values).synced)
-            if item.binding:
-                item.binding.write({**values, "res_id": item.record.id})
-                continue
-            to_create.append({
-                **values,
-                "backend_model": self.backend._name, "backend_id": self.backend.id,
-                "external_type": self.external_type, "external_id": str(item.external_id),
-                "res_model": self.res_model, "res_id": item.record.id,
-                "company_id": self.backend.company_id.id,
-            })
-        created = self.Binding._agency_insert(to_create)
-        unbound = iter(created)
-        for item in items:
-            if not item.binding:
-                item.binding = next(unbound)
+        bindings = self.binder.bind_many(
+            [(item.external_id, item.record,
+              self._binding_values(item, plan_create(item.values).synced)) for item in items],
+            known={str(item.external_id): item.binding for item in items if item.binding})
+        for item, binding in zip(items, bindings, strict=True):
+            item.binding = binding
 
     def _binding_values(self, item, synced):
         return {
@@ -329,15 +320,12 @@ class SyncImporter:
         the run) unless ``force``. Returns how many were archived."""
         if not external_ids:
             return 0
-        found = self.Binding._agency_find(self.backend, self.external_type, external_ids)
-        bindings = self.Binding.browse(
+        found = self.binder.to_internal_many(external_ids)
+        bindings = self.binder.Binding.browse(
             [b.id for b in found.values() if not b.archived])
         if not bindings:
             return 0
-        total = self.Binding.search_count([
-            ("backend_model", "=", self.backend._name), ("backend_id", "=", self.backend.id),
-            ("external_type", "=", self.external_type), ("archived", "=", False),
-        ])
+        total = self.binder.count()
         share = (self.backend.sync_archive_share or 0.0) / 100.0
         if not force and archive_needs_confirmation(len(bindings), total, share):
             if self.run:
@@ -352,8 +340,7 @@ class SyncImporter:
             records = self.model.with_context(active_test=False).browse(
                 bindings.mapped("res_id")).exists()
             self.archive_records(records)
-            bindings.write({"archived": True, "sync_date": fields.Datetime.now(),
-                            "payload_hash": False})
+            self.binder.archive(bindings)
         if self.run:
             self.run._agency_add(archived=len(bindings))
         return len(bindings)

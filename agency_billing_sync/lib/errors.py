@@ -3,7 +3,7 @@
 Adapters turn whatever their SDK or HTTP client raises into one of these, so importers
 and runs decide by kind: retry (rate limit, server error, timeout, unreadable answer),
 stop the run (authentication, configuration), or quarantine one record (mapping).
-Messages never carry secrets: adapters redact them (``sync_payload.redact``).
+Messages never carry secrets: adapters redact them (``payload.redact``).
 
 >>> err = SyncRateLimitError("429 Too Many Requests", status=429, retry_after=0.0)
 >>> err.retryable, err.kind, err.status, str(err)

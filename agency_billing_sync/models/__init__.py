@@ -1,3 +1,4 @@
+from . import agency_sync_backend_ref  # mixins first: the sync records inherit it
 from . import agency_sync_backend_mixin
 from . import agency_sync_binding
 from . import agency_sync_conflict

@@ -28,6 +28,7 @@ from odoo.tools import SQL
 
 from odoo.addons.agency_billing.access import BILLING_MANAGER, check_action
 
+from ..components.binder import SyncBinder
 from ..lib.errors import SyncError
 from ..lib.ownership import resolve
 from ..lib.payload import redact
@@ -128,7 +129,7 @@ class AgencySyncBackendMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _compute_sync_figures(self):
-        domain = [("backend_model", "=", self._name), ("backend_id", "in", self.ids)]
+        domain = self.env["agency.sync.run"]._agency_backend_domain(self)
         counts = {}
         for model, extra in (("agency.sync.binding", []),
                              ("agency.sync.log", [("state", "=", "open")]),
@@ -186,6 +187,12 @@ class AgencySyncBackendMixin(models.AbstractModel):
         importer_class = self._agency_sync_importer_classes().get(external_type)
         return importer_class(self, run) if importer_class else None
 
+    def _agency_binder(self, external_type, res_model=None):
+        """The binder of a record type on this backend: where its external ids and Odoo
+        records meet (``components/binder.py``)."""
+        self.ensure_one()
+        return SyncBinder(self, external_type, res_model)
+
     def _agency_connection_check(self):
         """Hook: call the source with the backend's credentials (the caller is sudo);
         return a readable success text, raise :class:`SyncError` otherwise."""
@@ -194,7 +201,7 @@ class AgencySyncBackendMixin(models.AbstractModel):
     def _agency_webhook_events(self, httprequest, raw):
         """Hook: check a webhook delivery (signature, freshness) and return its events as
         dicts (``event_id``, ``external_type``, ``external_id``, ``occurred_at``,
-        ``change``); raise ``lib.sync_webhook.WebhookRefused`` to refuse it."""
+        ``change``); raise ``lib.webhook.WebhookRefused`` to refuse it."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------
@@ -235,10 +242,8 @@ class AgencySyncBackendMixin(models.AbstractModel):
 
     def _agency_sync_close_interrupted(self):
         """Runs left *running* while we hold the lock died with their process."""
-        runs = self.env["agency.sync.run"].sudo().search([
-            ("backend_model", "=", self._name), ("backend_id", "=", self.id),
-            ("state", "=", "running"),
-        ])
+        Run = self.env["agency.sync.run"].sudo()
+        runs = Run.search(Run._agency_backend_domain(self) + [("state", "=", "running")])
         if runs:
             runs.write({
                 "state": "failed", "date_end": fields.Datetime.now(),
@@ -270,10 +275,8 @@ class AgencySyncBackendMixin(models.AbstractModel):
         try:
             backend._agency_sync_close_interrupted()
             run = Run.create({
-                "backend_model": self._name, "backend_id": self.id,
-                "backend_name": self.display_name, "trigger": trigger, "kind": kind,
+                **Run._agency_backend_values(self), "trigger": trigger, "kind": kind,
                 "max_batches": max_batches or 0,
-                "company_id": self.company_id.id if "company_id" in self._fields else False,
             })
             backend._agency_sync_commit()
             backend._agency_sync_guarded(run, job or backend._agency_sync_execute)
@@ -348,10 +351,9 @@ class AgencySyncBackendMixin(models.AbstractModel):
         """Whether the scheduled sync should run now: its interval passed since the last
         one started, or the last one paused."""
         self.ensure_one()
-        last = self.env["agency.sync.run"].sudo().search([
-            ("backend_model", "=", self._name), ("backend_id", "=", self.id),
-            ("kind", "=", "sync"),
-        ], order="id desc", limit=1)
+        Run = self.env["agency.sync.run"].sudo()
+        last = Run.search(Run._agency_backend_domain(self) + [("kind", "=", "sync")],
+                          order="id desc", limit=1)
         if not last or last.state in ("partial", "failed"):
             return True
         age = (fields.Datetime.now() - last.date_start).total_seconds()
@@ -487,11 +489,10 @@ class AgencySyncBackendMixin(models.AbstractModel):
         Ownership = self.env["agency.sync.ownership"]
         for backend in self:
             backend.sync_ownership_ids.unlink()
-            company = backend.company_id.id if "company_id" in backend._fields else False
+            ref = Ownership._agency_backend_values(backend)
             Ownership.create([
-                {"backend_model": backend._name, "backend_id": backend.id,
-                 "external_type": etype, "res_model": res_model, "field_name": fname,
-                 "owner": owner, "company_id": company}
+                {**ref, "external_type": etype, "res_model": res_model, "field_name": fname,
+                 "owner": owner}
                 for etype, (res_model, owners) in backend._agency_sync_mapped_fields().items()
                 for fname, owner in owners.items()
             ])
@@ -604,8 +605,7 @@ class AgencySyncBackendMixin(models.AbstractModel):
             "name": name,
             "res_model": model,
             "view_mode": "list,form",
-            "domain": [("backend_model", "=", self._name), ("backend_id", "=", self.id),
-                       *(extra_domain or [])],
+            "domain": [*self.env[model]._agency_backend_domain(self), *(extra_domain or [])],
             "context": context or {},
         }
 

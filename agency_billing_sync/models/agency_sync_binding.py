@@ -14,17 +14,17 @@ class AgencySyncBinding(models.Model):
     apart from an edit at the source. Editing the Odoo record never breaks the link: the
     binding points at it by id. Integrators may create bindings over RPC to link existing
     Odoo records before a first sync.
+
+    The sync code looks bindings up and binds only through the binder
+    (``components/binder.py``, ``backend._agency_binder(external_type)``).
     """
 
     _name = "agency.sync.binding"
+    _inherit = ["agency.sync.backend.ref"]
     _description = "Sync Binding"
     _order = "id desc"
     _rec_name = "external_id"
 
-    backend_model = fields.Char(required=True, index=True, readonly=True)
-    backend_id = fields.Many2oneReference(
-        model_field="backend_model", required=True, index=True, readonly=True
-    )
     external_type = fields.Char(
         required=True, readonly=True, help="Kind of source record, e.g. company, deal, call."
     )
@@ -55,8 +55,6 @@ class AgencySyncBinding(models.Model):
         help="Deleted or archived in the source system; the Odoo record is archived (never "
         "deleted).",
     )
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
-
     _sql_constraints = [
         (
             "external_uniq",
@@ -88,8 +86,9 @@ class AgencySyncBinding(models.Model):
     @api.model
     def _agency_insert(self, vals_list):
         """Create bindings in one INSERT (importers bind thousands of records per run;
-        the ORM's create costs more than the records' own). ``vals_list`` holds this
-        model's stored fields only; the bindings are returned in order."""
+        the ORM's create costs more than the records' own): the binder's storage, see
+        ``components/binder.py``. ``vals_list`` holds the columns below only; the
+        bindings are returned in order."""
         if not vals_list:
             return self.browse()
         columns = ["backend_model", "backend_id", "external_type", "external_id", "res_model",
@@ -114,44 +113,6 @@ class AgencySyncBinding(models.Model):
             SQL(", ").join(SQL.identifier(column) for column in columns),
             SQL(", ").join(rows)))
         return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    @api.model
-    def _agency_find(self, backend, external_type, external_ids):
-        """{external id: binding} of a backend's records of a type, in one query."""
-        if not external_ids:
-            return {}
-        bindings = self.search_fetch([
-            ("backend_model", "=", backend._name), ("backend_id", "=", backend.id),
-            ("external_type", "=", external_type),
-            ("external_id", "in", [str(eid) for eid in external_ids]),
-        ], ["external_id", "res_id", "payload_hash", "synced_values", "archived"])
-        return {binding.external_id: binding for binding in bindings}
-
-    @api.model
-    def _agency_res_ids(self, backend, external_type, external_ids, include_archived=False):
-        """{external id: Odoo record id} for the given external ids (bound ones only), in
-        one query; archived-at-source bindings are left out unless asked."""
-        if not external_ids:
-            return {}
-        domain = [
-            ("backend_model", "=", backend._name), ("backend_id", "=", backend.id),
-            ("external_type", "=", external_type),
-            ("external_id", "in", [str(eid) for eid in external_ids]),
-        ]
-        if not include_archived:
-            domain.append(("archived", "=", False))
-        rows = self.search_read(domain, ["external_id", "res_id"])
-        return {row["external_id"]: row["res_id"] for row in rows}
-
-    @api.model
-    def _agency_of_records(self, records, backend_model=None):
-        """Bindings of some Odoo records (any backend, or one backend model)."""
-        if not records:
-            return self.browse()
-        domain = [("res_model", "=", records._name), ("res_id", "in", records.ids)]
-        if backend_model:
-            domain.append(("backend_model", "=", backend_model))
-        return self.search(domain)
 
     def action_agency_open_record(self):
         """Open the bound Odoo record."""

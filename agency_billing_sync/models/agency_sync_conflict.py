@@ -35,15 +35,11 @@ class AgencySyncConflict(models.Model):
     """
 
     _name = "agency.sync.conflict"
+    _inherit = ["agency.sync.backend.ref.named"]
     _description = "Sync Conflict"
     _order = "id desc"
     _rec_name = "field_description"
 
-    backend_model = fields.Char(required=True, index=True, readonly=True)
-    backend_id = fields.Many2oneReference(
-        model_field="backend_model", required=True, index=True, readonly=True
-    )
-    backend_name = fields.Char(string="Account", readonly=True)
     run_id = fields.Many2one("agency.sync.run", string="Found by", readonly=True,
                              ondelete="set null", index="btree_not_null")
     binding_id = fields.Many2one("agency.sync.binding", readonly=True, ondelete="cascade",
@@ -67,7 +63,6 @@ class AgencySyncConflict(models.Model):
                              index=True)
     resolved_by = fields.Many2one("res.users", readonly=True)
     resolved_date = fields.Datetime(readonly=True)
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
 
     @api.model
     def _agency_open(self, backend, run, entries):
@@ -80,8 +75,7 @@ class AgencySyncConflict(models.Model):
         keys = {(e["record"]._name, e["record"].id, e["field"]) for e in entries}
         existing = {
             (c.res_model, c.res_id, c.field_name): c
-            for c in self.search([
-                ("backend_model", "=", backend._name), ("backend_id", "=", backend.id),
+            for c in self.search(self._agency_backend_domain(backend) + [
                 ("state", "=", "open"),
                 ("res_id", "in", list({res_id for _model, res_id, _f in keys})),
             ])
@@ -104,8 +98,7 @@ class AgencySyncConflict(models.Model):
                 continue
             binding = entry.get("binding")
             values.update({
-                "backend_model": backend._name, "backend_id": backend.id,
-                "backend_name": backend.display_name,
+                **self._agency_backend_values(backend),
                 "binding_id": binding.id if binding else False,
                 "external_type": binding.external_type if binding else entry.get("external_type"),
                 "external_id": binding.external_id if binding else entry.get("external_id"),
@@ -114,7 +107,6 @@ class AgencySyncConflict(models.Model):
                 "field_name": fname,
                 "field_description": entry.get("label") or (field.string if field else fname),
                 "owner": entry.get("owner", "source"),
-                "company_id": backend.company_id.id,
             })
             to_create.append(values)
         return conflicts | self.create(to_create)
@@ -157,10 +149,6 @@ class AgencySyncConflict(models.Model):
     def _agency_resolution(self, state):
         return {"state": state, "resolved_by": self.env.user.id,
                 "resolved_date": fields.Datetime.now()}
-
-    def _agency_backend(self):
-        self.ensure_one()
-        return self.env[self.backend_model].browse(self.backend_id)
 
     def action_agency_open_record(self):
         """Open the Odoo record in conflict."""

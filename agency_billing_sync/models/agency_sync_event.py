@@ -22,14 +22,14 @@ class AgencySyncEvent(models.Model):
     """
 
     _name = "agency.sync.event"
+    _inherit = ["agency.sync.backend.ref"]
     _description = "Sync Webhook Event"
     _order = "occurred_at, id"
     _rec_name = "event_id"
 
-    backend_model = fields.Char(required=True, readonly=True)
-    backend_id = fields.Many2oneReference(
-        model_field="backend_model", required=True, readonly=True
-    )
+    # The pending-events index and the event id's unique key cover the look-ups.
+    backend_model = fields.Char(index=False)
+    backend_id = fields.Many2oneReference(index=False)
     event_id = fields.Char(required=True, readonly=True, string="Event ID")
     external_type = fields.Char(required=True, readonly=True)
     external_id = fields.Char(required=True, readonly=True, string="External ID")
@@ -38,7 +38,7 @@ class AgencySyncEvent(models.Model):
     occurred_at = fields.Datetime(readonly=True)
     state = fields.Selection(EVENT_STATES, required=True, default="pending", readonly=True)
     run_id = fields.Many2one("agency.sync.run", readonly=True, ondelete="set null")
-    company_id = fields.Many2one("res.company", readonly=True)
+    company_id = fields.Many2one(index=False)
 
     _sql_constraints = [
         ("event_uniq", "unique(backend_model, backend_id, event_id)",
@@ -84,10 +84,8 @@ class AgencySyncEvent(models.Model):
     @api.model
     def _agency_pending(self, backend, limit=None):
         """A backend's pending events, oldest change first."""
-        return self.search([
-            ("backend_model", "=", backend._name), ("backend_id", "=", backend.id),
-            ("state", "=", "pending"),
-        ], order="occurred_at, id", limit=limit)
+        return self.search(self._agency_backend_domain(backend) + [("state", "=", "pending")],
+                           order="occurred_at, id", limit=limit)
 
     @api.model
     def _agency_has_pending(self, backend):

@@ -26,15 +26,11 @@ class AgencySyncLog(models.Model):
     """
 
     _name = "agency.sync.log"
+    _inherit = ["agency.sync.backend.ref.named"]
     _description = "Sync Quarantine"
     _order = "id desc"
     _rec_name = "external_id"
 
-    backend_model = fields.Char(required=True, index=True, readonly=True)
-    backend_id = fields.Many2oneReference(
-        model_field="backend_model", required=True, index=True, readonly=True
-    )
-    backend_name = fields.Char(string="Account", readonly=True)
     run_id = fields.Many2one("agency.sync.run", string="Last Run", readonly=True,
                              ondelete="set null", index="btree_not_null")
     external_type = fields.Char(required=True, readonly=True)
@@ -46,7 +42,6 @@ class AgencySyncLog(models.Model):
     attempts = fields.Integer(default=1, readonly=True,
                               help="How many times the record failed to import.")
     last_attempt = fields.Datetime(default=fields.Datetime.now, readonly=True)
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
 
     @api.model
     def _agency_quarantine(self, backend, run, entries):
@@ -59,8 +54,7 @@ class AgencySyncLog(models.Model):
         keys = {(etype, str(eid)) for etype, eid, _error, _payload in entries}
         existing = {
             (log.external_type, log.external_id): log
-            for log in self.search([
-                ("backend_model", "=", backend._name), ("backend_id", "=", backend.id),
+            for log in self.search(self._agency_backend_domain(backend) + [
                 ("state", "=", "open"),
                 ("external_id", "in", [eid for _etype, eid in keys]),
             ])
@@ -84,11 +78,10 @@ class AgencySyncLog(models.Model):
                 logs |= log
                 continue
             seen[key] = {
-                "backend_model": backend._name, "backend_id": backend.id,
-                "backend_name": backend.display_name,
+                **self._agency_backend_values(backend),
                 "run_id": run.id if run else False, "external_type": etype,
                 "external_id": str(eid), "error": text, "payload": body,
-                "company_id": backend.company_id.id, "last_attempt": now,
+                "last_attempt": now,
             }
             to_create.append(seen[key])
         return logs | self.create(to_create)
@@ -98,8 +91,7 @@ class AgencySyncLog(models.Model):
         """Close the open entries of records that imported cleanly now."""
         if not external_ids:
             return
-        logs = self.search([
-            ("backend_model", "=", backend._name), ("backend_id", "=", backend.id),
+        logs = self.search(self._agency_backend_domain(backend) + [
             ("external_type", "=", external_type), ("state", "=", "open"),
             ("external_id", "in", [str(eid) for eid in external_ids]),
         ])

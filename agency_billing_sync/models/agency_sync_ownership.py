@@ -11,20 +11,20 @@ class AgencySyncOwnership(models.Model):
     """
 
     _name = "agency.sync.ownership"
+    _inherit = ["agency.sync.backend.ref"]
     _description = "Sync Field Ownership"
     _order = "external_type, field_name"
 
-    backend_model = fields.Char(required=True, index=True)
-    backend_id = fields.Many2oneReference(
-        model_field="backend_model", required=True, index=True
-    )
+    # Lines are edited on the backend's form (administrators).
+    backend_model = fields.Char(readonly=False)
+    backend_id = fields.Many2oneReference(readonly=False)
     external_type = fields.Char(required=True, help="Kind of source record, e.g. company.")
     res_model = fields.Char(string="Odoo Model", required=True)
     field_name = fields.Char(required=True)
     field_description = fields.Char(string="Field", compute="_compute_field_description")
     owner = fields.Selection([(owner, owner.capitalize()) for owner in OWNERS],
                              string="Owned by", required=True, default="source")
-    company_id = fields.Many2one("res.company", index=True)
+    company_id = fields.Many2one(readonly=False)
 
     _sql_constraints = [
         ("field_uniq", "unique(backend_model, backend_id, external_type, field_name)",

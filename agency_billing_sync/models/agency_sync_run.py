@@ -34,15 +34,11 @@ class AgencySyncRun(models.Model):
     """
 
     _name = "agency.sync.run"
+    _inherit = ["agency.sync.backend.ref.named"]
     _description = "Sync Run"
     _order = "id desc"
 
     name = fields.Char(compute="_compute_name")
-    backend_model = fields.Char(required=True, index=True, readonly=True)
-    backend_id = fields.Many2oneReference(
-        model_field="backend_model", required=True, index=True, readonly=True
-    )
-    backend_name = fields.Char(string="Account", readonly=True)
     trigger = fields.Selection(TRIGGERS, required=True, default="manual", readonly=True)
     kind = fields.Selection(RUN_KINDS, required=True, default="sync", readonly=True,
                             help="What the run did: a sync of what changed, the records "
@@ -75,7 +71,6 @@ class AgencySyncRun(models.Model):
     pending_archive_count = fields.Integer(compute="_compute_pending_archive_count")
     user_id = fields.Many2one("res.users", string="Started by", readonly=True,
                               default=lambda self: self.env.user)
-    company_id = fields.Many2one("res.company", index=True, readonly=True)
     quarantine_ids = fields.One2many("agency.sync.log", "run_id", string="Quarantine Entries")
     conflict_ids = fields.One2many("agency.sync.conflict", "run_id", string="Conflicts Found")
 
@@ -96,11 +91,6 @@ class AgencySyncRun(models.Model):
         for run in self:
             pending = run.pending_archive or {}
             run.pending_archive_count = sum(len(ids) for ids in pending.values())
-
-    def _agency_backend(self):
-        """The backend record this run belongs to."""
-        self.ensure_one()
-        return self.env[self.backend_model].browse(self.backend_id)
 
     def _agency_add(self, **counts):
         """Add to the run's counters (``created=3, unchanged=10``...); one write."""

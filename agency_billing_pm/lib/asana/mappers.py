@@ -1,10 +1,10 @@
-"""Asana JSON → the normalized dicts of the PM importers, and Asana's webhooks (no Odoo).
+"""Asana JSON → the normalized dicts of the PM importers (no Odoo).
 
-Shapes (``agency_billing_pm`` contract): ``user`` ``{id, name, email}``; ``project``
-``{id, name, client, updated_at, archived, url}``; ``task`` ``{id, project, name,
-assignee, due_on, completed, service, status, updated_at, url, raw}``; ``time`` ``{id,
-task, project, user, minutes, date, started_at, description, billable, approval,
-updated_at, url, raw}``. Datetimes are naive UTC.
+Shapes (``agency_billing_pm`` contract, ``components/importer.py``): ``user`` ``{id,
+name, email}``; ``project`` ``{id, name, client, updated_at, archived, url}``; ``task``
+``{id, project, name, assignee, due_on, completed, service, status, updated_at, url,
+raw}``; ``time`` ``{id, task, project, user, minutes, date, started_at, description,
+billable, approval, updated_at, url, raw}``. Datetimes are naive UTC.
 
 Where the values come from:
 
@@ -23,49 +23,12 @@ Where the values come from:
   case; absent → None: no approvals).
 """
 
-import hashlib
-import hmac
-import json
 import re
-from datetime import UTC, datetime
+
+from .values import approval, billable, minutes, parse_time, text
 
 CLIENT_FIELD = "client"
 _CLIENT_NOTE = re.compile(r"^\s*client\s*:\s*(.+?)\s*$", re.I | re.M)
-APPROVALS = {"draft": "pending", "submitted": "pending", "approved": "approved",
-             "rejected": "rejected"}
-BILLABLE = {"billable": True, "nonbillable": False, "non_billable": False,
-            "notapplicable": None, "not_applicable": None}
-
-
-def parse_time(value):
-    """Naive UTC datetime of an Asana timestamp (None when empty or unreadable).
-
-    >>> parse_time("2026-11-02T09:00:01.250Z")
-    datetime.datetime(2026, 11, 2, 9, 0, 1, 250000)
-    >>> parse_time("2026-11-02T10:00:00+01:00"), parse_time(None), parse_time("soon")
-    (datetime.datetime(2026, 11, 2, 9, 0), None, None)
-    """
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
-def text(value):
-    """Stripped text or None.
-
-    >>> text("  Design "), text(""), text(None), text(12)
-    ('Design', None, None, '12')
-    """
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
 
 
 def user(raw):
@@ -235,39 +198,6 @@ def task(raw, project_gid, service_source="custom_field", service_field="Service
     }
 
 
-def billable(value):
-    """``billable_status`` → True / False / None (unknown, not applicable, absent).
-
-    >>> [billable(v) for v in ("billable", "nonBillable", "NOTAPPLICABLE", None, "odd")]
-    [True, False, None, None, None]
-    """
-    return BILLABLE.get(str(value or "").strip().lower())
-
-
-def approval(value):
-    """``approval_status`` → approved / pending / rejected, or None (no approvals).
-
-    >>> [approval(v) for v in ("DRAFT", "submitted", "Approved", "REJECTED", None, "")]
-    ['pending', 'pending', 'approved', 'rejected', None, None]
-    """
-    return APPROVALS.get(str(value or "").strip().lower())
-
-
-def minutes(value):
-    """``duration_minutes`` as a float, None when missing or unreadable (the importer
-    quarantines it; zero and negative values are passed on for it to refuse).
-
-    >>> minutes(90), minutes("15.5"), minutes(None), minutes("abc"), minutes(0)
-    (90.0, 15.5, None, None, 0.0)
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def time_entry(raw, project_gid=None):
     """A normalized time tracking entry (``project_gid``: the project of its task when the
     syncer knows it, else ``attributable_to``).
@@ -296,144 +226,3 @@ def time_entry(raw, project_gid=None):
         "updated_at": parse_time(raw.get("modified_at") or raw.get("created_at")),
         "url": None, "raw": raw,
     }
-
-
-# ----------------------------------------------------------------------
-# /events (sync tokens) and webhooks
-# ----------------------------------------------------------------------
-
-def task_changes(events):
-    """What a list of Asana events (oldest first) says about tasks: ``(changed, gone)``,
-    gid sets; a task's latest event decides (deleted or removed from the project → gone;
-    a change of one of its time entries or stories → changed).
-
-    >>> evs = [
-    ...   {"action": "added", "resource": {"gid": "1", "resource_type": "task"}},
-    ...   {"action": "changed", "resource": {"gid": "2", "resource_type": "task"}},
-    ...   {"action": "deleted", "resource": {"gid": "2", "resource_type": "task"}},
-    ...   {"action": "removed", "resource": {"gid": "3", "resource_type": "task"},
-    ...    "parent": {"gid": "5", "resource_type": "project"}},
-    ...   {"action": "added", "resource": {"gid": "4", "resource_type": "task"},
-    ...    "parent": {"gid": "9", "resource_type": "tag"}},
-    ...   {"action": "deleted", "resource": {"gid": "80", "resource_type": "time_tracking_entry"},
-    ...    "parent": {"gid": "1", "resource_type": "task"}},
-    ...   {"action": "changed", "resource": {"gid": "5", "resource_type": "project"}}]
-    >>> changed, gone = task_changes(evs)
-    >>> sorted(changed), sorted(gone)
-    (['1', '4'], ['2', '3'])
-    """
-    latest = {}
-    for event in events or []:
-        gid, change = event_target(event)
-        if gid:
-            latest[gid] = change
-    changed = {gid for gid, change in latest.items() if change == "changed"}
-    return changed, set(latest) - changed
-
-
-def event_target(event):
-    """``(task gid, "changed" | "deleted" | "removed")`` an event is about, or
-    ``(None, None)``: events on a task itself, or on its stories, time entries or
-    subtasks (then the parent task, changed).
-
-    >>> event_target({"action": "deleted", "resource": {"gid": "1", "resource_type": "task"}})
-    ('1', 'deleted')
-    >>> event_target({"action": "added", "resource": {"gid": "2", "resource_type": "story"},
-    ...               "parent": {"gid": "1", "resource_type": "task"}})
-    ('1', 'changed')
-    >>> event_target({"action": "changed", "resource": {"resource_type": "section"}})
-    (None, None)
-    """
-    if not isinstance(event, dict):
-        return None, None
-    resource = event.get("resource") or {}
-    parent = event.get("parent") or {}
-    action = str(event.get("action") or "changed")
-    if resource.get("resource_type") == "task" and resource.get("gid"):
-        if action == "deleted":
-            return str(resource["gid"]), "deleted"
-        if action == "removed" and parent.get("resource_type") == "project":
-            return str(resource["gid"]), "removed"
-        return str(resource["gid"]), "changed"
-    if parent.get("resource_type") == "task" and parent.get("gid"):
-        return str(parent["gid"]), "changed"
-    return None, None
-
-
-def signature(secret, body):
-    """Asana's ``X-Hook-Signature``: hex HMAC-SHA256 of the raw body with the secret.
-
-    >>> signature("hook-secret", b'{"events":[]}')[:16]
-    'b70ee853261da980'
-    """
-    if isinstance(body, str):
-        body = body.encode()
-    return hmac.new(str(secret).encode(), body or b"", hashlib.sha256).hexdigest()
-
-
-def matching_secret(secrets, body, given):
-    """The secret whose signature of ``body`` is ``given`` (constant-time comparisons,
-    every secret tried), or None.
-
-    >>> body = b'{"events":[]}'
-    >>> matching_secret(["old-secret", "hook-secret"], body, signature("hook-secret", body))
-    'hook-secret'
-    >>> matching_secret(["hook-secret"], body, "0" * 64), matching_secret(["s"], body, None)
-    (None, None)
-    """
-    if not given:
-        return None
-    given = str(given).strip().lower().encode()
-    found = None
-    for secret in secrets or ():
-        if secret and hmac.compare_digest(signature(secret, body).encode(), given):
-            found = found or secret
-    return found
-
-
-def event_id(event):
-    """A stable id of an Asana event (Asana gives none): the SHA-256 of its canonical
-    JSON, so a replayed delivery repeats the same ids.
-
-    >>> a = event_id({"action": "changed", "resource": {"gid": "1"}})
-    >>> a == event_id({"resource": {"gid": "1"}, "action": "changed"}), len(a)
-    (True, 64)
-    """
-    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def webhook_events(body):
-    """The events of a delivery (``{"events": [...]}``) for the event store: ``event_id``,
-    ``external_type`` ("task"), ``external_id``, ``occurred_at``, ``change``. Events about
-    anything but tasks (and their stories, time entries) are left out. Raises ValueError
-    on a body that is not a delivery.
-
-    >>> body = json.dumps({"events": [
-    ...   {"action": "changed", "resource": {"gid": "9", "resource_type": "task"},
-    ...    "created_at": "2026-11-02T09:00:00.000Z"},
-    ...   {"action": "added", "resource": {"gid": "31", "resource_type": "time_tracking_entry"},
-    ...    "parent": {"gid": "9", "resource_type": "task"}},
-    ...   {"action": "deleted", "resource": {"gid": "8", "resource_type": "task"}},
-    ...   {"action": "changed", "resource": {"gid": "5", "resource_type": "project"}}]})
-    >>> [(e["external_type"], e["external_id"], e["change"], e["occurred_at"])
-    ...  for e in webhook_events(body)]  # doctest: +NORMALIZE_WHITESPACE
-    [('task', '9', 'changed', datetime.datetime(2026, 11, 2, 9, 0)),
-     ('task', '9', 'changed', None), ('task', '8', 'deleted', None)]
-    >>> webhook_events(b'[]')
-    Traceback (most recent call last):
-    ...
-    ValueError: an Asana delivery is a JSON object with an events list
-    """
-    data = json.loads(body or b"null")
-    if not isinstance(data, dict) or not isinstance(data.get("events", []), list):
-        raise ValueError("an Asana delivery is a JSON object with an events list")
-    parsed = []
-    for event in data.get("events") or []:
-        gid, change = event_target(event)
-        if not gid:
-            continue
-        parsed.append({"event_id": event_id(event), "external_type": "task",
-                       "external_id": gid, "occurred_at": parse_time(event.get("created_at")),
-                       "change": change})
-    return parsed

@@ -13,7 +13,7 @@ from odoo.addons.agency_billing_sync.lib.payload import payload_hash
 
 from ..lib.search import SearchWalk, start_cursor
 from .adapter import HubSpotAdapter
-from .importers import IMPORTERS
+from .importer import IMPORTERS
 
 _logger = logging.getLogger(__name__)
 
@@ -141,44 +141,29 @@ class HubSpotSync:
 
     def write_back(self):
         """Amount invoiced this year, open balance and last invoice date on each synced
-        company whose figures changed since the last write-back (100 per request)."""
-        Binding = self.env["agency.sync.binding"]
-        companies = Binding.search([
-            ("backend_model", "=", self.backend._name), ("backend_id", "=", self.backend.id),
-            ("external_type", "=", "company"), ("archived", "=", False)])
+        company whose figures changed since the last write-back (100 per request); what
+        was sent is kept on the company's binding (``hubspot_writeback_hash``)."""
+        companies = self.backend._agency_binder("company").bindings(
+            fnames=["external_id", "res_id", "hubspot_writeback_hash"])
         if not companies:
             return
         figures = self.billing_figures(companies.mapped("res_id"))
-        sent = {b.external_id: b for b in Binding.search([
-            ("backend_model", "=", self.backend._name), ("backend_id", "=", self.backend.id),
-            ("external_type", "=", "company_billing")])}
-        inputs, bindings = [], []
+        inputs, changed = [], []
         for binding in companies:
             props = figures.get(binding.res_id) or {
                 "agency_amount_invoiced_ytd": "0.00", "agency_open_balance": "0.00",
                 "agency_last_invoice_date": ""}
             digest = payload_hash(props)
-            previous = sent.get(binding.external_id)
-            if previous and previous.payload_hash == digest:
+            if binding.hubspot_writeback_hash == digest:
                 continue
             inputs.append({"id": binding.external_id, "properties": props})
-            bindings.append((binding, previous, digest))
+            changed.append((binding, digest))
         if not inputs:
             return
         self.adapter.batch_update("companies", inputs)
         now = fields.Datetime.now()
-        to_create = []
-        for binding, previous, digest in bindings:
-            if previous:
-                previous.write({"payload_hash": digest, "sync_date": now})
-            else:
-                to_create.append({
-                    "backend_model": self.backend._name, "backend_id": self.backend.id,
-                    "external_type": "company_billing", "external_id": binding.external_id,
-                    "res_model": "res.partner", "res_id": binding.res_id,
-                    "payload_hash": digest, "sync_date": now,
-                    "company_id": self.backend.company_id.id})
-        Binding.create(to_create)
+        for binding, digest in changed:
+            binding.write({"hubspot_writeback_hash": digest, "hubspot_writeback_date": now})
         self.run._agency_log(_("Billing figures written back to %s HubSpot companies.",
                                len(inputs)))
         self._checkpoint()

@@ -18,13 +18,11 @@ One ``requests.Session`` per run, ``POST <backend.base_url>`` with ``Authorizati
 """
 
 import json
-import time
 
 from odoo.addons.agency_billing_sync.components.adapter import SyncAdapter
 from odoo.addons.agency_billing_sync.lib.backoff import retry_after
 from odoo.addons.agency_billing_sync.lib.errors import (
     SyncAuthError,
-    SyncConfigError,
     SyncError,
     SyncPayloadError,
     SyncRateLimitError,
@@ -33,6 +31,8 @@ from odoo.addons.agency_billing_sync.lib.errors import (
     SyncTimeoutError,
 )
 from odoo.addons.agency_billing_sync.lib.payload import redact
+
+from ..adapter import DailyCallBudget
 
 try:
     import requests
@@ -98,31 +98,25 @@ class MondayDailyLimitError(SyncError):
     kind = "rate_limit"
 
 
-class MondayAdapter(SyncAdapter):
+class MondayAdapter(DailyCallBudget, SyncAdapter):
     """Monday.com's GraphQL API for one backend (one instance, one session per run)."""
 
     vendor = "Monday.com"
+    package = "requests"
+    sdk = requests
 
-    def __init__(self, backend, sleep=time.sleep):
-        # sudo: the token is administrator-only; it stays in this object and the session.
-        secrets = backend.sudo()
-        token = secrets.access_token
-        if not token:
-            raise SyncConfigError(backend.env._(
-                "The Monday.com account %s has no API token.", backend.display_name))
-        if requests is None:
-            raise SyncConfigError("The Python package requests is not installed.")
-        self.url = (backend.base_url or "").strip()
-        if not self.url:
-            raise SyncConfigError(backend.env._(
-                "The Monday.com account %s has no API URL.", backend.display_name))
-        super().__init__(backend, [token, secrets.webhook_secret], sleep=sleep)
-        # One number (connect and read): Odoo's test runner raises request timeouts
-        # under 10 s to 10 s and only understands a number.
-        self.timeout = self.timeout_seconds
+    def _missing_token_message(self):
+        return self.backend.env._("The Monday.com account %s has no API token.",
+                                  self.backend.display_name)
+
+    def _more_secrets(self):
+        # sudo: the webhook secret is administrator-only; it is only redacted here.
+        return [self.backend.sudo().webhook_secret]
+
+    def _setup_client(self):
         self.session = requests.Session()
         self.session.headers.update({
-            "Authorization": token, "API-Version": API_VERSION,
+            "Authorization": self.token, "API-Version": API_VERSION,
             "Content-Type": "application/json", "Accept": "application/json",
         })
 
@@ -137,12 +131,10 @@ class MondayAdapter(SyncAdapter):
         """One GraphQL request with retries; returns its ``data``."""
 
         def once():
-            self.backend._agency_pm_spend_calls()
-            self.budget.acquire()
-            self.requests += 1
+            self._spend_request()
             try:
                 response = self.session.post(
-                    self.url, data=json.dumps({"query": query, "variables": variables or {}}),
+                    self.base_url, data=json.dumps({"query": query, "variables": variables or {}}),
                     timeout=self.timeout)
             except requests.Timeout:
                 raise SyncTimeoutError(

@@ -189,7 +189,7 @@ class RateImporter(SyncImporter):
             item.record.write(values)
         if rate is not None:
             item.record = self._redate(item.record, rate)
-            item.binding.res_id = item.record.id
+            self.binder.bind(item.external_id, item.record, binding=item.binding)
 
     def _redate(self, rule, rate):
         """End ``rule`` yesterday and start a copy at ``rate`` today (a rule that starts
@@ -208,7 +208,7 @@ class RateImporter(SyncImporter):
         new = self._redate(record, float(conflict.source_raw))
         binding = conflict.binding_id
         if binding:
-            binding.res_id = new.id
+            self.binder.bind(binding.external_id, new, binding=binding)
         self.backend._agency_sync_keep_odoo(conflict)
 
     def archive_records(self, records):
@@ -244,8 +244,7 @@ class ContactImporter(HubSpotImporter):
 
     def prepare(self, items):
         ids = [mappers.contact_company(item.payload) for item in items]
-        self.companies = self.Binding._agency_res_ids(
-            self.backend, "company", [cid for cid in ids if cid])
+        self.companies = self.binder_for("company").to_internal_ids([cid for cid in ids if cid])
         for item in items:
             synced = item.binding.synced_values if item.binding else None
             item.extra["was_billing"] = (synced or {}).get("billing_contact")
@@ -342,8 +341,7 @@ class DealImporter(HubSpotImporter):
     def _left_won(self, items):
         """A bound deal that left its won stage: nothing is deleted or cancelled; a person
         decides (conflict). Deals never won are not imported."""
-        found = self.Binding._agency_find(self.backend, self.external_type,
-                                          [item.external_id for item in items])
+        found = self.binder.to_internal_many([item.external_id for item in items])
         for item in items:
             item.outcome = "skipped"
             binding = found.get(item.external_id)
@@ -367,7 +365,7 @@ class DealImporter(HubSpotImporter):
 
     def prepare(self, items):
         company_ids = {item.extra.get("company") for item in items} - {None}
-        self.companies = self.Binding._agency_res_ids(self.backend, "company", company_ids)
+        self.companies = self.binder_for("company").to_internal_ids(company_ids)
         self.products = self._products(items)
         owners = {mappers.activity_owner(item.payload) for item in items} - {None}
         self.users = self.backend._agency_hubspot_owner_users(owners)
@@ -386,7 +384,7 @@ class DealImporter(HubSpotImporter):
         Product = self.env["product.product"].with_context(active_test=False)
         by_sku = {p.default_code: (p.id, self._kind(p))
                   for p in Product.search([("default_code", "in", list(skus))])} if skus else {}
-        bound = self.Binding._agency_res_ids(self.backend, "product", hs_ids)
+        bound = self.binder_for("product").to_internal_ids(hs_ids)
         by_hs = {hs: (pid, self._kind(Product.browse(pid))) for hs, pid in bound.items()}
         by_name = [(words, product.id, self._kind(product))
                    for words, product in self.config["service_names"]]
@@ -577,9 +575,9 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
         self.owners = {o.owner_id: o for o in Owner.search(
             [("backend_id", "=", self.backend.id), ("owner_id", "in", list(owner_ids))])}
         deal_ids = {d for item in items for d in item.extra.get("deals") or []}
-        orders = self.Binding._agency_res_ids(self.backend, "deal", deal_ids)
+        orders = self.binder_for("deal").to_internal_ids(deal_ids)
         company_ids = {c for item in items for c in item.extra.get("companies") or []}
-        partners = self.Binding._agency_res_ids(self.backend, "company", company_ids)
+        partners = self.binder_for("company").to_internal_ids(company_ids)
         Order = self.env["sale.order"]
         order_records = Order.browse(set(orders.values())).exists()
         order_project = {}
@@ -663,9 +661,7 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
 
     def archive_records(self, records):
         """A deleted activity's entry is not removed by the sync: a person decides."""
-        bindings = self.Binding._agency_of_records(records, self.backend._name).filtered(
-            lambda b: b.external_type == self.external_type)
-        by_record = {b.res_id: b for b in bindings}
+        by_record = self.binder.to_external_many(records)
         for entry in records:
             binding = by_record.get(entry.id)
             self.conflict(SyncItem(external_id=binding.external_id if binding else "",

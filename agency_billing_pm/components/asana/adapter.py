@@ -20,18 +20,12 @@ Asana's JSON. Behaviours:
 """
 
 import json
-import time
-
-import urllib3
-from urllib3.util.retry import Retry
 
 from odoo.addons.agency_billing_sync.components.adapter import SdkAdapter
-from odoo.addons.agency_billing_sync.lib.errors import (
-    SyncConfigError,
-    SyncNotFoundError,
-    SyncPayloadError,
-)
+from odoo.addons.agency_billing_sync.lib.errors import SyncNotFoundError, SyncPayloadError
 from odoo.addons.agency_billing_sync.lib.payload import redact
+
+from ..adapter import DailyCallBudget
 
 try:
     import asana
@@ -62,26 +56,19 @@ PROJECT_FIELDS = (
 )
 
 
-class AsanaAdapter(SdkAdapter):
+class AsanaAdapter(DailyCallBudget, SdkAdapter):
     """Asana's REST API for one backend (one instance per run)."""
 
     vendor = "Asana"
+    package = "asana"
+    sdk = asana
+    api_exceptions = (ApiException,) if asana else ()
 
-    def __init__(self, backend, sleep=time.sleep):
-        secrets = backend.sudo()
-        token = secrets.access_token
-        if not token:
-            raise SyncConfigError(backend.env._("The Asana account %s has no access token.",
-                                                backend.display_name))
-        if asana is None:
-            raise SyncConfigError("The Python package asana is not installed.")
-        super().__init__(backend, [token], sleep=sleep)
-        self.timeout = (min(10.0, self.timeout_seconds), self.timeout_seconds)
+    def _setup_client(self):
         config = asana.Configuration()
-        config.host = (backend.base_url or "").rstrip("/")
-        config.access_token = token
-        config.retry_strategy = Retry(total=0, read=False, redirect=0, status=0,
-                                      raise_on_status=False)
+        config.host = self.host
+        config.access_token = self.token
+        config.retry_strategy = self._no_retry()
         config.connection_pool_maxsize = 2
         self.client = asana.ApiClient(config)
         self._events = asana.EventsApi(self.client)
@@ -104,25 +91,13 @@ class AsanaAdapter(SdkAdapter):
     # Calls, errors, limits
     # ------------------------------------------------------------------
 
-    def _call(self, label, method, *args, opts=None, expect_412=False):
-        """One API call with retries; returns the JSON answer (a dict)."""
+    def _get(self, label, method, *args, opts=None, expect_412=False):
+        """One API call with retries (its options as a dict, the whole envelope back);
+        returns the JSON answer (a dict)."""
+        def send(**kwargs):
+            return method(*args, dict(opts or {}), full_payload=True, **kwargs)
 
-        def once():
-            self.budget.acquire()
-            self.backend._agency_pm_spend_calls()
-            self.requests += 1
-            try:
-                response = method(*args, dict(opts or {}), full_payload=True,
-                                  _preload_content=False, _request_timeout=self.timeout)
-            except ApiException as exc:
-                if expect_412 and exc.status == 412:
-                    return self._expired(label, exc)
-                raise self._api_error(label, exc) from None
-            except urllib3.exceptions.HTTPError as exc:
-                raise self._transport_error(label, exc) from None
-            return self._read(label, response)
-
-        return self._retrying(once)
+        return self._call(label, send, accept=(412,) if expect_412 else ())
 
     def _read(self, label, response):
         data = self._json(label, self._raw(label, response), response.status)
@@ -141,7 +116,9 @@ class AsanaAdapter(SdkAdapter):
             detail = {"errors": [{"message": body[:300]}]}
         return detail if isinstance(detail, dict) else {}
 
-    def _expired(self, label, exc):
+    def _accepted(self, label, exc):
+        """``/events`` answered 412: the sync token expired (or there was none); the
+        answer holds a fresh one."""
         token = self._body(exc).get("sync")
         if not token:
             raise SyncPayloadError(f"Asana answered {label} with 412 but no fresh sync "
@@ -181,7 +158,7 @@ class AsanaAdapter(SdkAdapter):
         opts = {"limit": PAGE_LIMIT, **(opts or {})}
         if offset:
             opts["offset"] = offset
-        data = self._call(label, method, *args, opts=opts)
+        data = self._get(label, method, *args, opts=opts)
         records = self._records(label, data)
         return records, (data.get("next_page") or {}).get("offset")
 
@@ -194,12 +171,12 @@ class AsanaAdapter(SdkAdapter):
                 return
 
     def me(self):
-        return self._record("the token's user", self._call(
+        return self._record("the token's user", self._get(
             "the token's user", self._users.get_user, "me",
             opts={"opt_fields": "name,email"}))
 
     def workspace(self, gid):
-        return self._record("workspace", self._call(
+        return self._record("workspace", self._get(
             "workspace", self._workspaces.get_workspace, str(gid),
             opts={"opt_fields": "name"}))
 
@@ -231,7 +208,7 @@ class AsanaAdapter(SdkAdapter):
     def task(self, gid):
         """One task, or None when Asana has no such task (deleted)."""
         try:
-            data = self._call(f"task {gid}", self._tasks.get_task, str(gid),
+            data = self._get(f"task {gid}", self._tasks.get_task, str(gid),
                               opts={"opt_fields": ",".join(TASK_FIELDS)})
         except SyncNotFoundError:
             return None
@@ -256,7 +233,7 @@ class AsanaAdapter(SdkAdapter):
     def entry(self, gid):
         """One time tracking entry, or None when it was deleted."""
         try:
-            data = self._call(f"time entry {gid}", self._time.get_time_tracking_entry,
+            data = self._get(f"time entry {gid}", self._time.get_time_tracking_entry,
                               str(gid), opts={"opt_fields": ",".join(ENTRY_FIELDS)})
         except SyncNotFoundError:
             return None
@@ -266,7 +243,7 @@ class AsanaAdapter(SdkAdapter):
         """One call of ``/events``: ``{"data", "sync", "has_more", "expired"}``; expired
         (412: no token, or too old) comes with a fresh token and no events."""
         opts = {"sync": sync} if sync else {}
-        data = self._call(f"events of {resource}", self._events.get_events, str(resource),
+        data = self._get(f"events of {resource}", self._events.get_events, str(resource),
                           opts=opts, expect_412=True)
         if not data.get("sync"):
             raise SyncPayloadError(f"Asana answered events of {resource} without a sync "

@@ -39,9 +39,13 @@ from odoo import _
 from odoo.addons.agency_billing_sync.lib.errors import SyncConfigError, SyncNotFoundError
 from odoo.addons.agency_billing_sync.lib.webhook import WebhookHandshake, WebhookRefused
 
-from ..lib import asana as asana_lib
-from .asana_adapter import AsanaAdapter
-from .importers import TaskImporter, TimeImporter
+from ...lib.asana import events as asana_events
+from ...lib.asana import mappers as asana_mappers
+from ...lib.asana import values as asana_values
+from ...lib.asana import webhook as asana_webhook
+from ..importer import TaskImporter, TimeImporter
+from ..syncer import PmSync
+from .adapter import AsanaAdapter
 
 _logger = logging.getLogger(__name__)
 
@@ -49,23 +53,16 @@ _logger = logging.getLogger(__name__)
 MAX_PARENT_DEPTH = 4
 
 
-class AsanaSync:
+class AsanaSync(PmSync):
     """The steps of an Asana sync for one backend and run (``run`` may be None)."""
 
+    adapter_class = AsanaAdapter
+
     def __init__(self, backend, run, adapter=None):
-        self.backend = backend
-        self.run = run
-        self.env = backend.env
-        self._adapter = adapter
+        super().__init__(backend, run, adapter=adapter)
         self._depth = 0
         self.task_projects = {}  # task gid → linked project gid (seen in this run)
         self.parents = {}  # subtask gid → synced parent task gid (or None)
-
-    @property
-    def adapter(self):
-        if self._adapter is None:
-            self._adapter = AsanaAdapter(self.backend)
-        return self._adapter
 
     @contextmanager
     def _session(self):
@@ -94,7 +91,7 @@ class AsanaSync:
 
     def normalize_task(self, raw, project):
         backend = self.backend
-        return asana_lib.task(
+        return asana_mappers.task(
             raw, project, service_source=backend.service_source or "custom_field",
             service_field=backend.service_field or "", milestone_source=(
                 backend.milestone_source or "section"),
@@ -125,7 +122,7 @@ class AsanaSync:
     def discover(self):
         """The workspace's projects (archived ones included) as project dicts."""
         with self._session():
-            return [asana_lib.project(raw) for raw in self.adapter.projects(self.workspace())
+            return [asana_mappers.project(raw) for raw in self.adapter.projects(self.workspace())
                     if raw.get("gid")]
 
     def execute(self):
@@ -154,7 +151,7 @@ class AsanaSync:
 
     @classmethod
     def webhook_events(cls, backend, httprequest, raw):
-        """Check a webhook delivery and return its events (see lib ``asana``)."""
+        """Check a webhook delivery and return its events (see ``lib/asana/webhook.py``)."""
         headers = httprequest.headers
         secret = headers.get("X-Hook-Secret")
         if secret:
@@ -163,10 +160,10 @@ class AsanaSync:
         given = headers.get("X-Hook-Signature")
         if not given:
             raise WebhookRefused(401, "missing signature")
-        if not asana_lib.matching_secret(backend._agency_pm_hook_secrets(), raw, given):
+        if not asana_webhook.matching_secret(backend._agency_pm_hook_secrets(), raw, given):
             raise WebhookRefused(401, "invalid signature")
         try:
-            return asana_lib.webhook_events(raw)
+            return asana_webhook.webhook_events(raw)
         except ValueError as exc:
             raise WebhookRefused(400, str(exc)) from None
 
@@ -177,11 +174,6 @@ class AsanaSync:
     def _requests(self):
         if self.run and self._adapter is not None:
             self.run.requests = self._adapter.requests
-
-    def _checkpoint(self):
-        self._requests()
-        if self.run:
-            self.backend._agency_sync_checkpoint(self.run)
 
     def _cursor(self, key):
         return self.backend._agency_sync_cursor(key)
@@ -263,7 +255,7 @@ class AsanaSync:
                 return {"token": answer["sync"], "since": since, "offset": None,
                         "hwm": since, "check_gone": bool(since)}
             events += answer["data"]
-        changed, gone = asana_lib.task_changes(events)
+        changed, gone = asana_events.task_changes(events)
         if gone:
             self._archive_tasks(sorted(gone))
         if not changed:
@@ -280,7 +272,7 @@ class AsanaSync:
         read_key = f"asana:read:{gid}"
         seen = set()
         pages = 0
-        hwm = asana_lib.parse_time(state.get("hwm"))
+        hwm = asana_values.parse_time(state.get("hwm"))
         size = max(1, self.backend.sync_batch_size or 100)
         tasks = []  # pages are imported together, a batch of ``sync_batch_size`` at a time
         while True:
@@ -292,7 +284,7 @@ class AsanaSync:
                 seen.add(str(raw["gid"]))
                 self.task_projects[str(raw["gid"])] = gid
                 tasks.append(self.normalize_task(raw, gid))
-                modified = asana_lib.parse_time(raw.get("modified_at"))
+                modified = asana_values.parse_time(raw.get("modified_at"))
                 if modified and (hwm is None or modified > hwm):
                     hwm = modified
                     state["hwm"] = raw["modified_at"]
@@ -320,19 +312,19 @@ class AsanaSync:
         self._checkpoint()
         return pages
 
+    def _binder(self, external_type):
+        # sudo: the syncer reads the backend's bindings whoever started the run.
+        return self.backend.sudo()._agency_binder(external_type)
+
     def _bound_tasks(self, link):
         """{task gid: project.task id} of the tasks bound to this link's Odoo project."""
-        bindings = self.env["agency.sync.binding"].sudo().search_read([
-            ("backend_model", "=", self.backend._name), ("backend_id", "=", self.backend.id),
-            ("external_type", "=", "task"), ("archived", "=", False),
-        ], ["external_id", "res_id"])
-        if not bindings:
+        bound = self._binder("task").bound()
+        if not bound:
             return {}
         tasks = self.env["project.task"].sudo().with_context(active_test=False).search([
-            ("id", "in", [b["res_id"] for b in bindings]),
-            ("project_id", "=", link.project_id.id)])
+            ("id", "in", list(bound.values())), ("project_id", "=", link.project_id.id)])
         ids = set(tasks.ids)
-        return {b["external_id"]: b["res_id"] for b in bindings if b["res_id"] in ids}
+        return {gid: task_id for gid, task_id in bound.items() if task_id in ids}
 
     def _archive_gone_tasks(self, link, live=None):
         """Archive bound tasks of the project Asana no longer lists (``live``: the gids
@@ -366,14 +358,11 @@ class AsanaSync:
     def _linked_task_projects(self, links):
         """{task gid: linked project gid} of the bound tasks of linked projects."""
         by_project = {link.project_id.id: str(link.external_id) for link in links}
-        bindings = self.env["agency.sync.binding"].sudo().search_read([
-            ("backend_model", "=", self.backend._name), ("backend_id", "=", self.backend.id),
-            ("external_type", "=", "task"), ("archived", "=", False),
-        ], ["external_id", "res_id"])
+        bound = self._binder("task").bound()
         tasks = self.env["project.task"].sudo().with_context(active_test=False).browse(
-            [b["res_id"] for b in bindings]).exists()
+            list(bound.values())).exists()
         project_of = {task.id: by_project.get(task.project_id.id) for task in tasks}
-        mapping = {b["external_id"]: project_of.get(b["res_id"]) for b in bindings}
+        mapping = {gid: project_of.get(task_id) for gid, task_id in bound.items()}
         mapping = {gid: project for gid, project in mapping.items() if project}
         mapping.update(self.task_projects)
         return mapping
@@ -391,7 +380,7 @@ class AsanaSync:
 
     def _normalize_entry(self, raw, project):
         """The normalized entry; time tracked on a subtask goes to its synced parent."""
-        entry = asana_lib.time_entry(raw, project)
+        entry = asana_mappers.time_entry(raw, project)
         parent = self.parents.get(entry["task"] or "")
         if parent:
             entry["task"] = parent
@@ -473,17 +462,15 @@ class AsanaSync:
                             end=state["end"]), pages, before, started)
 
     def _bound_entries(self, domain):
-        """{entry gid: account.analytic.line} bound for this backend, matching domain."""
-        bindings = self.env["agency.sync.binding"].sudo().search_read([
-            ("backend_model", "=", self.backend._name), ("backend_id", "=", self.backend.id),
-            ("external_type", "=", "time"), ("archived", "=", False),
-        ], ["external_id", "res_id"])
-        if not bindings:
+        """{entry gid: account.analytic.line id} bound for this backend, matching
+        domain."""
+        bound = self._binder("time").bound()
+        if not bound:
             return {}
         lines = self.env["account.analytic.line"].sudo().search(
-            [("id", "in", [b["res_id"] for b in bindings]), *domain])
+            [("id", "in", list(bound.values())), *domain])
         ids = set(lines.ids)
-        return {b["external_id"]: b["res_id"] for b in bindings if b["res_id"] in ids}
+        return {gid: line_id for gid, line_id in bound.items() if line_id in ids}
 
     def _check_gone_entries(self, start, end, seen, task_projects):
         """Bound entries dated inside the window that Asana no longer listed: each is
@@ -535,7 +522,7 @@ class AsanaSync:
             tasks = []
             for gid in ids[start:start + size]:
                 raw = self.adapter.task(gid)
-                projects = asana_lib.project_gids(raw) if raw else []
+                projects = asana_mappers.project_gids(raw) if raw else []
                 project = next((p for p in projects if p in linked), None)
                 if not project:
                     gone.append(gid)
@@ -564,13 +551,12 @@ class AsanaSync:
             for raw in entries:
                 if raw.get("gid"):
                     seen.add(str(raw["gid"]))
-                    listed.append(asana_lib.time_entry(raw, task_projects.get(gid)))
+                    listed.append(asana_mappers.time_entry(raw, task_projects.get(gid)))
         size = max(1, self.backend.sync_batch_size or 100)
         for start in range(0, len(listed), size):
             TimeImporter(self.backend, self.run).import_records(listed[start:start + size])
             self._checkpoint()
-        odoo_tasks = self.env["agency.sync.binding"].sudo()._agency_res_ids(
-            self.backend, "task", task_gids)
+        odoo_tasks = self._binder("task").to_internal_ids(task_gids)
         if odoo_tasks:
             bound = self._bound_entries([("task_id", "in", list(odoo_tasks.values()))])
             gone = sorted(set(bound) - seen)

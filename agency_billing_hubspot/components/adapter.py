@@ -21,15 +21,9 @@ limits and errors; importers get plain dicts shaped like HubSpot's JSON. Behavio
 import json
 import time
 
-import urllib3
-from urllib3.util.retry import Retry
-
 from odoo.addons.agency_billing_sync.components.adapter import SdkAdapter
 from odoo.addons.agency_billing_sync.lib.backoff import RequestBudget
-from odoo.addons.agency_billing_sync.lib.errors import (
-    SyncConfigError,
-    SyncPayloadError,
-)
+from odoo.addons.agency_billing_sync.lib.errors import SyncPayloadError
 from odoo.addons.agency_billing_sync.lib.payload import redact
 
 try:
@@ -54,23 +48,18 @@ class HubSpotAdapter(SdkAdapter):
     """HubSpot's CRM API for one backend (one instance per run)."""
 
     vendor = "HubSpot"
+    package = "hubspot-api-client"
+    sdk = hubspot
+    api_exceptions = API_EXCEPTIONS
 
     def __init__(self, backend, sleep=time.sleep):
-        secrets = backend.sudo()
-        token = secrets.access_token
-        if not token:
-            raise SyncConfigError(backend.env._("The HubSpot account %s has no access token.",
-                                                backend.display_name))
-        if hubspot is None:
-            raise SyncConfigError("The Python package hubspot-api-client is not installed.")
-        super().__init__(backend, [token], sleep=sleep)
-        self.timeout = (min(10.0, self.timeout_seconds), self.timeout_seconds)
+        super().__init__(backend, sleep=sleep)
         self.search_budget = RequestBudget(max(1, int(backend.search_rate or 4)), 1.0,
                                            sleep=sleep)
-        self.client = hubspot.Client.create(
-            access_token=token, host=(backend.base_url or "").rstrip("/"),
-            retry=Retry(total=0, read=False, redirect=0, status=0, raise_on_status=False),
-        )
+
+    def _setup_client(self):
+        self.client = hubspot.Client.create(access_token=self.token, host=self.host,
+                                            retry=self._no_retry())
         crm = self.client.crm
         self._objects_basic = crm.objects.basic_api
         self._objects_batch = crm.objects.batch_api
@@ -82,26 +71,13 @@ class HubSpotAdapter(SdkAdapter):
     # Calls, errors, limits
     # ------------------------------------------------------------------
 
-    def _call(self, label, method, *args, search=False, **kwargs):
-        """One API call with retries; returns (status, JSON answer)."""
-
-        def once():
-            self.budget.acquire()
-            if search:
-                self.search_budget.acquire()
-            self.requests += 1
-            try:
-                response = method(*args, _preload_content=False,
-                                  _request_timeout=self.timeout, **kwargs)
-            except API_EXCEPTIONS as exc:
-                raise self._api_error(label, exc) from None
-            except urllib3.exceptions.HTTPError as exc:
-                raise self._transport_error(label, exc) from None
-            return self._read(label, response)
-
-        return self._retrying(once)
+    def _searching(self, *args, **kwargs):
+        """A search call: searches have their own budget (about 4 per second)."""
+        self.search_budget.acquire()
+        return self._objects_search.do_search(*args, **kwargs)
 
     def _read(self, label, response):
+        """(status, JSON answer); HubSpot's rate-limit headers are observed."""
         headers = response.headers
         raw = self._raw(label, response)
         self._observe(headers)
@@ -159,8 +135,7 @@ class HubSpotAdapter(SdkAdapter):
     def search(self, object_type, body):
         """One page of a CRM search: (records, next ``after`` or None)."""
         label = f"search of {object_type}"
-        _status, data = self._call(label, self._objects_search.do_search,
-                                   object_type, body, search=True)
+        _status, data = self._call(label, self._searching, object_type, body)
         return self._results(label, data), self._next(data)
 
     def list_page(self, object_type, properties=(), after=None, archived=False,

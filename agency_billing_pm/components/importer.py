@@ -1,7 +1,7 @@
 """Importers both providers share: tasks → project tasks, tracked time → time entries.
 
-The provider syncers (``asana_sync``, ``monday_sync``) read the source and hand these
-importers provider-neutral dicts (datetimes naive UTC)::
+The provider syncers (``asana/syncer.py``, ``monday/syncer.py``) read the source and hand
+these importers provider-neutral dicts (datetimes naive UTC)::
 
     user    = {"id", "name", "email"}
     task    = {"id", "project", "name", "assignee": user|None, "due_on": "YYYY-MM-DD"|None,
@@ -228,11 +228,10 @@ class TaskImporter(PmImporter):
         conflict each), as when the time itself is deleted."""
         lines = self.env["account.analytic.line"].sudo().search([
             ("task_id", "in", records.ids), ("source", "=", self.provider)])
-        bindings = self.Binding._agency_of_records(lines, self.backend._name).filtered(
-            lambda b: b.external_type == "time" and not b.archived)
+        bindings = self.binder_for("time").to_external_many(lines, include_archived=False)
         if bindings:
-            TimeImporter(self.backend, self.run).archive(bindings.mapped("external_id"),
-                                                         force=True)
+            TimeImporter(self.backend, self.run).archive(
+                [binding.external_id for binding in bindings.values()], force=True)
         records.sudo().filtered("active").write({"active": False})
 
 
@@ -254,7 +253,7 @@ class TimeImporter(TimeEntryWritePath, PmImporter):
         self.links = self._links()
         self.employees = self._employees([item.payload.get("user") for item in items])
         task_refs = {str(item.payload["task"]) for item in items if item.payload.get("task")}
-        task_ids = self.Binding._agency_res_ids(self.backend, "task", task_refs)
+        task_ids = self.binder_for("task").to_internal_ids(task_refs)
         tasks = self.env["project.task"].sudo().with_context(active_test=False).browse(
             set(task_ids.values())).exists()
         by_id = {task.id: task for task in tasks}
@@ -330,8 +329,7 @@ class TimeImporter(TimeEntryWritePath, PmImporter):
 
     def archive_records(self, records):
         """Time deleted at the source: removed while not invoiced, else a conflict."""
-        bindings = self.Binding._agency_of_records(records, self.backend._name).filtered(
-            lambda b: b.external_type == self.external_type)
+        bindings = list(self.binder.to_external_many(records).values())
         self._remove(bindings, reason="deleted", records=records)
 
     def _remove(self, bindings, reason, records=None):
@@ -360,8 +358,7 @@ class TimeImporter(TimeEntryWritePath, PmImporter):
             # sudo: the sync removes time its source withdrew; invoiced time was kept.
             removed.sudo().unlink()
         if reason == "policy":
-            self.Binding.browse([b.id for b in bindings]).write(
-                {"archived": True, "payload_hash": False, "sync_date": fields.Datetime.now()})
+            self.binder.archive(bindings)
             if self.run and removed:
                 self.run._agency_add(archived=len(removed))
 

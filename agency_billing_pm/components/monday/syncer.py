@@ -25,7 +25,6 @@ import time
 from datetime import datetime, timedelta
 
 from odoo import fields
-from odoo.tools import SQL
 
 from odoo.addons.agency_billing_sync.lib.errors import SyncError
 from odoo.addons.agency_billing_sync.lib.webhook import (
@@ -34,9 +33,10 @@ from odoo.addons.agency_billing_sync.lib.webhook import (
     signature_matches,
 )
 
-from ..lib import monday as lib
-from .importers import TaskImporter, TimeImporter
-from .monday_adapter import PAGE_MAX, MondayAdapter, MondayCursorExpired
+from ...lib.monday import columns, mappers, values, webhook
+from ..importer import TaskImporter, TimeImporter
+from ..syncer import PmSync
+from .adapter import PAGE_MAX, MondayAdapter, MondayCursorExpired
 
 _logger = logging.getLogger(__name__)
 
@@ -53,26 +53,19 @@ MAX_RESTARTS = 3
 MAX_DELIVERY_AGE = timedelta(minutes=35)
 
 
-class MondaySync:
+class MondaySync(PmSync):
     """The steps of a Monday.com sync for one run (``run`` is None for a check or a
     discovery)."""
 
+    adapter_class = MondayAdapter
+
     def __init__(self, backend, run, adapter=None):
-        self.backend = backend
-        self.run = run
-        self.env = backend.env
-        self._adapter = adapter
+        super().__init__(backend, run, adapter=adapter)
         self.users = None
         self.asked_users = set()
         self.slug = None
         # Several syncers may work for one run (webhook events): requests add up.
         self.requests_before = run.requests if run else 0
-
-    @property
-    def adapter(self):
-        if self._adapter is None:
-            self._adapter = MondayAdapter(self.backend)
-        return self._adapter
 
     def config(self):
         backend = self.backend
@@ -99,7 +92,7 @@ class MondaySync:
         stored = self.backend._agency_sync_cursor(ACCOUNT_KEY) or {}
         if self.slug and stored.get("slug") != self.slug:
             self.backend._agency_sync_set_cursor(ACCOUNT_KEY, {**stored, "slug": self.slug})
-        return [lib.project_dict(board, self.slug) for board in boards]
+        return [mappers.project_dict(board, self.slug) for board in boards]
 
     def execute(self):
         """The whole sync of the run."""
@@ -186,7 +179,7 @@ class MondaySync:
                 "access): skipped; nothing of it is archived.", board=board_id,
                 name=link.name or board_id))
             return
-        board_updated = lib.iso(project["updated_at"])
+        board_updated = values.iso(project["updated_at"])
         progress = state.get("progress")
         if not progress and not self._due(state, board_updated):
             self.run._agency_log(self.env._("Board %s: unchanged, skipped.", project["name"]))
@@ -248,7 +241,7 @@ class MondaySync:
         read for ``FULL_READ_HOURS``."""
         if not state.get("updated_at") or not board_updated:
             return True
-        if lib.parse_datetime(board_updated) > lib.parse_datetime(state["updated_at"]):
+        if values.parse_datetime(board_updated) > values.parse_datetime(state["updated_at"]):
             return True
         read_at = state.get("read_at")
         if not read_at:
@@ -291,7 +284,7 @@ class MondaySync:
         wanted = set()
         for item in items:
             if isinstance(item, dict):
-                wanted |= lib.user_ids(item, (self.backend.time_column or "").strip() or None)
+                wanted |= columns.user_ids(item, (self.backend.time_column or "").strip() or None)
         missing = wanted - set(self.users) - self.asked_users
         if missing:
             self.asked_users |= missing
@@ -301,7 +294,7 @@ class MondaySync:
     def _add_users(self, users):
         for user in users:
             if isinstance(user, dict) and user.get("id") is not None:
-                normalized = lib.user_dict(user)
+                normalized = mappers.user_dict(user)
                 self.users[normalized["id"]] = normalized
 
     def import_page(self, board_id, items):
@@ -313,9 +306,9 @@ class MondaySync:
         tasks, entries, keys, bad = [], [], {}, []
         for item in items:
             try:
-                task = lib.task_dict(item, board_id, config, users, self.slug)
-                entries += lib.time_entries(item, board_id, column, users, self.slug)
-                keys[task["id"]] = set(lib.session_keys(item, column))
+                task = mappers.task_dict(item, board_id, config, users, self.slug)
+                entries += mappers.time_entries(item, board_id, column, users, self.slug)
+                keys[task["id"]] = set(columns.session_keys(item, column))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 item_id = item.get("id") if isinstance(item, dict) else None
                 bad.append(("task", str(item_id or "?"), self.env._(
@@ -337,16 +330,7 @@ class MondaySync:
 
     def _known_sessions(self, item_ids):
         """(item id, time id) of the time bindings of these items (not archived)."""
-        if not item_ids:
-            return []
-        Binding = self.env["agency.sync.binding"]
-        Binding.flush_model()
-        self.env.cr.execute(SQL(
-            "SELECT external_id FROM agency_sync_binding WHERE backend_model = %s AND "
-            "backend_id = %s AND external_type = 'time' AND NOT COALESCE(archived, false) "
-            "AND split_part(external_id, ':', 1) = ANY(%s)",
-            self.backend._name, self.backend.id, list(item_ids)))
-        return [(ref.split(":")[0], ref) for (ref,) in self.env.cr.fetchall()]
+        return self.backend._agency_binder("time").children(item_ids)
 
     def _stored_slug(self):
         """The account's slug as the last discovery saw it (task links)."""
@@ -369,15 +353,15 @@ class MondaySync:
           delivery (same ``triggerUuid``) is refused by the event store.
         """
         try:
-            body = lib.read_delivery(raw)
+            body = webhook.read_delivery(raw)
             # sudo: the secret is read to check the delivery only.
             secret = backend.sudo().webhook_secret
             if not secret:
                 raise WebhookRefused(403, "webhooks are not set up on this account")
             authorization = httprequest.headers.get("Authorization")
             if authorization:
-                claims = lib.jwt_claims(authorization, secret, now=time.time(),
-                                        audience=lib.audiences(httprequest.base_url,
+                claims = webhook.jwt_claims(authorization, secret, now=time.time(),
+                                        audience=webhook.audiences(httprequest.base_url,
                                                                backend.webhook_url))
                 account = str(claims.get("accountId") or "")
                 if account and backend.workspace_ref and account != str(backend.workspace_ref):
@@ -392,8 +376,8 @@ class MondaySync:
                 raise WebhookHandshake(body={"challenge": body["challenge"]})
             if not authentic:
                 raise WebhookRefused(401, "missing or wrong authentication")
-            events = lib.delivery_events(body)
-        except lib.WebhookError as exc:
+            events = webhook.delivery_events(body)
+        except webhook.WebhookError as exc:
             raise WebhookRefused(exc.status, exc.reason) from None
         now = fields.Datetime.now()
         for event in events:
@@ -409,11 +393,6 @@ class MondaySync:
             total = self.requests_before + self._adapter.requests
             if self.run.requests != total:
                 self.run.requests = total
-
-    def _checkpoint(self):
-        self._requests()
-        if self.run:
-            self.backend._agency_sync_checkpoint(self.run)
 
     def _counts(self):
         run = self.run
