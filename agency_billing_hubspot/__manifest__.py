@@ -10,7 +10,7 @@
     "license": "LGPL-3",
     "installable": True,
     "depends": ["agency_billing_sync"],
-    "external_dependencies": {"python": ["hubspot-api-client", "requests"]},
+    "external_dependencies": {"python": ["hubspot-api-client", "urllib3"]},
     "data": [
         "security/ir.model.access.csv",
         "security/agency_hubspot_security.xml",

@@ -15,7 +15,7 @@ environment variables:
     AB_ODOO_COMMAND       JSON list: how dev.py starts Odoo (python + odoo-bin); optional
 
 Two fresh databases are copied from the template: ``ab_bench_native`` (Odoo's own
-sale_timesheet, the baseline) and ``ab_bench_agency`` (the three agency addons installed).
+sale_timesheet, the baseline) and ``ab_bench_agency`` (the agency addons installed).
 Odoo then runs in this process; every measurement happens in its own cursor, which is
 rolled back, so each one starts from the same state. Both databases are dropped at the
 end unless ``--keep``.

@@ -178,7 +178,10 @@ class RateImporter(SyncImporter):
             for item in items])
 
     def _today(self):
-        return fields.Date.context_today(self.model)
+        """The day a changed rate takes effect: the billing day of the account's company
+        (its time zone), not the day of whoever runs the sync."""
+        company = self.backend.company_id or self.model.env.company
+        return company._agency_billing_today()
 
     def update_record(self, item, values):
         rate = values.pop("rate", None)

@@ -208,7 +208,7 @@ class TestHubSpotSync(HubSpotCase):
         first = self.bound("rate", f"{ids['acme']}:agency_rate_creative_director")
         self.assertEqual((first.partner_id, first.job_id, first.rate, first.date_from),
                          (acme, self.job_cd, 165.0, False))
-        today = date.today()
+        today = (self.backend.company_id or self.env.company)._agency_billing_today()
         self.fake.update("companies", ids["acme"], agency_rate_creative_director="175")
         self.sync()
         second = self.bound("rate", f"{ids['acme']}:agency_rate_creative_director")
