@@ -6,6 +6,7 @@
     ./dev shell    an Odoo shell on the demo database
     ./dev bench    run the benchmark script (tools/bench.py) in the harness virtualenv
     ./dev screenshots   PNGs of the key screens of the demo agency under docs/screenshots
+    ./dev pot      write each addon's translation template i18n/<addon>.pot
 
 Standard library only: this file creates the virtualenv everything else runs in.
 See README.md ("Developing") for what each step does and the variables it reads.
@@ -878,6 +879,32 @@ def cmd_screenshots(opts):
     return 0
 
 
+def cmd_pot(opts):
+    """Write each addon's translation template (``<addon>/i18n/<addon>.pot``) with Odoo's own
+    exporter, on a fresh copy of the template database with the addons installed (as the
+    tests see them: ``test_i18n.py`` checks that the files are up to date)."""
+    odoo, vpython, pg = setup()
+    template = ensure_template(odoo, vpython, pg)
+    db = f"ab_pot_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"
+    log_path = CACHE / "logs" / f"{db}.log"
+    say(f"\n== Translation templates of {', '.join(ADDONS)} (database {db}) ==")
+    pg.copy(template, db)
+    try:
+        rc = run_odoo(odoo, vpython, odoo_args(
+            odoo, pg.opts, db, "--init=" + ",".join(ADDONS), "--test-enable",
+            "--test-tags=agency_pot", "--stop-after-init", f"--http-port={free_port()}",
+            f"--gevent-port={free_port()}", "--log-level=info",
+        ), log_path, echo=_echo_progress)
+    finally:
+        pg.drop(db)
+    report = odoo_log.analyse(log_path.read_text().splitlines(), ADDONS, IGNORED_LOG)
+    if rc or report.failed_count:
+        fail(f"Writing the translation templates failed (exit {rc}); log: {log_path}")
+    for addon in ADDONS:
+        say(f"  {addon}/i18n/{addon}.pot")
+    return 0
+
+
 def cmd_bench(opts):
     """Run tools/bench.py in the virtualenv with Odoo importable and the DB options."""
     odoo, vpython, pg = setup()
@@ -911,6 +938,8 @@ def main(argv=None):
     c.add_argument("--out", default=str(REPO / "docs" / "screenshots"),
                    help="folder of the PNGs (default: docs/screenshots)")
     c.set_defaults(func=cmd_screenshots)
+    o = sub.add_parser("pot", help="write each addon's i18n/<addon>.pot from the code")
+    o.set_defaults(func=cmd_pot)
     b = sub.add_parser("bench", help="run tools/bench.py (figures, not a test)")
     b.add_argument("rest", nargs=argparse.REMAINDER)
     b.set_defaults(func=cmd_bench)

@@ -149,9 +149,10 @@ class AccountAnalyticLineClassification(models.Model):
             decision.update(service_type_id=suggestion.service_type,
                             classification_method="learned",
                             classification_confidence=round(suggestion.confidence, 2))
+            words = ", ".join(f"'{w}'" for w in suggestion.evidence)
             notes.append(self.env._(
                 "Learned from %(n)s past entries: %(words)s → %(type)s (%(pct)s%%)",
-                n=suggestion.entries, words=", ".join(f"'{w}'" for w in suggestion.evidence),
+                n=suggestion.entries, words=words,
                 type=names.get(suggestion.service_type, ""),
                 pct=int(suggestion.confidence * 100),
             ))

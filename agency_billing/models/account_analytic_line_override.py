@@ -77,9 +77,10 @@ class AccountAnalyticLineOverride(models.Model):
         # was checked (protected fields).
         overrides = self.env["agency.time.override"].sudo().create(logs)
         if self.project_id:
+            entry = f"{self.date} {self.employee_id.name or ''} «{self.name or ''}»"
             body = _(
                 "Time entry %(entry)s: %(changes)s — by %(who)s. Reason: %(why)s",
-                entry=f"{self.date} {self.employee_id.name or ''} «{self.name or ''}»",
+                entry=entry,
                 changes="; ".join(o.summary for o in overrides),
                 who=self.env.user.name,
                 why=reason or _("no reason given"),
@@ -116,10 +117,11 @@ class AccountAnalyticLineOverride(models.Model):
         lines.filtered("rate_locked").write({"rate_locked": False})
         for line in lines:
             if line.project_id:
+                entry = f"{line.date} «{line.name or ''}»"
                 # sudo: the note of an unlock checked by action_agency_unlock.
                 line.project_id.sudo().message_post(
                     body=_("Time entry %(entry)s: overrides removed by %(who)s; rules apply.",
-                           entry=f"{line.date} «{line.name or ''}»", who=self.env.user.name),
+                           entry=entry, who=self.env.user.name),
                     subtype_xmlid="mail.mt_note",
                 )
         lines._agency_rerate()

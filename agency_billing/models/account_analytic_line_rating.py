@@ -198,19 +198,20 @@ class AccountAnalyticLineRating(models.Model):
 
         if result.code == "fixed":
             text = env._("%(rule)s: %(rate)s/h", rule=with_criteria(result.rule),
-                         rate=f"{result.rule.rate:.2f}")
+                         rate=format(result.rule.rate, ".2f"))
             if result.runner:
                 text += env._("; preferred over %s", with_criteria(result.runner))
             return text
         if result.code == "discount":
             base = name(result.base_rule) if result.base_rule else result.base_label
             return env._("%(rule)s: %(discount)s%% off %(base)s %(rate)s/h",
-                         rule=with_criteria(result.rule), discount=f"{result.rule.discount:g}",
-                         base=base, rate=f"{result.base_rate:.2f}")
+                         rule=with_criteria(result.rule),
+                         discount=format(result.rule.discount, "g"),
+                         base=base, rate=format(result.base_rate, ".2f"))
         if result.code == "no_base":
             rule = result.candidates[0]
             return env._("%(rule)s gives %(discount)s%% off, but no base rate",
-                         rule=name(rule), discount=f"{rule.discount:g}")
+                         rule=name(rule), discount=format(rule.discount, "g"))
         return env._("no rate rule matches")
 
     def _agency_fallback_price(self, order, company):

@@ -105,8 +105,8 @@ class AccountMoveAnomaly(models.Model):
             if ratio is not None:
                 found[move].append(("hours_spike", _(
                     "%(hours)s billed hours: %(x)s× the client's average of %(avg)s hours.",
-                    hours=f"{hours.get(move.id, 0.0):.2f}", x=f"{ratio:.1f}",
-                    avg=f"{anomaly.average(past_hours):.2f}",
+                    hours=format(hours.get(move.id, 0.0), ".2f"), x=format(ratio, ".1f"),
+                    avg=format(anomaly.average(past_hours), ".2f"),
                 )))
             candidates = [
                 anomaly.Candidate(other.id, other.amount_untaxed_signed,
@@ -231,7 +231,7 @@ class AccountMoveAnomaly(models.Model):
                 found[move].append(("low_confidence", _(
                     "%(count)s time entries (%(hours)s h) could not be classified with "
                     "confidence: left out until someone decides their service type.",
-                    count=review_count, hours=f"{review_hours:.2f}")))
+                    count=review_count, hours=format(review_hours, ".2f"))))
             count, hours = held.get(move.id, {}).get("hold", (0, 0.0))
             if over_scope.get(move) or count:
                 parts = []
@@ -239,7 +239,7 @@ class AccountMoveAnomaly(models.Model):
                     parts.append(_("%s invoiced entries are over scope", over_scope[move]))
                 if count:
                     parts.append(_("%(count)s entries (%(hours)s h) are held and left out",
-                                   count=count, hours=f"{hours:.2f}"))
+                                   count=count, hours=format(hours, ".2f")))
                 found[move].append(("held_time", "; ".join(parts) + "."))
         return found
 

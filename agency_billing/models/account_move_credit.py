@@ -185,7 +185,7 @@ class AccountMoveCredit(models.Model):
         parts = []
         if entries:
             parts.append(_("%(count)s time entries (%(hours)s h)", count=len(entries),
-                           hours=f"{sum(entries.mapped('billed_unit_amount')):.2f}"))
+                           hours=format(sum(entries.mapped('billed_unit_amount')), ".2f")))
         env = self.env
         parts += [env._("retainer period %s", name) for name in period_names]
         parts += [env._("milestone %s", name) for name in milestones.mapped("name")]
@@ -197,10 +197,11 @@ class AccountMoveCredit(models.Model):
             body = _("Credit note %s gives nothing back to billing (it credits no whole "
                      "time entry, retainer fee or milestone).", refund.display_name)
         if plan["leftover"]:
+            leftover = ", ".join(f"{sol.name}: {hours:.2f}"
+                                 for sol, hours in plan["leftover"].items())
             body += " " + _(
                 "Credited beyond whole time entries (a price adjustment; that time stays "
-                "invoiced): %s.",
-                ", ".join(f"{sol.name}: {hours:.2f}" for sol, hours in plan["leftover"].items()))
+                "invoiced): %s.", leftover)
         (invoice | refund)._message_log_batch(bodies={invoice.id: body, refund.id: body})
 
     def _agency_undo_credit(self):

@@ -146,5 +146,5 @@ class AccountMoveReport(models.Model):
                            ", ".join(m["name"] for m in data["milestones"])))
         for period in data["retainers"]:
             parts.append(_("Retainer balance: %s h carried to the next period",
-                           f"{period['carried_out']:.2f}"))
+                           format(period['carried_out'], ".2f")))
         return Markup("<br/>").join(parts)

@@ -114,8 +114,8 @@ class AccountMoveSend(models.Model):
                 body = _("Approved by %(who)s, overriding %(flags)s. Reason: %(why)s",
                          who=who.name, flags=", ".join(flags.mapped("reason")), why=reason)
             else:
-                body = _("Approved by %(who)s%(why)s", who=who.name,
-                         why=f": {reason}" if reason else "")
+                why = f": {reason}" if reason else ""
+                body = _("Approved by %(who)s%(why)s", who=who.name, why=why)
             move.message_post(body=body, subtype_xmlid="mail.mt_note")
         drafts = self.filtered(lambda m: m.state == "draft")
         if drafts:

@@ -491,7 +491,7 @@ class AgencyBillingRun(models.Model):
             elif job.held_hours:
                 job.reason = "held_time"
                 job.message = _("Only held time (%s h) up to the period end.",
-                                f"{job.held_hours:.2f}")
+                                format(job.held_hours, ".2f"))
             elif job.review_hours:
                 job.reason = "review_time"
             else:
@@ -514,7 +514,7 @@ class AgencyBillingRun(models.Model):
         return _(
             "%(count)s time entries (%(hours)s h) need their service type decided and were "
             "left out until classified (Time to Review): %(entries)s.",
-            count=len(entries), hours=f"{hours:.2f}",
+            count=len(entries), hours=format(hours, ".2f"),
             entries="; ".join(entries._agency_entry_labels()))
 
     def _log_drafted(self, jobs):

@@ -96,7 +96,7 @@ class AgencyRateRule(models.Model):
             ]
             scope = " · ".join(parts) or _("Everyone")
             if rule.rate_type == "discount":
-                value = _("%(discount)s%% off", discount=f"{rule.discount:g}")
+                value = _("%(discount)s%% off", discount=format(rule.discount, "g"))
             else:
                 value = f"{rule.rate:.2f} {rule.currency_id.name or ''}/h"
             label = f"{rule.name}: " if rule.name else ""

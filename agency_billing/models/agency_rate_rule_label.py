@@ -22,7 +22,7 @@ class AgencyRateRuleLabel(models.Model):
         if self.client_label:
             return self.client_label
         if self.rate_type == "discount":
-            return self.env._("%(discount)s %% discount", discount=f"{self.discount:g}")
+            return self.env._("%(discount)s %% discount", discount=format(self.discount, "g"))
         role = self.job_id or self.employee_id.job_id
         if role:
             return self.env._("%(role)s rate", role=role.name)

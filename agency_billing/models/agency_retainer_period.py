@@ -117,7 +117,7 @@ class AgencyRetainerPeriod(models.Model):
                 "up to %(day)s.",
                 period=period.display_name,
                 why=whys.get(period.id) or _("its invoice was cancelled"),
-                fee=period.fee, hours=f"{period.used_hours:.2f}",
+                fee=period.fee, hours=format(period.used_hours, ".2f"),
                 client=client.name, day=client.billing_last_period_end or "-"))
         self.unlink()
 

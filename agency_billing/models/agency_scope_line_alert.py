@@ -115,9 +115,10 @@ class AgencyScopeLineAlert(models.Model):
 
     def _agency_alert_summary(self, crossed):
         if crossed:
+            thresholds = ", ".join(f"{value}%" for value in crossed)
             return _("Scope %(pct)s%%: %(line)s reached %(thresholds)s of its budget",
                      pct=int(self.burn_percent), line=self.display_name,
-                     thresholds=", ".join(f"{value}%" for value in crossed))
+                     thresholds=thresholds)
         return _("Scope forecast: %(line)s will be used up on %(date)s, before the project "
                  "ends on %(end)s", line=self.display_name,
                  date=format_date(self.env, self.forecast_date),

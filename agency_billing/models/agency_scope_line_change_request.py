@@ -49,7 +49,7 @@ class AgencyScopeLineChangeRequest(models.Model):
                     body=_("%(count)s held time entries (%(hours)s h) of %(line)s released "
                            "by %(user)s: they are billed as usual.",
                            count=len(released), line=line.display_name,
-                           hours=f"{sum(released.mapped('billed_unit_amount')):.2f}",
+                           hours=format(sum(released.mapped('billed_unit_amount')), ".2f"),
                            user=self.env.user.name),
                     subtype_xmlid="mail.mt_note",
                 )
@@ -155,7 +155,7 @@ class AgencyScopeLineChangeRequest(models.Model):
         if float_compare(hours, held_hours, precision_digits=2) < 0 or hours <= 0:
             raise UserError(_(
                 "A change request must cover at least the %(held)s h held on %(line)s.",
-                held=f"{held_hours:.2f}", line=self.display_name,
+                held=format(held_hours, ".2f"), line=self.display_name,
             ))
         order = self.env["sale.order"].create(self._agency_change_request_values(
             contract, partner, note))
@@ -182,8 +182,8 @@ class AgencyScopeLineChangeRequest(models.Model):
         project.sudo().message_post(
             body=_("Change request %(order)s drafted for %(line)s: %(hours)s h (%(held)s h "
                    "held), %(amount)s before taxes.",
-                   order=order.name, line=self.display_name, hours=f"{hours:.2f}",
-                   held=f"{held_hours:.2f}",
+                   order=order.name, line=self.display_name, hours=format(hours, ".2f"),
+                   held=format(held_hours, ".2f"),
                    amount=format_amount(self.env, order.amount_untaxed, order.currency_id)),
             subtype_xmlid="mail.mt_note",
         )
@@ -252,7 +252,7 @@ class AgencyScopeLineChangeRequest(models.Model):
                    "invoicing.",
                    order=order.name, who=who, line=self.display_name, before=before,
                    after=self._agency_budget_text(), count=len(released),
-                   hours=f"{sum(released.mapped('billed_unit_amount')):.2f}"),
+                   hours=format(sum(released.mapped('billed_unit_amount')), ".2f")),
             subtype_xmlid="mail.mt_note",
         )
 

@@ -88,7 +88,7 @@ class AgencyScopeLineOverScope(models.Model):
         self.project_id.sudo()._message_log(body=_(
             "%(count)s time entries (%(hours)s h) recorded after the %(line)s budget was "
             "used up: %(outcome)s.",
-            count=len(entries), hours=f"{hours:.2f}", line=self.display_name, outcome=outcome,
+            count=len(entries), hours=format(hours, ".2f"), line=self.display_name, outcome=outcome,
         ))
 
     # ------------------------------------------------------------------
