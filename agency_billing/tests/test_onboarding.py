@@ -2,6 +2,7 @@ from datetime import date
 from xmlrpc.client import Fault
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .billing_common import AgencyBillingRunCase
 
@@ -39,7 +40,7 @@ class TestOnboardingRpc(AgencyBillingRunCase, HttpCase):
         for model, record, values in (
                 ("res.partner", self.client, {"billing_last_period_end": "2026-12-31"}),
                 ("sale.order", self.order, {"retainer_opening_hours": 40})):
-            with self.assertRaises(Fault) as caught:
+            with mute_logger("odoo.http"), self.assertRaises(Fault) as caught:
                 self._rpc("ab_account_director", model, "write", [record.id], values)
             self.assertIn("Only members of Agency Billing / Administrator may change",
                           caught.exception.faultString)
@@ -61,7 +62,7 @@ class TestOnboardingRpc(AgencyBillingRunCase, HttpCase):
         run = self.env["agency.billing.run"].browse(action["res_id"])
         self.assertEqual(run.line_ids.period_end, date(2026, 9, 30))
         self.assertEqual(run.invoice_ids.amount_untaxed, 300.0, "September's 2 h only")
-        with self.assertRaises(Fault) as caught:
+        with mute_logger("odoo.http"), self.assertRaises(Fault) as caught:
             self._rpc("ab_account_director", "res.partner", "action_agency_run_billing",
                       [self.client.id], date_to="2026-09-30")
         self.assertIn("Only Agency Billing administrators", caught.exception.faultString)
