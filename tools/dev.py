@@ -51,7 +51,9 @@ ODOO_SERIES = (18, 0)
 # Bump when the way the virtualenv or the template database is built changes.
 VENV_RECIPE = "2"
 # Installed last into the virtualenv, over what the requirements brought (see ensure_venv).
-RUNTIME_UPGRADES = ("setuptools==80.9.0",)
+# setuptools 78: its pkg_resources finds normalized dist-info names and warns about its own
+# deprecation with a DeprecationWarning, which Odoo silences (80.9 warns with a UserWarning).
+RUNTIME_UPGRADES = ("setuptools==78.1.1",)
 TEMPLATE_RECIPE = "1"
 CACHE = Path(os.environ.get("AGENCY_BILLING_CACHE", "~/.cache/agency-billing")).expanduser()
 DEMO_DB = os.environ.get("AGENCY_BILLING_DB", "agency_billing_demo")
@@ -307,7 +309,8 @@ def ensure_venv(odoo):
     python = sys.executable
     ours = (REPO / "requirements.txt").read_text()
     theirs = _odoo_requirements(odoo)
-    key = digest(VENV_RECIPE, sys.version, theirs, ours, odoo.system_packages)[:12]
+    key = digest(VENV_RECIPE, sys.version, theirs, ours, odoo.system_packages,
+                 *RUNTIME_UPGRADES)[:12]
     venv = CACHE / "venvs" / f"py{sys.version_info[0]}{sys.version_info[1]}-{key}"
     vpython = venv / "bin" / "python"
     if (venv / ".complete").exists():

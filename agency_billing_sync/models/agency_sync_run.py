@@ -60,7 +60,7 @@ class AgencySyncRun(models.Model):
     archived = fields.Integer(readonly=True)
     conflicts = fields.Integer(readonly=True)
     retry_pending = fields.Integer(
-        string="Retry Pending", readonly=True,
+        readonly=True,
         help="Records kept for the next run: another transaction was changing the same "
         "rows at each try (not a data error).")
     collisions = fields.Integer(
