@@ -49,7 +49,11 @@ ADDONS = (
 TEST_ONLY_MODULES = ("payment_demo", "sale_expense")
 ODOO_SERIES = (18, 0)
 # Bump when the way the virtualenv or the template database is built changes.
-VENV_RECIPE = "1"
+VENV_RECIPE = "2"
+# Installed last into the virtualenv, over what the requirements brought (see ensure_venv).
+# setuptools 78: its pkg_resources finds normalized dist-info names and warns about its own
+# deprecation with a DeprecationWarning, which Odoo silences (80.9 warns with a UserWarning).
+RUNTIME_UPGRADES = ("setuptools==78.1.1",)
 TEMPLATE_RECIPE = "1"
 CACHE = Path(os.environ.get("AGENCY_BILLING_CACHE", "~/.cache/agency-billing")).expanduser()
 DEMO_DB = os.environ.get("AGENCY_BILLING_DB", "agency_billing_demo")
@@ -305,7 +309,8 @@ def ensure_venv(odoo):
     python = sys.executable
     ours = (REPO / "requirements.txt").read_text()
     theirs = _odoo_requirements(odoo)
-    key = digest(VENV_RECIPE, sys.version, theirs, ours, odoo.system_packages)[:12]
+    key = digest(VENV_RECIPE, sys.version, theirs, ours, odoo.system_packages,
+                 *RUNTIME_UPGRADES)[:12]
     venv = CACHE / "venvs" / f"py{sys.version_info[0]}{sys.version_info[1]}-{key}"
     vpython = venv / "bin" / "python"
     if (venv / ".complete").exists():
@@ -331,6 +336,17 @@ def ensure_venv(odoo):
                  "-r", str(venv / "odoo-requirements.txt"), "-r", str(REPO / "requirements.txt")],
                 env=env, stdout=out, stderr=subprocess.STDOUT, check=False,
             )
+        if not proc.returncode:
+            # The builds are done; at run time gevent (Odoo's longpolling worker, started
+            # with --workers) resolves its requirements through pkg_resources, and the
+            # setuptools<70 one does not find normalized dist-info names such as
+            # zope_interface-*.dist-info. A newer one (still shipping pkg_resources) does.
+            with open(log, "a") as out:
+                proc = subprocess.run(
+                    [str(vpython), "-m", "pip", "install", "--no-input", *RUNTIME_UPGRADES],
+                    env=dict(env, PIP_CONSTRAINT=""), stdout=out, stderr=subprocess.STDOUT,
+                    check=False,
+                )
         if proc.returncode:
             tail = "".join(log.read_text().splitlines(True)[-25:])
             shutil.rmtree(venv, ignore_errors=True)
@@ -798,8 +814,16 @@ def cmd_run(opts):
     db = prepare_demo_db(odoo, vpython, pg, reset=opts.reset)
     say(f"\nServing http://localhost:{opts.port}  database {db}  login admin / password admin"
         "  (Ctrl-C stops)")
-    args = odoo_args(odoo, pg.opts, db, f"--http-port={opts.port}",
-                     f"--gevent-port={free_port()}", "--max-cron-threads=1")
+    gevent_port = opts.gevent_port or free_port()
+    extra = [f"--http-port={opts.port}", f"--gevent-port={gevent_port}",
+             f"--max-cron-threads={opts.max_cron_threads}"]
+    if opts.workers:
+        # Several worker processes, a longpolling (gevent) worker on its own port, as
+        # Odoo is deployed; a reverse proxy sends /websocket there (docs/development.md).
+        extra.append(f"--workers={opts.workers}")
+        say(f"{opts.workers} HTTP workers, {opts.max_cron_threads} cron workers, "
+            f"longpolling on port {gevent_port}")
+    args = odoo_args(odoo, pg.opts, db, *extra)
     return exec_odoo(odoo.command(vpython) + args, odoo.env())
 
 
@@ -931,6 +955,12 @@ def main(argv=None):
     r = sub.add_parser("run", help="serve Odoo with the addons and the demo agency")
     r.add_argument("--port", type=int, default=int(os.environ.get("AGENCY_BILLING_PORT", 8069)))
     r.add_argument("--reset", action="store_true", help="recreate the demo database")
+    r.add_argument("--workers", type=int, default=0,
+                   help="HTTP worker processes (0: one threaded process)")
+    r.add_argument("--max-cron-threads", type=int, default=1,
+                   help="cron threads (cron worker processes with --workers)")
+    r.add_argument("--gevent-port", type=int, default=0,
+                   help="port of the longpolling worker (default: a free one)")
     r.set_defaults(func=cmd_run)
     s = sub.add_parser("shell", help="Odoo shell on the demo database")
     s.set_defaults(func=cmd_shell)

@@ -22,14 +22,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-import psycopg2
-
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
 from ..access import check_action
 from ..lib import billing_cycle, dates
+from ..lib.concurrency import collision_label, is_collision, quiet_collisions
 
 _logger = logging.getLogger(__name__)
 
@@ -150,15 +149,17 @@ class AgencyBillingRun(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining if done else 0)
 
     @api.model
-    def _run_due(self, today=None, limit=500, skip_recent_errors=False, clients=None):
+    def _run_due(self, today=None, limit=500, skip_recent_errors=False, clients=None,
+                 trigger="cron"):
         """Bill every client due on ``today`` (only among ``clients`` when given); return
         the run, or an empty recordset when nobody is due. Without ``today`` each client
-        is due on its own today (its time zone, see ``res.partner._agency_today``)."""
+        is due on its own today (its time zone, see ``res.partner._agency_today``).
+        ``trigger`` says how the run was started (the cron, or a person: ``manual``)."""
         jobs = self._due_jobs(today, limit=limit, skip_recent_errors=skip_recent_errors,
                               clients=clients)
         if not jobs:
             return self.browse()
-        run = self._start("cron", today or self.env.company._agency_billing_today())
+        run = self._start(trigger, today or self.env.company._agency_billing_today())
         run._execute(jobs)
         return run
 
@@ -197,7 +198,7 @@ class AgencyBillingRun(models.Model):
             raise AccessError(_("Only Agency Billing administrators run billing."))
         # sudo: the access check above; runs read and write billing data of every client.
         # each client on its own day unless the context fixes one
-        run = self.sudo()._run_due(self.env.company._agency_fixed_today())
+        run = self.sudo()._run_due(self.env.company._agency_fixed_today(), trigger="manual")
         if not run:
             return {"type": "ir.actions.client", "tag": "display_notification", "params": {
                 "type": "info", "title": _("Nothing to bill"),
@@ -280,9 +281,13 @@ class AgencyBillingRun(models.Model):
         self.ensure_one()
         for chunk in split_every(chunk_size, jobs, list):
             try:
-                with self.env.cr.savepoint():
+                with quiet_collisions(), self.env.cr.savepoint():
                     self._bill_chunk(chunk)
-            except Exception:  # isolate the client that failed: retry one by one
+            except Exception as error:  # isolate the client that failed: retry one by one
+                if is_collision(error):
+                    _logger.info("Billing run %s: a chunk collided with another transaction "
+                                 "(%s); billing its clients one by one", self.id,
+                                 collision_label(error))
                 for job in chunk:
                     self._bill_alone(job)
             self._record(chunk)
@@ -297,13 +302,18 @@ class AgencyBillingRun(models.Model):
     def _bill_alone(self, job):
         job.reset()
         try:
-            with self.env.cr.savepoint():
+            with quiet_collisions(), self.env.cr.savepoint():
                 self._bill_chunk([job])
-        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
-            job.invoices = job.auto_send = None  # rolled back
-            job.outcome, job.reason = "skipped", "locked"
-            job.message = _("Billed by another run at the same time.")
         except Exception as error:  # recorded on the run: one client never sinks a run
+            if is_collision(error):
+                # Another transaction (a run, a sync) changed the client's rows: the
+                # client stays due and the next run bills it.
+                _logger.info("Billing run %s: client %s left to the next run (%s)",
+                             self.id, job.client.id, collision_label(error))
+                job.invoices = job.auto_send = None  # rolled back
+                job.outcome, job.reason = "skipped", "locked"
+                job.message = _("Billed by another run at the same time.")
+                return
             _logger.info("Billing run %s: client %s failed", self.id, job.client.id,
                          exc_info=True)
             job.invoices = job.auto_send = None  # rolled back

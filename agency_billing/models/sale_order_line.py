@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, models
 from odoo.osv import expression
+from odoo.tools import float_round
 
 
 class SaleOrderLine(models.Model):
@@ -49,7 +50,31 @@ class SaleOrderLine(models.Model):
         Time a retainer covered (``retainer_hours``) is delivered by the retainer fee, not
         by the time line: it is left out. Billed time is summed exactly and converted (and
         rounded to the line's unit) once per line, never per entry.
+
+        What is left to invoice (``_recompute_qty_to_invoice``) is the rounded cumulative
+        time — the time invoiced before plus the time to invoice now — less the rounded
+        time invoiced before, so a line invoiced week after week bills its delivered time
+        rounded once: rounding never accumulates over its invoices.
         """
+        exact = self._agency_billed_time_exact(additional_domain)
+        if not self.env.context.get("agency_to_invoice"):
+            return {line.id: line._agency_round_qty(qty) for line, qty in exact.items()}
+        Line = self.env["account.analytic.line"]
+        invoiced_domain = expression.AND([
+            self.with_context(agency_to_invoice=False
+                              )._timesheet_compute_delivered_quantity_domain(),
+            ["!", *Line._agency_not_invoiced_domain()],
+        ])
+        before = self._agency_billed_time_exact(invoiced_domain)
+        result = {}
+        for line, qty in exact.items():
+            done = before.get(line, 0.0)
+            result[line.id] = line._agency_round_qty(
+                line._agency_round_qty(done + qty) - line._agency_round_qty(done))
+        return result
+
+    def _agency_billed_time_exact(self, additional_domain):
+        """{sale line: billed time of the matching entries in the line's unit, exact}."""
         result = defaultdict(float)
         domain = expression.AND([[("so_line", "in", self.ids)], additional_domain])
         # sudo: delivered quantity (a compute) sums the billed time of the line, whoever reads
@@ -61,8 +86,12 @@ class SaleOrderLine(models.Model):
         for uom, sale_line, billed, covered in groups:
             quantity = billed - covered
             if uom and sale_line.product_uom.category_id == uom.category_id:
-                quantity = uom._compute_quantity(
-                    quantity, sale_line.product_uom, rounding_method="HALF-UP"
-                )
-            result[sale_line.id] += quantity
+                quantity = uom._compute_quantity(quantity, sale_line.product_uom, round=False)
+            result[sale_line] += quantity
         return result
+
+    def _agency_round_qty(self, quantity):
+        """A quantity rounded to the line's unit (half up), as Odoo converts it."""
+        self.ensure_one()
+        return float_round(quantity, precision_rounding=self.product_uom.rounding or 0.01,
+                           rounding_method="HALF-UP")

@@ -107,6 +107,21 @@ class TestFinanceScreens(AgencyBillingRunCase):
         action = Run.with_user(self.user_finance).action_agency_bill_due_now()
         run = self.env["agency.billing.run"].browse(action["res_id"])
         self.assertEqual(run.invoice_ids.amount_untaxed, 300.0)
+        # A person started it: recorded as run by hand, by that person.
+        self.assertEqual((run.trigger, run.user_id), ("manual", self.user_finance))
+        self.assertRegex(run.name, r"^RUN/\d{4}/\d{4}: 2026-04-01, run by hand$")
+
+    def test_billing_cron_run_is_recorded_as_scheduled(self):
+        self.client.billing_last_period_end = date(2026, 2, 28)
+        self._time(self.emp_cd, 2.0)
+        cron = self.env.ref("agency_billing.ir_cron_agency_billing_run")
+        self.env["agency.billing.run"].with_user(cron.user_id).with_context(
+            agency_billing_today=date(2026, 4, 1))._cron_billing()
+        run = self.env["agency.billing.run"].search(
+            [("line_ids.partner_id", "=", self.client.id)], limit=1)
+        self.assertEqual(run.invoice_ids.amount_untaxed, 300.0)
+        self.assertEqual((run.trigger, run.user_id), ("cron", cron.user_id))
+        self.assertRegex(run.name, r", scheduled$")
 
     def test_later_period_asks_confirmation(self):
         self.client.billing_last_period_end = date(2026, 1, 31)

@@ -15,6 +15,9 @@ call to a pure mapper in the vendor's ``lib``) and, when it needs lookups, ``pre
    the source, Odoo-owned ones are never overwritten, both-sides changes become conflicts;
 5. all of it in one savepoint; when it fails, record by record, each in its own savepoint,
    so one bad record is quarantined with its payload and error while the batch goes on;
+   a collision with another transaction is not a bad record: the whole batch is tried
+   again after a short randomized backoff, and kept *retry pending* for the next run
+   when the tries are spent (``import_items``);
 6. the run's counters; the open quarantine entries of records that imported cleanly are
    closed.
 
@@ -23,13 +26,20 @@ call to a pure mapper in the vendor's ``lib``) and, when it needs lookups, ``pre
 """
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from odoo import _, fields
 from odoo.exceptions import UserError
 
-from ..lib.backoff import archive_needs_confirmation
+from odoo.addons.agency_billing.lib.concurrency import (
+    collision_label,
+    is_collision,
+    quiet_collisions,
+)
+
+from ..lib.backoff import archive_needs_confirmation, backoff_delay
 from ..lib.errors import SyncMappingError
 from ..lib.ownership import plan_create, plan_update
 from ..lib.payload import canonical, payload_hash, redact
@@ -59,6 +69,7 @@ class SyncItem:
     binding: object = None
     record: object = None
     outcome: str = None  # created / updated / unchanged / conflict / quarantined / skipped
+    # / pending (kept for the next run after colliding with another transaction)
     hash: str = None
     same_hash: bool = False  # the binding already had this hash: nothing was looked at
 
@@ -74,6 +85,8 @@ class SyncImporter:
 
     external_type = None
     res_model = None
+    collision_attempts = 4  # tries of a batch that collides with another transaction
+    collision_delay = 0.2  # seconds before the first of those retries (doubles, jittered)
 
     def __init__(self, backend, run):
         self.backend = backend
@@ -154,10 +167,85 @@ class SyncImporter:
 
     def import_items(self, items):
         """Import one batch of :class:`SyncItem` (see the module docstring); returns the
-        items, each with its ``outcome``."""
+        items, each with its ``outcome``.
+
+        A batch that collides with another transaction (a serialization failure, a
+        deadlock, a lock timeout: a billing run invoicing the same time, another worker)
+        is tried again after a short randomized backoff, in a new transaction when the run
+        commits; when the tries are spent its records are kept *retry pending* for the
+        next run (``agency.sync.log``), never quarantined as bad data."""
         items = list({item.external_id: item for item in items}.values())
         if not items:
             return items
+        cr = self.env.cr
+        if getattr(cr, "_agency_sync_importing", False):
+            # A nested import (a vendor importer's hook importing related records): the
+            # outer batch handles collisions.
+            self._import_once(items)
+            self._account(items)
+            return items
+        cr._agency_sync_importing = True
+        try:
+            collision = None
+            for attempt in range(max(1, self.collision_attempts)):
+                if attempt:
+                    self._before_retry(attempt, collision)
+                try:
+                    with quiet_collisions():
+                        self._import_once(items)
+                    collision = None
+                    break
+                except Exception as exc:
+                    if not is_collision(exc):
+                        raise
+                    collision = exc
+            if collision is not None:
+                self._defer(items, collision)
+        finally:
+            cr._agency_sync_importing = False
+        self._account(items)
+        return items
+
+    def _before_retry(self, attempt, collision):
+        """Between two tries of a collided batch: say so, start a new transaction (when
+        the run commits: the other transaction's changes become visible), back off."""
+        _logger.info("Sync batch of %s collided with another transaction (%s); trying "
+                     "again (%s)", self.external_type, collision_label(collision), attempt)
+        if self.run:
+            self.run._agency_add(collisions=1)
+        self.backend._agency_sync_commit()
+        delay = backoff_delay(attempt - 1, base=self.collision_delay, cap=5.0)
+        if delay > 0:
+            time.sleep(delay)
+
+    def _defer(self, items, collision):
+        """The tries are spent: the batch's records wait for the next run, with the
+        reason (not a data error)."""
+        reason = self.env._(
+            "Not imported yet: another transaction was changing the same records "
+            "(%(reason)s) at each of %(tries)s tries. The next run imports it.",
+            reason=collision_label(collision), tries=max(1, self.collision_attempts))
+        _logger.info("Sync batch of %s kept for the next run after %s collisions",
+                     self.external_type, self.collision_attempts)
+        if self.run:
+            self.run._agency_add(collisions=1)
+        for item in items:
+            if item.error or item.outcome == "skipped" or item.same_hash:
+                continue  # bad data stays bad data; an unchanged record has nothing to do
+            item.outcome, item.error, item.issues = "pending", reason, []
+
+    def _reset(self, items):
+        """Forget what a failed try of the batch decided."""
+        for item in items:
+            item.values = item.error = item.outcome = item.hash = None
+            item.binding = item.record = None
+            item.issues = []
+            item.same_hash = False
+
+    def _import_once(self, items):
+        """One try of the batch (steps 1 to 5 of the module docstring); a collision with
+        another transaction is raised, not quarantined."""
+        self._reset(items)
         found = self.binder.to_internal_many([item.external_id for item in items])
         for item in items:
             item.binding = found.get(str(item.external_id))
@@ -185,6 +273,8 @@ class SyncImporter:
             with self.env.cr.savepoint():
                 self._apply(pending)
         except Exception as exc:  # one bad record must not sink the batch
+            if is_collision(exc):
+                raise
             _logger.info("Sync batch of %s failed (%s); importing one by one",
                          self.external_type, exc)
             for item in pending:  # what the failed savepoint created is gone
@@ -196,10 +286,10 @@ class SyncImporter:
                     with self.env.cr.savepoint():
                         self._apply([item])
                 except Exception as exc_one:  # quarantined with its reason
+                    if is_collision(exc_one):
+                        raise
                     item.error = self._error_text(exc_one)
                     item.outcome = None
-        self._account(items)
-        return items
 
     def _attach_records(self, items):
         """Bound records that still exist (one query per batch)."""
@@ -277,8 +367,12 @@ class SyncImporter:
         """Quarantine, close resolved entries, count — once per batch."""
         Log = self.env["agency.sync.log"]
         entries, clean = [], []
+        deferred = []
         for item in items:
-            if item.error:
+            if item.outcome == "pending":
+                deferred.append((self.external_type, item.external_id, item.error,
+                                 item.payload))
+            elif item.error:
                 item.outcome = "quarantined"
                 entries.append((self.external_type, item.external_id, item.error, item.payload))
             elif item.issues:
@@ -287,6 +381,7 @@ class SyncImporter:
             elif item.outcome != "skipped" and not item.same_hash:
                 clean.append(item.external_id)
         Log._agency_quarantine(self.backend, self.run, entries)
+        Log._agency_quarantine(self.backend, self.run, deferred, state="pending")
         Log._agency_resolve(self.backend, self.external_type, clean)
         if self.run:
             counts = {"created": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
@@ -295,7 +390,8 @@ class SyncImporter:
                     counts["conflicts"] += 1
                 elif item.outcome in counts:
                     counts[item.outcome] += 1
-            self.run._agency_add(quarantined=len(entries), **counts)
+            self.run._agency_add(quarantined=len(entries), retry_pending=len(deferred),
+                                 **counts)
 
     def conflict(self, item, fname, odoo_value, source_value, note=None, label=None,
                  source_raw=None):

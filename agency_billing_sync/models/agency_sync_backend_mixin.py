@@ -21,6 +21,7 @@ committed; from buttons and tests nothing is.
 import logging
 import zlib
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
@@ -34,6 +35,11 @@ from ..lib.ownership import resolve
 from ..lib.payload import redact
 
 _logger = logging.getLogger(__name__)
+
+# Seconds after which a cron call that could not work (the backend was locked by another
+# run, or records collided with another transaction) is called again.
+RETRIGGER_SECONDS = 10
+
 
 class SyncPause(Exception):
     """The cron call used its batch budget: the run stops after a committed batch and the
@@ -280,6 +286,8 @@ class AgencySyncBackendMixin(models.AbstractModel):
             })
             backend._agency_sync_commit()
             backend._agency_sync_guarded(run, job or backend._agency_sync_execute)
+            if run.retry_pending:
+                backend._agency_sync_trigger_soon()
             backend._agency_sync_commit()
             return run
         finally:
@@ -329,23 +337,45 @@ class AgencySyncBackendMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _agency_cron_sync(self):
-        """Cron entry point: pending webhook events, then the scheduled sync when due,
-        each a run of at most ``sync_max_batches`` committed batches; progress is
-        reported so Odoo calls again at once while work remains."""
+        """Cron entry point: pending webhook events, records kept *retry pending* by an
+        earlier run, then the scheduled sync when due, each a run of at most
+        ``sync_max_batches`` committed batches; progress is reported so Odoo calls again
+        at once while work remains. When another run holds the backend (a *Sync Now*),
+        the cron is called again shortly, so a wake-up is never lost."""
         self.ensure_one()
         backend = self.with_context(agency_sync_commit=True)
         Event = self.env["agency.sync.event"].sudo()
+        Log = self.env["agency.sync.log"].sudo()
         runs = self.env["agency.sync.run"]
         budget = max(1, self.sync_max_batches)
+        wanted = 0
         if Event._agency_has_pending(self):
+            wanted += 1
             runs |= backend._agency_sync_run("webhook", job=backend._agency_sync_process_events,
                                              kind="events", max_batches=budget)
+        pending = Log._agency_retry_pending(self)
+        if pending:
+            wanted += 1
+            runs |= backend._agency_sync_retry(pending, trigger="cron")
         if backend._agency_sync_due():
+            wanted += 1
             runs |= backend._agency_sync_run("cron", max_batches=budget)
+        if len(runs) < wanted:
+            # The backend's lock is held by another run: come back shortly instead of
+            # leaving the work to the next scheduled call.
+            backend._agency_sync_trigger_soon()
         remaining = int(any(run.state == "partial" for run in runs)
-                        or Event._agency_has_pending(self))
+                        or (bool(runs) and Event._agency_has_pending(self)))
         done = sum(run.created + run.updated + run.unchanged + run.archived for run in runs)
         self.env["ir.cron"]._notify_progress(done=max(done, len(runs)), remaining=remaining)
+
+    def _agency_sync_trigger_soon(self, seconds=RETRIGGER_SECONDS):
+        """Have the backend's cron called again in ``seconds`` (work is waiting that this
+        call could not do: the backend was locked, or records collided)."""
+        self.ensure_one()
+        cron = self.sudo().sync_cron_id
+        if cron and cron.active:
+            cron._trigger(fields.Datetime.now() + timedelta(seconds=seconds))
 
     def _agency_sync_due(self):
         """Whether the scheduled sync should run now: its interval passed since the last
@@ -415,8 +445,9 @@ class AgencySyncBackendMixin(models.AbstractModel):
         if not self.env.cr.fetchone():
             cron._trigger()
 
-    def _agency_sync_retry(self, logs):
-        """Re-import quarantined records (``agency.sync.log``) in one run; returns it."""
+    def _agency_sync_retry(self, logs, trigger="manual"):
+        """Re-import quarantined (or retry pending) records (``agency.sync.log``) in one
+        run; returns it (empty when the backend's cron found another run at work)."""
         self.ensure_one()
 
         def job(run):
@@ -426,10 +457,10 @@ class AgencySyncBackendMixin(models.AbstractModel):
             for etype, ids in by_type.items():
                 self._agency_sync_import_ids(run, etype, ids)
             # Entries this run did not quarantine again went through.
-            logs.filtered(lambda log: log.state == "open" and log.run_id != run).write(
-                {"state": "retried"})
+            logs.filtered(lambda log: log.state in ("open", "pending")
+                          and log.run_id != run).write({"state": "retried"})
 
-        return self._agency_sync_run("manual", job=job, kind="retry")
+        return self._agency_sync_run(trigger, job=job, kind="retry")
 
     def _agency_sync_confirm_archive(self, run):
         """Archive what the guard held back in ``run`` (a person confirmed it)."""

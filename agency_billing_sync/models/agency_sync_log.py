@@ -8,6 +8,7 @@ from ..lib.payload import pretty_json, redact
 
 LOG_STATES = [
     ("open", "Open"),
+    ("pending", "Retry Pending"),
     ("retried", "Retried"),
     ("ignored", "Ignored"),
 ]
@@ -22,6 +23,10 @@ class AgencySyncLog(models.Model):
     nothing). *Retry* re-reads the record from the source and imports it once
     the cause is fixed (an owner mapped to an employee, a property corrected); a record
     that later imports cleanly closes its entry as *Retried*. *Ignore* sets it aside.
+
+    A record that could not be imported because another transaction was changing the same
+    rows (a billing run, another worker) is not bad data: its entry is *Retry Pending*,
+    and the next run of the backend's cron imports it without a person.
     Payloads and errors never hold secrets (the backend's tokens are redacted).
     """
 
@@ -44,10 +49,12 @@ class AgencySyncLog(models.Model):
     last_attempt = fields.Datetime(default=fields.Datetime.now, readonly=True)
 
     @api.model
-    def _agency_quarantine(self, backend, run, entries):
+    def _agency_quarantine(self, backend, run, entries, state="open"):
         """Quarantine source records: ``entries`` is a list of
-        ``(external type, external id, error, payload)``. An open entry of the same record
-        is updated (attempts + 1) instead of adding another. Returns the entries."""
+        ``(external type, external id, error, payload)``. An open (or pending) entry of the
+        same record is updated (attempts + 1) instead of adding another. ``state``
+        ``pending`` keeps records for the next run (they collided with another
+        transaction) instead of quarantining them. Returns the entries."""
         if not entries:
             return self.browse()
         secrets = backend._agency_sync_secrets()
@@ -55,7 +62,7 @@ class AgencySyncLog(models.Model):
         existing = {
             (log.external_type, log.external_id): log
             for log in self.search(self._agency_backend_domain(backend) + [
-                ("state", "=", "open"),
+                ("state", "in", ("open", "pending")),
                 ("external_id", "in", [eid for _etype, eid in keys]),
             ])
         }
@@ -72,27 +79,35 @@ class AgencySyncLog(models.Model):
             if log:
                 # The same failure of the same payload, met again by a re-read: nothing to
                 # write (a re-sync of unchanged data writes nothing); a retry counts.
-                if log.error != text or log.payload != body or (run and run.kind == "retry"):
+                if log.error != text or log.payload != body or log.state != state or (
+                        run and run.kind == "retry"):
                     log.write({"error": text, "payload": body, "attempts": log.attempts + 1,
-                               "run_id": run.id if run else False, "last_attempt": now})
+                               "run_id": run.id if run else False, "last_attempt": now,
+                               "state": state})
                 logs |= log
                 continue
             seen[key] = {
                 **self._agency_backend_values(backend),
                 "run_id": run.id if run else False, "external_type": etype,
                 "external_id": str(eid), "error": text, "payload": body,
-                "last_attempt": now,
+                "last_attempt": now, "state": state,
             }
             to_create.append(seen[key])
         return logs | self.create(to_create)
 
     @api.model
+    def _agency_retry_pending(self, backend):
+        """The backend's records kept for the next run (they collided)."""
+        return self.search(self._agency_backend_domain(backend) + [("state", "=", "pending")],
+                           order="id")
+
+    @api.model
     def _agency_resolve(self, backend, external_type, external_ids):
-        """Close the open entries of records that imported cleanly now."""
+        """Close the open (and pending) entries of records that imported cleanly now."""
         if not external_ids:
             return
         logs = self.search(self._agency_backend_domain(backend) + [
-            ("external_type", "=", external_type), ("state", "=", "open"),
+            ("external_type", "=", external_type), ("state", "in", ("open", "pending")),
             ("external_id", "in", [str(eid) for eid in external_ids]),
         ])
         if logs:

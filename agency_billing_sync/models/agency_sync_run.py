@@ -21,7 +21,8 @@ RUN_KINDS = [
     ("retry", "Retry"),
     ("archive", "Confirmed archive"),
 ]
-COUNTERS = ("created", "updated", "unchanged", "quarantined", "archived", "conflicts")
+COUNTERS = ("created", "updated", "unchanged", "quarantined", "archived", "conflicts",
+            "retry_pending", "collisions")
 
 
 class AgencySyncRun(models.Model):
@@ -58,6 +59,14 @@ class AgencySyncRun(models.Model):
     quarantined = fields.Integer(readonly=True)
     archived = fields.Integer(readonly=True)
     conflicts = fields.Integer(readonly=True)
+    retry_pending = fields.Integer(
+        readonly=True,
+        help="Records kept for the next run: another transaction was changing the same "
+        "rows at each try (not a data error).")
+    collisions = fields.Integer(
+        readonly=True,
+        help="Batches that collided with another transaction (a serialization failure, a "
+        "deadlock, a lock timeout) and were tried again.")
     requests = fields.Integer(string="API Requests", readonly=True)
     batches = fields.Integer(readonly=True, help="Batches imported and committed.")
     max_batches = fields.Integer(
