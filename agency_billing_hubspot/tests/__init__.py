@@ -5,3 +5,4 @@ from . import test_hubspot_activities
 from . import test_hubspot_webhook
 from . import test_hubspot_interrupt
 from . import test_migration
+from . import test_hubspot_real_portals

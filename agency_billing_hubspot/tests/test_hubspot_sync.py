@@ -163,7 +163,8 @@ class TestHubSpotSync(HubSpotCase):
 
     def test_rate_limit_storm_ends_in_a_complete_sync(self):
         """429s (HubSpot's body, Retry-After: 0) and 5xx between pages: retried, the sync
-        completes; a storm longer than the attempts fails the run, a re-run completes."""
+        completes; a storm longer than the attempts is waited out (the time budget of
+        rate limits, see test_hubspot_real_portals), the sync completes."""
         ids = self.portal()
         self.fake.storm(3, path=r"companies/search")
         self.fake.fail(path=r"contacts/search", status=502, times=2)
@@ -173,10 +174,6 @@ class TestHubSpotSync(HubSpotCase):
         self.assertEqual(run.created, 8)
         self.fake.storm(10, path=r"deals/search")
         self.fake.update("deals", ids["deal"], agency_po_number="PO-78")
-        failed = self.sync()
-        self.assertEqual(failed.state, "failed")
-        self.assertIn("429", failed.error)
-        self.fake.clear_faults()
         done = self.sync()
         self.assertEqual(done.state, "done")
         self.assertEqual(self.bound("deal", ids["deal"]).client_order_ref, "PO-78")
