@@ -543,8 +543,9 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
     classified (hint *Client communication*), rated, rounded and budgeted like manual
     ones. The project: the associated deal's order's, else the associated company's
     single active project; else, by the account's ``no_contract_policy``, the client's
-    communication project (non-billable, created once per client) or the quarantine. An invoiced entry is never
-    changed: a later edit in HubSpot becomes a conflict, and so does a deletion.
+    communication project (non-billable, created once per client) or the quarantine.
+    An invoiced entry is never changed: a later edit in HubSpot becomes a conflict, and so
+    does a deletion.
     """
 
     res_model = "account.analytic.line"

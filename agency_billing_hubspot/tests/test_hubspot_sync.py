@@ -17,11 +17,15 @@ class TestHubSpotSync(HubSpotCase):
         ids = self.portal()
         run = self.sync()
         self.assertEqual(run.state, "done", run.error)
-        # companies 2, rate 1, contacts 2, deal 1, call 1, meeting 1
-        self.assertEqual(run.created, 8, run.log)
-        # Globex's cycle is invalid; the unmapped owner's call and the call without
-        # project are quarantined; the lead (no company) and the zero call are skipped.
-        self.assertEqual(run.quarantined, 3, run.log)
+        # companies 2, rate 1, contacts 2, deal 1, calls 2, meeting 1: the cold call to
+        # Globex (no contract, no project) is client communication (no_contract_policy)
+        self.assertEqual(run.created, 9, run.log)
+        # Globex's cycle is invalid and the unmapped owner's call is quarantined; the
+        # lead (no company) and the zero call are skipped.
+        self.assertEqual(run.quarantined, 2, run.log)
+        orphan = self.bound("call", ids["call_orphan"])
+        self.assertEqual((orphan.project_id.partner_id.name, orphan.is_billable),
+                         ("Globex", False))
         acme = self.bound("company", ids["acme"])
         self.assertEqual((acme.name, acme.is_company, acme.website, acme.country_id.code),
                          ("Acme Foods", True, "https://acme.test", "US"))
@@ -48,7 +52,7 @@ class TestHubSpotSync(HubSpotCase):
         writes = self.table_writes()
         again = self.sync()
         self.assertEqual(self.table_writes() - writes, 0)
-        self.assertEqual((again.created, again.updated, again.unchanged), (0, 0, 7), again.log)
+        self.assertEqual((again.created, again.updated, again.unchanged), (0, 0, 8), again.log)
         self.assertEqual(again.state, "done")
 
     def test_won_deal_becomes_the_contract(self):
@@ -171,7 +175,7 @@ class TestHubSpotSync(HubSpotCase):
         self.fake.fail(path=r"owners", raw=b'{"results": [{"id": "20', times=1)
         run = self.sync()
         self.assertEqual(run.state, "done", run.error)
-        self.assertEqual(run.created, 8)
+        self.assertEqual(run.created, 9)
         self.fake.storm(10, path=r"deals/search")
         self.fake.update("deals", ids["deal"], agency_po_number="PO-78")
         done = self.sync()

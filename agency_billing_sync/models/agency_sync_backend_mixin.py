@@ -99,7 +99,6 @@ class AgencySyncBackendMixin(models.AbstractModel):
     )
     sync_timeout = fields.Float(string="Request Timeout (s)", default=30.0)
     sync_from = fields.Date(
-        string="Sync From",
         help="Time entries dated earlier are not imported (e.g. the day the agency started "
         "billing from Odoo). Empty: all of them.",
     )
