@@ -373,10 +373,11 @@ class TimeEntryWritePath:
         cap = self.backend.max_entry_hours or 0.0
         hours = values.get("unit_amount") or 0.0
         if cap > 0 and hours > cap:
+            hours_text, cap_text = f"{hours:g}", f"{cap:g}"
             item.extra["hold"] = self.env._(
                 "%(hours)s h in one entry: more than the %(cap)s h anyone works in one go "
                 "(account %(account)s). Check it, then release the hold.",
-                hours=f"{hours:g}", cap=f"{cap:g}", account=self.backend.display_name)
+                hours=hours_text, cap=cap_text, account=self.backend.display_name)
 
     def hold_values(self, item):
         """What the importers' path adds to an entry's values for the gates above."""
