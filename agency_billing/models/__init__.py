@@ -40,6 +40,7 @@ from . import agency_scope_line_over_scope
 from . import agency_service_type
 from . import agency_time_override
 from . import mail_delivery
+from . import hr_employee
 from . import product_template
 from . import ir_http
 from . import project_milestone

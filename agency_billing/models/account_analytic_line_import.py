@@ -12,6 +12,15 @@ as set by hand. Fields that decide what a client pays (rate, billed time, holds,
 exclusion, the override fields...) are refused on this path; ``source_non_billable``
 (the source said *not billable*) is the one money field an importer may set, and it can
 only lower what the client pays.
+
+Two more things an importer may say, both of which can only hold time back:
+
+* ``import_hold_reason`` (text): the entry is held from billing with that reason until a
+  person releases it (e.g. an entry longer than anyone works in one go);
+* an employee who has left (archived): time dated on or before their ``departure_date``
+  (all of it when an archived employee has none) is history and is created for them;
+  later time is refused (:class:`UserError` "left on <date>"; importers quarantine it
+  before that, with the same words).
 """
 
 from odoo import _, api, fields, models
@@ -25,6 +34,8 @@ IMPORT_REFUSED_EXTRA = {"is_so_line_edited", "override_ids", "agency_rerate_need
 IMPORT_ALLOWED_PROTECTED = {"service_type_hint_id", "source_non_billable"}
 # The hint by name or code (resolved to service_type_hint_id).
 HINT_KEY = "service_type_hint"
+# A reason to hold the entry from billing until a person releases it.
+HOLD_KEY = "import_hold_reason"
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -66,10 +77,46 @@ class AccountAnalyticLineImport(models.Model):
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
             self._agency_check_import_vals(vals)
+            self._agency_import_hold(vals)
         self._agency_resolve_hints(vals_list)
+        departed = self._agency_import_departed(vals_list)
         # sudo: the trusted path (see docstring); the values were checked above.
-        lines = self.sudo().create(vals_list)
+        Line = self.sudo()
+        if departed:
+            # Odoo looks employees up among active ones only: let it see those who left
+            # (their time up to the departure was checked above).
+            Line = Line.with_context(agency_import_departed_ids=tuple(departed.ids))
+        lines = Line.create(vals_list)
         return lines.with_env(self.env)
+
+    @api.model
+    def _agency_import_hold(self, vals):
+        """``import_hold_reason`` (in place) → held from billing with that reason."""
+        reason = vals.pop(HOLD_KEY, None)
+        if reason:
+            vals.update(billing_hold=True, billing_hold_reason=reason)
+
+    @api.model
+    def _agency_import_departed(self, vals_list):
+        """The archived employees of these entries (one query); an entry dated after its
+        employee's departure is refused."""
+        ids = {vals["employee_id"] for vals in vals_list if vals.get("employee_id")}
+        if not ids:
+            return self.env["hr.employee"]
+        # sudo: the departure date is HR's field; only compared here.
+        departed = self.env["hr.employee"].sudo().with_context(active_test=False).search(
+            [("id", "in", list(ids)), ("active", "=", False)])
+        if not departed:
+            return departed
+        late = [
+            (employee, vals) for vals in vals_list
+            for employee in departed.filtered(lambda e, v=vals: e.id == v.get("employee_id"))
+            if employee._agency_left_before(vals.get("date"))
+        ]
+        if late:
+            raise UserError("\n".join(
+                employee._agency_departure_message() for employee, _vals in late))
+        return departed
 
     def _agency_import_write(self, vals):
         """Update these entries from their source: time, date, description, task, hint
@@ -80,7 +127,9 @@ class AccountAnalyticLineImport(models.Model):
         ``_is_not_billed()`` first and record a conflict instead. Runs as superuser, as
         :meth:`_agency_import_create` does.
         """
+        vals = dict(vals)
         self._agency_check_import_vals(vals)
+        self._agency_import_hold(vals)
         billed = self.filtered(lambda line: not line._is_not_billed())
         if billed:
             raise UserError(_(

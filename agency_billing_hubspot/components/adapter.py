@@ -107,9 +107,17 @@ class HubSpotAdapter(SdkAdapter):
         category = detail.get("category") or detail.get("errorType") or ""
         text = redact(f"HubSpot {label}: {status} {message}"
                       + (f" ({category})" if category else ""), self.secrets)
-        error = self._status_error(text, status, exc.headers or {})
+        headers = exc.headers or {}
+        error = self._status_error(text, status, headers)
         if status == 429 and detail.get("policyName") == "DAILY":
             error.retryable = False  # the day's budget: wait for tomorrow's run
+        elif status == 429 and error.retry_after is None:
+            # No Retry-After: wait for HubSpot's rolling window (10 s) to move on.
+            try:
+                interval = int(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds"))
+            except (TypeError, ValueError):
+                interval = 10_000
+            error.retry_after = interval / 1000
         return error
 
     # ------------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..lib.values import MappingError, parse_number, parse_time
 PRIMARY_COMPANY = 5
 LINE_ITEM_PROPERTIES = ("name", "quantity", "price", "hs_product_id", "hs_sku",
                         "hs_recurring_billing_period", "recurringbillingfrequency",
-                        "hs_position_on_quote")
+                        "hs_position_on_quote", "hs_discount_percentage", "discount")
 
 
 def _map(function, *args):
@@ -112,8 +112,9 @@ class CompanyImporter(HubSpotImporter):
         return {"countries": countries, "states": states, "payment_terms": terms}
 
     def map(self, item):
-        values, issues = _map(mappers.company_values, item.payload, self.config["company"],
-                              self.lookups)
+        values, issues = _map(mappers.company_values, item.payload,
+                              {**self.config["company"],
+                               "value_maps": self.config["value_maps"]}, self.lookups)
         rates, rate_issues = mappers.rate_agreements(item.payload, list(self.config["rates"]))
         item.values = values
         item.issues += issues + rate_issues
@@ -429,8 +430,8 @@ class DealImporter(HubSpotImporter):
                                     self.products, self.config["retainer_hours"], deal_hours)
         item.issues += issues
         values["order_line"] = self._projection(
-            (line["product_id"], line["name"], line["quantity"], line["price_unit"])
-            for line in lines)
+            (line["product_id"], line["name"], line["quantity"], line["price_unit"],
+             line["discount"]) for line in lines)
         values["retainer_hours"] = hours or 0.0
         item.values = values
         item.extra["lines"] = lines
@@ -438,22 +439,24 @@ class DealImporter(HubSpotImporter):
     @staticmethod
     def _projection(rows):
         """Order lines as compared between the deal and the order (zero-quantity lines,
-        which rate rules add for routing, left out)."""
+        which rate rules add for routing, left out; a discount only when there is one)."""
         return sorted([[product_id, name, round(qty, 4), round(price, 4)]
-                       for product_id, name, qty, price in rows if qty], key=repr)
+                       + ([round(discount, 2)] if discount else [])
+                       for product_id, name, qty, price, discount in rows if qty], key=repr)
 
     def current_values(self, record, fnames):
         values = super().current_values(record, [f for f in fnames if f != "order_line"])
         if "order_line" in fnames:
             values["order_line"] = self._projection(
-                (line.product_id.id, line.name, line.product_uom_qty, line.price_unit)
-                for line in record.order_line if not line.display_type)
+                (line.product_id.id, line.name, line.product_uom_qty, line.price_unit,
+                 line.discount) for line in record.order_line if not line.display_type)
         return values
 
     def _line_commands(self, lines):
         return [Command.create({"product_id": line["product_id"], "name": line["name"],
                                 "product_uom_qty": line["quantity"],
-                                "price_unit": line["price_unit"]}) for line in lines]
+                                "price_unit": line["price_unit"],
+                                "discount": line["discount"]}) for line in lines]
 
     def create_records(self, items):
         vals_list = []
@@ -539,8 +542,10 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
     write path (``_agency_import_create`` / ``_agency_import_write``), so they are
     classified (hint *Client communication*), rated, rounded and budgeted like manual
     ones. The project: the associated deal's order's, else the associated company's
-    single active project; else the activity is quarantined. An invoiced entry is never
-    changed: a later edit in HubSpot becomes a conflict, and so does a deletion.
+    single active project; else, by the account's ``no_contract_policy``, the client's
+    communication project (non-billable, created once per client) or the quarantine.
+    An invoiced entry is never changed: a later edit in HubSpot becomes a conflict, and so
+    does a deletion.
     """
 
     res_model = "account.analytic.line"
@@ -586,30 +591,84 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
             order_project[order.id] = (project.id if project and project.active else False,
                                        order.partner_id.commercial_partner_id.id)
         partner_ids = set(partners.values()) | {p for _proj, p in order_project.values()}
-        single = {}
+        communication = self.binder_for("communication", "project.project")
+        own = communication.to_internal_ids([str(p) for p in partner_ids])
+        single, counts = {}, {}
         for partner, count, ids in self.env["project.project"]._read_group(
-                [("partner_id", "in", list(partner_ids)), ("allow_timesheets", "=", True)],
+                [("partner_id", "in", list(partner_ids)), ("allow_timesheets", "=", True),
+                 ("id", "not in", list(own.values()))],
                 ["partner_id"], ["__count", "id:array_agg"]):
+            counts[partner.id] = count
             if count == 1:
                 single[partner.id] = ids[0]
         self.lookups = {"orders": orders, "order_project": order_project,
-                        "partners": partners, "single": single}
+                        "partners": partners, "single": single, "counts": counts,
+                        "communication": {int(p): pid for p, pid in own.items()}}
+        if self.config["no_contract_policy"] == "communication":
+            self._communication_projects(items, communication)
 
     def _project(self, item):
+        """The project of an activity: its deal's order's; else the single project of
+        a client it is associated with; else (policy *communication*) the communication
+        project of a client that has no project at all; else None."""
         look = self.lookups
-        fallback = []
         for deal in item.extra.get("deals") or []:
-            project, partner = look["order_project"].get(look["orders"].get(deal), (None, None))
+            project, _partner = look["order_project"].get(look["orders"].get(deal),
+                                                          (None, None))
             if project:
                 return project
-            if partner:
-                fallback.append(partner)
-        fallback += [look["partners"][c] for c in item.extra.get("companies") or []
-                     if c in look["partners"]]
-        for partner in fallback:
+        clients = self._clients(item)
+        for partner in clients:
             if partner in look["single"]:
                 return look["single"][partner]
+        if self.config["no_contract_policy"] == "communication":
+            for partner in clients:
+                if partner in look["communication"] and not look["counts"].get(partner):
+                    return look["communication"][partner]
         return None
+
+    def _clients(self, item):
+        """The client partners an activity is associated with (deals' orders first)."""
+        look = self.lookups
+        partners = []
+        for deal in item.extra.get("deals") or []:
+            _project, partner = look["order_project"].get(look["orders"].get(deal),
+                                                          (None, None))
+            if partner:
+                partners.append(partner)
+        partners += [look["partners"][c] for c in item.extra.get("companies") or []
+                     if c in look["partners"]]
+        return list(dict.fromkeys(partners))
+
+    def _communication_projects(self, items, binder):
+        """Policy *communication*: the communication project of each client of the batch
+        that has no project (no contract yet), created once per client (bound on the
+        account, type ``communication``, by the client's partner id)."""
+        look = self.lookups
+        wanted = []
+        for item in items:
+            if item.error or self._project(item):
+                continue
+            wanted += [p for p in self._clients(item)
+                       if not look["counts"].get(p) and p not in look["communication"]]
+        wanted = list(dict.fromkeys(wanted))
+        if not wanted:
+            return
+        partners = self.env["res.partner"].browse(wanted)
+        projects = self.env["project.project"].with_context(
+            tracking_disable=True, mail_create_nolog=True).create([{
+                "name": self.env._("%s — Client communication", partner.name),
+                "partner_id": partner.id, "company_id": self.backend.company_id.id,
+                "allow_timesheets": True, "allow_billable": False,
+            } for partner in partners])
+        binder.bind_many([(str(partner.id), project, {})
+                          for partner, project in zip(partners, projects, strict=True)])
+        for partner, project in zip(partners, projects, strict=True):
+            look["communication"][partner.id] = project.id
+            if self.run:
+                self.run._agency_log(self.env._(
+                    "Client communication project created for %s (calls and meetings "
+                    "without a contract: non-billable).", partner.name))
 
     def map(self, item):
         hours = _map(mappers.activity_hours, item.payload, self.activity_type,
@@ -617,6 +676,7 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
         if not hours and not item.binding:
             item.outcome = "skipped"  # a zero-length call (no answer) imports nothing
             return
+        moment = _map(mappers.activity_moment, item.payload)
         owner_id = mappers.activity_owner(item.payload)
         if not owner_id:
             raise SyncMappingError(f"The {self.activity_type} has no owner "
@@ -633,7 +693,6 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
             raise SyncMappingError(
                 f"No project: the {self.activity_type} is associated with no deal whose "
                 "order has a project, and none of its companies has a single active project.")
-        moment = _map(mappers.activity_moment, item.payload)
         employee = owner.employee_id
         item.values = {
             "name": mappers.activity_description(item.payload, self.activity_type),
@@ -643,6 +702,10 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
             "employee_id": employee.id,
             "project_id": project,
         }
+        if project in self.lookups["communication"].values():
+            # No contract covers it: unbilled client time, never billed by a rule.
+            item.values["source_non_billable"] = True
+        self.check_entry(item, employee)
 
     def create_records(self, items):
         vals_list = [{
@@ -651,6 +714,7 @@ class ActivityImporter(TimeEntryWritePath, HubSpotImporter):
             "external_ref": f"hubspot:{self.activity_type}:{item.external_id}",
             "external_activity_type": self.activity_type,
             "service_type_hint": self.HINT,
+            **self.hold_values(item),
         } for item in items]
         return self.env["account.analytic.line"]._agency_import_create(vals_list)
 

@@ -11,7 +11,8 @@ from odoo import _, fields
 from odoo.addons.agency_billing_sync.lib.errors import SyncRequestError
 from odoo.addons.agency_billing_sync.lib.payload import payload_hash
 
-from ..lib.search import SearchWalk, start_cursor
+from ..lib.search import SearchWalk, clamp_cursor, start_cursor
+from ..lib.values import epoch_ms
 from .adapter import HubSpotAdapter
 from .importer import IMPORTERS
 
@@ -43,14 +44,16 @@ class HubSpotSync:
     # ------------------------------------------------------------------
 
     def execute(self):
-        """The whole sync."""
-        self.sync_owners()
-        for etype in self.types():
-            self.sync_type(etype)
-            self.sync_archived(etype)
-        if self.backend.writeback:
-            self.write_back()
-        self._requests()
+        """The whole sync (the run records its requests however it ends)."""
+        try:
+            self.sync_owners()
+            for etype in self.types():
+                self.sync_type(etype)
+                self.sync_archived(etype)
+            if self.backend.writeback:
+                self.write_back()
+        finally:
+            self._requests()
 
     def _requests(self):
         self.run.requests = self.adapter.requests
@@ -75,6 +78,8 @@ class HubSpotSync:
                           cap=max(1, self.backend.search_cap or 10_000),
                           page=max(1, min(200, self.backend.sync_batch_size or 100)))
         properties = importer.properties()
+        # The cursor never passes the server's now minus the lookback (clock skew).
+        limit = epoch_ms(fields.Datetime.now()) - lookback
         before = self._counts()
         started = time.perf_counter()
         pages = refused = 0
@@ -90,7 +95,8 @@ class HubSpotSync:
             refused = 0
             importer.import_records(records)
             walk.page_read(records, after)
-            self.backend._agency_sync_set_cursor(external_type, walk.cursor)
+            self.backend._agency_sync_set_cursor(external_type,
+                                                 clamp_cursor(walk.cursor, limit))
             pages += 1
             self._checkpoint()
             importer = self.importer(external_type)  # the cache was dropped
@@ -112,6 +118,12 @@ class HubSpotSync:
 
     def import_ids(self, external_type, external_ids, deleted_ids=()):
         """Re-read some records (webhook events, quarantine retries) and import them."""
+        try:
+            self._import_ids(external_type, external_ids, deleted_ids)
+        finally:
+            self._requests()
+
+    def _import_ids(self, external_type, external_ids, deleted_ids=()):
         if external_type == "rate":  # rates come with their company
             external_type = "company"
             external_ids = list({eid.split(":")[0] for eid in external_ids})

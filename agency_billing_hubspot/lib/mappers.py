@@ -18,6 +18,8 @@ CYCLE_WORDS = {"every two weeks": "biweekly", "two weekly": "biweekly", "twoweek
 DETAIL_WORDS = {"by service type": "service_type", "by role": "role", "by task": "task",
                 "full time-entry annex": "annex", "full annex": "annex"}
 ROUNDING_METHODS = ("company", "none", "up", "nearest")
+# Kinds of the account's value mappings (a HubSpot value → Odoo's key), one per property.
+VALUE_KINDS = ("billing_cycle", "invoice_detail", "rounding", "po_required")
 # Odoo fields the company mapper writes (the importer's ownership defaults list them).
 COMPANY_FIELDS = (
     "name", "is_company", "website", "phone", "street", "street2", "city", "zip",
@@ -142,7 +144,66 @@ monthly, milestone, manual; the rest was imported."])
     return values, issues
 
 
+# The accepted values of each preference property, as the issue text names them.
+PO_VALUES = ("true", "false")
+
+
+def _mapped(config, kind, value):
+    """The Odoo key an account maps a HubSpot value to (any case, spaces collapsed)."""
+    maps = (config.get("value_maps") or {}).get(kind) or {}
+    return maps.get(" ".join(str(value).lower().split()))
+
+
+def _accepted(config, kind, keys):
+    """The accepted values of a property, for a person: Odoo's keys and the account's
+    mapped HubSpot values."""
+    mapped = sorted((config.get("value_maps") or {}).get(kind) or {})
+    text_ = "one of " + ", ".join(keys)
+    if mapped:
+        text_ += " (or a mapped value: " + ", ".join(mapped) + ")"
+    return text_
+
+
+def check_value(kind, value):
+    """Whether ``value`` is an Odoo key a value mapping of ``kind`` may point at (the
+    mapping form refuses others).
+
+    >>> check_value("billing_cycle", "milestone"), check_value("rounding", "up:15")
+    (True, True)
+    >>> check_value("invoice_detail", "by service"), check_value("po_required", "maybe")
+    (False, False)
+    """
+    value = (value or "").strip()
+    if kind == "billing_cycle":
+        return value in BILLING_CYCLES
+    if kind == "invoice_detail":
+        return value in DETAIL_LEVELS
+    try:
+        if kind == "rounding":
+            return bool(parse_rounding_value(value))
+        if kind == "po_required":
+            return parse_bool(value) is not None
+    except ValueError:
+        return False
+    return False
+
+
+def parse_rounding_value(value):
+    """A rounding property as HubSpot users type it: ``method[:unit[:minimum]]`` or a bare
+    number of minutes, which means *up to N minutes*.
+
+    >>> parse_rounding_value("15"), parse_rounding_value("none")
+    ((('time_rounding', 'up'), ('time_rounding_unit', 15)), (('time_rounding', 'none'),))
+    """
+    text_ = str(value).strip()
+    if text_.isdigit():
+        return parse_rounding(f"up:{text_}")
+    return parse_rounding(text_)
+
+
 def _billing_preferences(props, config, lookups, values, issues):
+    """The client's billing preferences: each property's value mapped on the account
+    (``value_maps``) first, then Odoo's own keys and the built-in synonyms."""
     prop = config.get("payment_terms")
     value = text(props.get(prop)) if prop else None
     if value:
@@ -155,33 +216,40 @@ def _billing_preferences(props, config, lookups, values, issues):
     value = text(props.get(prop)) if prop else None
     if value:
         lowered = " ".join(value.lower().split())
-        cycle = CYCLE_WORDS.get(lowered, lowered.replace("-", ""))
+        cycle = _mapped(config, "billing_cycle", value) or CYCLE_WORDS.get(
+            lowered, lowered.replace("-", ""))
         if cycle in BILLING_CYCLES:
             values["billing_cycle"] = cycle
         else:
-            issues.append(_issue(prop, value, "one of " + ", ".join(BILLING_CYCLES)))
+            issues.append(_issue(prop, value, _accepted(config, "billing_cycle",
+                                                        BILLING_CYCLES)))
     prop = config.get("po_required")
-    if prop and text(props.get(prop)) is not None:
+    value = text(props.get(prop)) if prop else None
+    if value is not None:
         try:
-            values["po_required"] = parse_bool(props.get(prop))
+            values["po_required"] = parse_bool(_mapped(config, "po_required", value) or value)
         except ValueError:
-            issues.append(_issue(prop, props.get(prop), "true or false"))
+            issues.append(_issue(prop, value, _accepted(config, "po_required", PO_VALUES)))
     prop = config.get("detail_level")
     value = text(props.get(prop)) if prop else None
     if value:
         lowered = " ".join(value.lower().split())
-        level = DETAIL_WORDS.get(lowered, lowered.replace(" ", "_").replace("-", "_"))
+        level = _mapped(config, "invoice_detail", value) or DETAIL_WORDS.get(
+            lowered, lowered.replace(" ", "_").replace("-", "_"))
         if level in DETAIL_LEVELS:
             values["invoice_detail_level"] = level
         else:
-            issues.append(_issue(prop, value, "one of " + ", ".join(DETAIL_LEVELS)))
+            issues.append(_issue(prop, value, _accepted(config, "invoice_detail",
+                                                        DETAIL_LEVELS)))
     prop = config.get("rounding")
     value = text(props.get(prop)) if prop else None
     if value:
         try:
-            values.update(parse_rounding(value))
+            values.update(parse_rounding_value(_mapped(config, "rounding", value) or value))
         except ValueError:
-            issues.append(_issue(prop, value, "a rounding such as up:15, nearest:6:15 or none"))
+            issues.append(_issue(prop, value, _accepted(
+                config, "rounding", ("a number of minutes (up to it)", "up:15",
+                                     "nearest:6:15", "none", "company"))))
 
 
 def rate_agreements(record, rate_properties):
@@ -314,6 +382,54 @@ def _is_recurring(props):
                 or text(props.get("recurringbillingfrequency")))
 
 
+def line_discount(props, name, quantity, price):
+    """A line item's discount as Odoo's order line takes it: ``(price_unit, discount %)``.
+
+    ``hs_discount_percentage`` is a percentage; ``discount`` an amount off each unit
+    (HubSpot's *Unit discount*). An amount becomes the percentage that gives the same
+    line total to the cent; when no percentage at Odoo's two decimals does, the unit
+    price is lowered by the amount instead (no discount shown, the total exact).
+
+    >>> line_discount({"hs_discount_percentage": "10"}, "Design", 10.0, 120.0)
+    (120.0, 10.0)
+    >>> line_discount({"discount": "12"}, "Design", 40.0, 120.0)
+    (120.0, 10.0)
+    >>> line_discount({"discount": "10"}, "Design", 40.0, 120.0)
+    (110.0, 0.0)
+    >>> try:
+    ...     line_discount({"discount": "lots"}, "Design", 1.0, 120.0)
+    ... except MappingError as exc:
+    ...     print(exc)
+    Line item 'Design': property discount: 'lots' is not an amount.
+    """
+    try:
+        percentage = parse_number(props.get("hs_discount_percentage"))
+    except ValueError:
+        raise MappingError(f"Line item {name!r}: property hs_discount_percentage: "
+                           f"{props.get('hs_discount_percentage')!r} is not a percentage.")
+    try:
+        amount = parse_number(props.get("discount"))
+    except ValueError:
+        raise MappingError(f"Line item {name!r}: property discount: "
+                           f"{props.get('discount')!r} is not an amount.")
+    if percentage:
+        if not 0 < percentage <= 100:
+            raise MappingError(f"Line item {name!r}: property hs_discount_percentage: "
+                               f"{props.get('hs_discount_percentage')!r} is not a "
+                               "percentage between 0 and 100.")
+        return price, round(percentage, 2)
+    if not amount:
+        return price, 0.0
+    if amount < 0 or amount > price:
+        raise MappingError(f"Line item {name!r}: property discount: {props.get('discount')!r} "
+                           f"is not an amount between 0 and the unit price ({price:g}).")
+    wanted = round(quantity * (price - amount), 2)
+    percent = round(amount / price * 100, 2)
+    if round(quantity * price * (1 - percent / 100), 2) == wanted:
+        return price, percent
+    return round(price - amount, 6), 0.0
+
+
 def order_lines(line_items, products, retainer_property=None, deal_retainer_hours=None):
     """Line items as order lines: hourly items → hourly service lines, fixed-fee items →
     milestone lines, a recurring item → the retainer fee line (and the retainer hours).
@@ -323,7 +439,8 @@ def order_lines(line_items, products, retainer_property=None, deal_retainer_hour
         kind)], ``retainer`` (product id of the shipped retainer fee); kind is
         ``timesheet``, ``milestones``, ``retainer`` or ``other``
     :returns: (lines, retainer hours or None, issues); a line is a dict ``kind``,
-        ``product_id``, ``name``, ``quantity``, ``price_unit``, ``line_item_id``
+        ``product_id``, ``name``, ``quantity``, ``price_unit``, ``discount`` (%),
+        ``line_item_id`` (discounts: :func:`line_discount`)
     :raises MappingError: a line item whose product cannot be found
 
     >>> products = {"by_sku": {"AGY-DSGN": (7, "timesheet"), "AGY-FIXED": (8, "milestones")},
@@ -378,9 +495,11 @@ def order_lines(line_items, products, retainer_property=None, deal_retainer_hour
                     f"product (its internal reference) or map its name to a service type.")
             product_id, kind = product
             quantity = 1.0 if quantity is None else quantity
+        price_unit, discount = line_discount(props, name, quantity, price)
         lines.append({
             "kind": kind, "product_id": product_id, "name": name,
-            "quantity": quantity, "price_unit": price, "line_item_id": str(item.get("id")),
+            "quantity": quantity, "price_unit": price_unit, "discount": discount,
+            "line_item_id": str(item.get("id")),
         })
     return lines, retainer_hours, issues
 
@@ -422,6 +541,12 @@ def activity_hours(record, activity_type, email_minutes=0):
     1.5
     >>> activity_hours({"properties": {}}, "email", email_minutes=6)
     0.1
+
+    A positive duration is never lost: one too short for six decimals of an hour is kept
+    raw (the client's rounding bills it).
+
+    >>> activity_hours({"properties": {"hs_call_duration": "1"}}, "call") > 0
+    True
     """
     props = _props(record)
     if activity_type == "call":
@@ -431,7 +556,7 @@ def activity_hours(record, activity_type, email_minutes=0):
             raise MappingError(
                 f"Property hs_call_duration: {props.get('hs_call_duration')!r} is not a "
                 "duration in milliseconds.")
-        return round(max(millis, 0.0) / 3_600_000, 6)
+        return _hours(max(millis, 0.0) / 3_600_000)
     if activity_type == "meeting":
         if (text(props.get("hs_meeting_outcome")) or "").upper() in CANCELLED_MEETINGS:
             return 0.0
@@ -439,18 +564,41 @@ def activity_hours(record, activity_type, email_minutes=0):
         end = parse_time(props.get("hs_meeting_end_time"))
         if not start or not end:
             raise MappingError("The meeting has no start or end time.")
-        return round(max((end - start).total_seconds(), 0.0) / 3600, 6)
+        return _hours(max((end - start).total_seconds(), 0.0) / 3600)
     return round((email_minutes or 0) / 60, 6)
 
 
+def _hours(hours):
+    """Hours at six decimals; a positive time under that precision stays as it is."""
+    rounded = round(hours, 6)
+    return rounded if rounded or hours <= 0 else hours
+
+
 def activity_moment(record):
-    """When the activity happened (UTC): ``hs_timestamp``, else the meeting's start."""
+    """When the activity happened (UTC): ``hs_timestamp``, else (when it is empty) the
+    meeting's start. A value that does not parse is an error naming the property: an
+    activity date is never guessed from another field (the record's creation...).
+
+    >>> activity_moment({"properties": {"hs_timestamp": "1764497700000"}})
+    datetime.datetime(2025, 11, 30, 10, 15)
+    >>> try:
+    ...     activity_moment({"properties": {"hs_timestamp": "30/10/2026 14h"},
+    ...                      "createdAt": "2026-09-01T00:00:00Z"})
+    ... except MappingError as exc:
+    ...     print(exc)
+    Property hs_timestamp: '30/10/2026 14h' is not a date and time; nothing was imported.
+    """
     props = _props(record)
-    moment = parse_time(props.get("hs_timestamp")) or parse_time(
-        props.get("hs_meeting_start_time")) or parse_time(record.get("createdAt"))
-    if not moment:
-        raise MappingError("The activity has no date (hs_timestamp).")
-    return moment
+    for prop in ("hs_timestamp", "hs_meeting_start_time"):
+        value = text(props.get(prop))
+        if value is None:
+            continue
+        moment = parse_time(value)
+        if not moment:
+            raise MappingError(f"Property {prop}: {value!r} is not a date and time; "
+                               "nothing was imported.")
+        return moment
+    raise MappingError("The activity has no date (hs_timestamp).")
 
 
 def activity_description(record, activity_type):

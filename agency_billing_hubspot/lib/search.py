@@ -53,6 +53,21 @@ def start_cursor(stored, lookback_ms):
     return {"mode": "ge", "ts": max(0, int(stored.get("ts") or 0) - int(lookback_ms)), "id": 0}
 
 
+def clamp_cursor(cursor, limit_ms):
+    """A cursor never past ``limit_ms`` (the server's now minus the lookback window): a
+    record whose modification time is in the future (a clock that runs ahead) must not
+    move the cursor past edits made before that time, which would then never be read.
+
+    >>> clamp_cursor({"mode": "ge", "ts": 5000, "id": 0}, 3000)
+    {'mode': 'ge', 'ts': 3000, 'id': 0}
+    >>> clamp_cursor({"mode": "tie", "ts": 2000, "id": 7}, 3000)
+    {'mode': 'tie', 'ts': 2000, 'id': 7}
+    """
+    if int(cursor.get("ts") or 0) <= limit_ms:
+        return dict(cursor)
+    return {"mode": "ge", "ts": max(0, int(limit_ms)), "id": 0}
+
+
 def search_body(object_type, cursor, properties, after=None, limit=PAGE_LIMIT):
     """The JSON body of one search request for a cursor.
 

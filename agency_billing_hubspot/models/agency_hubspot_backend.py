@@ -15,6 +15,7 @@ from odoo.addons.agency_billing_sync.lib.webhook import (
 from ..components.adapter import HubSpotAdapter
 from ..components.importer import IMPORTERS, SYNC_ORDER
 from ..components.syncer import HubSpotSync
+from ..lib.mappers import VALUE_KINDS
 from ..lib.webhook import parse_events, signature_v3
 
 # HubSpot object type ids, for record links (app.hubspot.com/contacts/<portal>/record/...).
@@ -109,6 +110,13 @@ class AgencyHubspotBackend(models.Model):
         string="Lookback (s)", default=120,
         help="Each incremental read starts this long before the last change seen, as "
         "HubSpot's search shows recent edits with a delay.")
+    no_contract_policy = fields.Selection(
+        [("communication", "Client communication project (non-billable)"),
+         ("quarantine", "Quarantine")],
+        string="Calls Without Contract", default="communication", required=True,
+        help="Calls and meetings with a client whose contract is not (yet) a won deal, "
+        "and who has no project: non-billable time on the client's communication project "
+        "(created once per client; counted as unbilled time), or quarantined.")
     webhook_url = fields.Char(compute="_compute_webhook_url", string="Webhook URL")
     sync_batch_size = fields.Integer(default=200)  # a search page (HubSpot's maximum)
 
@@ -179,9 +187,13 @@ class AgencyHubspotBackend(models.Model):
         """The account's configuration as plain data for the mappers."""
         self.ensure_one()
         rates, terms, names = {}, {}, []
+        value_maps = {kind: {} for kind in VALUE_KINDS}
         for mapping in self.mapping_ids:
             key = (mapping.property_name or "").strip()
-            if mapping.kind == "rate":
+            if mapping.kind in VALUE_KINDS:
+                value_maps[mapping.kind][" ".join(key.lower().split())] = (
+                    mapping.value or "").strip()
+            elif mapping.kind == "rate":
                 rates[key] = (mapping.job_id.id, mapping.service_type_id.id)
             elif mapping.kind == "payment_term":
                 terms[key.lower()] = mapping.payment_term_id.id
@@ -202,6 +214,8 @@ class AgencyHubspotBackend(models.Model):
             "won_stages": {(s.pipeline.strip(), s.stage.strip()) for s in self.won_stage_ids},
             "confirm_orders": self.confirm_orders == "confirm",
             "email_minutes": self.email_minutes,
+            "value_maps": value_maps,
+            "no_contract_policy": self.no_contract_policy,
         }
 
     def _agency_hubspot_owner_users(self, owner_ids):

@@ -1,10 +1,16 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..lib.mappers import BILLING_CYCLES, DETAIL_LEVELS, VALUE_KINDS, check_value
+
 MAPPING_KINDS = [
     ("rate", "Rate agreement property"),
     ("service", "Line item name → service type"),
     ("payment_term", "Payment terms value"),
+    ("billing_cycle", "Billing cycle value"),
+    ("invoice_detail", "Invoice detail value"),
+    ("rounding", "Time rounding value"),
+    ("po_required", "PO required value"),
 ]
 
 
@@ -36,7 +42,13 @@ class AgencyHubspotMapping(models.Model):
     * *Line item name → service type*: a line item whose name contains these words (and
       that has no known product id or SKU) sells the service type's product by the hour;
     * *Payment terms value*: a value of the payment-terms property → an Odoo payment term
-      (values matching a payment term's name need no mapping).
+      (values matching a payment term's name need no mapping);
+    * *Billing cycle / Invoice detail / Time rounding / PO required value*: a value of
+      that company property as the portal spells it (``property_name``, any case) → Odoo's
+      key (``value``): ``milestone``, ``service_type``, ``up:15``, ``true``... Values
+      that are Odoo's keys (or, for rounding, a bare number of minutes: *up to N*) need
+      no mapping; any other value is quarantined naming the property, the value and the
+      accepted values, while the rest of the company imports.
     """
 
     _name = "agency.hubspot.mapping"
@@ -54,9 +66,16 @@ class AgencyHubspotMapping(models.Model):
     job_id = fields.Many2one("hr.job", string="Role")
     service_type_id = fields.Many2one("agency.service.type")
     payment_term_id = fields.Many2one("account.payment.term")
+    value = fields.Char(
+        string="Odoo Value",
+        help="For value mappings: Odoo's key the HubSpot value stands for. Billing cycle: "
+        "weekly, biweekly, monthly, milestone, manual. Invoice detail: summary, "
+        "service_type, role, task, annex. Time rounding: up:15, nearest:6:15, none, "
+        "company. PO required: true or false.")
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
 
-    @api.constrains("kind", "property_name", "job_id", "service_type_id", "payment_term_id")
+    @api.constrains("kind", "property_name", "job_id", "service_type_id", "payment_term_id",
+                    "value")
     def _check_target(self):
         for mapping in self:
             if not (mapping.property_name or "").strip():
@@ -70,3 +89,11 @@ class AgencyHubspotMapping(models.Model):
             if mapping.kind == "payment_term" and not mapping.payment_term_id:
                 raise ValidationError(_("Map the payment terms value %s to a payment term.",
                                         mapping.property_name))
+            if mapping.kind in VALUE_KINDS and not check_value(mapping.kind, mapping.value):
+                raise ValidationError(_(
+                    "The HubSpot value %(value)s maps to %(target)r, which is not a %(kind)s "
+                    "Odoo knows (billing cycles: %(cycles)s; detail levels: %(levels)s; "
+                    "roundings such as up:15, nearest:6:15, none; PO required: true or "
+                    "false).", value=mapping.property_name, target=mapping.value or "",
+                    kind=dict(MAPPING_KINDS)[mapping.kind], cycles=", ".join(BILLING_CYCLES),
+                    levels=", ".join(DETAIL_LEVELS)))

@@ -70,9 +70,13 @@ class AgencyHubspotOwner(models.Model):
         emails = [o.email for o in self if o.email]
         if not emails:
             return
-        Employee = self.env["hr.employee"].with_company(backend.company_id)
+        # People who left (archived employees) too, after current ones: their history is
+        # imported, their time after the departure quarantined ("left on <date>").
+        Employee = self.env["hr.employee"].with_company(backend.company_id).with_context(
+            active_test=False)
         by_email, by_login = {}, {}
-        for employee in Employee.search([("company_id", "in", [backend.company_id.id, False])]):
+        for employee in Employee.search([("company_id", "in", [backend.company_id.id, False])],
+                                        order="active desc, id"):
             if employee.work_email:
                 by_email.setdefault(employee.work_email.strip().lower(), employee)
             if employee.user_id.login:

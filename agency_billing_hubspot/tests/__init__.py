@@ -6,3 +6,4 @@ from . import test_hubspot_webhook
 from . import test_hubspot_interrupt
 from . import test_migration
 from . import test_sync_collisions
+from . import test_hubspot_real_portals

@@ -307,6 +307,7 @@ class TimeImporter(TimeEntryWritePath, PmImporter):
             "source_non_billable": decision == "non_billable",
             "service_type_hint_id": task.service_type_hint_id.id if task else False,
         }
+        self.check_entry(item, employee)
 
     def import_items(self, items):
         items = super().import_items(items)
@@ -324,6 +325,7 @@ class TimeImporter(TimeEntryWritePath, PmImporter):
             "source": self.provider,
             "external_ref": f"{self.provider}:{item.external_id}",
             "external_activity_type": "task",
+            **self.hold_values(item),
         } for item in items]
         return self.env["account.analytic.line"]._agency_import_create(vals_list)
 

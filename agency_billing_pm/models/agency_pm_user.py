@@ -32,10 +32,22 @@ class AgencyPmUser(models.Model):
     email = fields.Char(readonly=True)
     employee_id = fields.Many2one("hr.employee", check_company=True, ondelete="set null")
     mapped_by = fields.Selection([("email", "Email"), ("manual", "By hand")], readonly=True)
+    employee_state = fields.Selection(
+        [("mapped", "Mapped"), ("former", "Former employee"), ("unmapped", "Not mapped")],
+        string="Status", compute="_compute_employee_state",
+        help="Former employee: the person left (archived employee): time dated up to "
+        "their departure date is imported, later time is quarantined.")
 
     _sql_constraints = [
         ("external_uniq", "unique(backend_id, external_id)", "A user appears once per account."),
     ]
+
+    @api.depends("employee_id.active")
+    def _compute_employee_state(self):
+        for user in self:
+            employee = user.employee_id.with_context(active_test=False)
+            user.employee_state = "unmapped" if not employee else (
+                "mapped" if employee.active else "former")
 
     def write(self, vals):
         if "employee_id" not in vals:
@@ -108,9 +120,13 @@ class AgencyPmUser(models.Model):
                                          ("user_id.email", "in", list(emails))]):
             for email in {(employee.work_email or "").lower(),
                           (employee.user_id.email or "").lower()} & emails:
-                found.setdefault((email, employee.company_id.id), set()).add(employee.id)
+                found.setdefault((email, employee.company_id.id, employee.active),
+                                 set()).add(employee.id)
         for user in self:
-            ids = found.get((user.email, user.company_id.id)) or set()
+            # The one current employee with the email, else the one who left (a former
+            # employee: their history is imported, later time is not).
+            ids = found.get((user.email, user.company_id.id, True)) or found.get(
+                (user.email, user.company_id.id, False)) or set()
             if len(ids) == 1:
                 user.with_context(agency_pm_auto_map=True).write(
                     {"employee_id": ids.pop(), "mapped_by": "email"})

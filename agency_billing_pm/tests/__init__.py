@@ -7,3 +7,4 @@ from . import test_monday_webhook
 from . import test_asana_adapter
 from . import test_asana_sync
 from . import test_asana_webhook
+from . import test_pm_real_portals

@@ -280,6 +280,19 @@ class FakeAsana(FakeServer):
             self._listed.clear()
             self._touch(str(gid), "deleted")
 
+    def add_task_to_project(self, gid, project, section=None):
+        """Multi-home a task: it joins another project (in ``section``, by name, default
+        the project's first), after its home project in its memberships."""
+        with self.lock:
+            task = self.tasks[str(gid)]
+            project = str(project)
+            if section is None:
+                section = next(sec["name"] for sec in self.sections.values()
+                               if sec["project"] == project)
+            task["memberships"].append((project, self.section_gid(project, section)))
+            self._listed.clear()
+            self._touch(str(gid), "added", parent=project)
+
     def remove_task_from_project(self, gid):
         with self.lock:
             task = self.tasks[str(gid)]

@@ -16,7 +16,8 @@ fields asked for, in Monday's shapes (``/work/shared/api-contracts.md``, Monday 
   ``TimeTrackingValue{duration running started_at updated_at history{id started_at ended_at
   started_user_id ended_user_id status created_at updated_at manually_entered_start_date
   manually_entered_end_date}}``.
-* ``users`` leaves deactivated users out unless asked by id (or ``non_active: true``).
+* ``users`` leaves deactivated users out unless asked with ``non_active: true`` (the list
+  then shows only them; by ``ids``, every one of those ids) — by id too, as Monday does.
 * ``Authorization: <token>`` (no "Bearer"): anything else answers **HTTP 401** with
   ``{"errors": [{"message": "Not Authenticated", "extensions": {"code": "UNAUTHENTICATED",
   "status_code": 401}}]}``. The ``API-Version`` header is recorded with each request.
@@ -477,6 +478,11 @@ class FakeMonday(FakeServer):
                                     "times": times, "skip": skip, "partial": partial,
                                     "root": root, "http_status": http_status})
 
+    def clear_app_errors(self):
+        """Forget the scripted application errors still to come."""
+        with self.lock:
+            self.app_errors.clear()
+
     def complexity_error(self, times=1, retry_in_seconds=0, skip=0, partial=False, root=None):
         """Monday's complexity budget error (HTTP 200) with ``retry_in_seconds``."""
         self.graphql_error(
@@ -626,8 +632,9 @@ class FakeMonday(FakeServer):
         users = list(self.users.values())
         if args.get("ids"):
             wanted = {str(i) for i in args["ids"]}
-            users = [u for u in users if u["id"] in wanted]
-        else:  # as Monday: deactivated users only when asked for (or by id)
+            users = [u for u in users if u["id"] in wanted
+                     and (u["enabled"] or args.get("non_active"))]
+        else:  # as Monday: deactivated users only when asked for
             users = [u for u in users if u["enabled"] != bool(args.get("non_active"))]
         if args.get("emails"):
             wanted = {e.lower() for e in args["emails"]}

@@ -102,10 +102,17 @@ class TestAsanaAdapter(AsanaCase):
         self.assertEqual(adapter.me()["name"], "Casey CD")
         self.assertEqual((self.slept, adapter.requests), ([], 4))
         self.assertEqual(self.backend.daily_calls_used, 4)
+        # More 429s than attempts: waited out within the rate-limit budget...
+        self.fake.rate_limit(times=6, path="/users/me")
+        self.assertEqual(adapter.me()["name"], "Casey CD")
+        self.assertEqual((self.slept, adapter.requests), ([], 11))
+        # ...until the budget is spent (each "retry at once" counts a second).
+        adapter.rate_budget = 3
         self.fake.rate_limit(times=4, path="/users/me")
         with self.assertRaises(SyncRateLimitError) as caught:
             adapter.me()
         self.assertEqual(caught.exception.retry_after, 0.0)
+        self.assertTrue(caught.exception.exhausted)
 
     def test_errors_become_sync_errors(self):
         self.workspace()

@@ -51,12 +51,28 @@ class TestMondayLimits(MondayCase):
         me, _account = adapter.check()
         self.assertEqual((me["email"], slept), ("Casey@agency.test", [7.0]))
 
-    def test_complexity_exhausted_every_attempt_fails_the_run(self):
+    def test_complexity_storm_is_waited_out_then_partial(self):
+        """Ten complexity errors (more than the attempts per request) are waited out as
+        Monday asks; a storm longer than the account's budget ends the run partial (not
+        failed), and the next run completes with the same entries."""
         self.fake.complexity_error(times=10, retry_in_seconds=0)
         run = self.sync()
-        self.assertEqual(run.state, "failed")
-        self.assertIn("COMPLEXITY_BUDGET_EXHAUSTED", run.error)
-        self.assertEqual(len(self.fake.requests), self.monday.sync_max_attempts)
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.requests, len(self.fake.requests), "retries are counted")
+        self.assertEqual(len(self.entries()), 3)
+        self.fake.edit_item(self.ids["misc"], name="Misc 2")
+        self.monday.sync_rate_limit_budget = 3
+        self.fake.complexity_error(times=10, retry_in_seconds=0)
+        sent = len(self.fake.requests)
+        partial = self.sync()
+        self.assertEqual(partial.state, "partial")
+        self.assertIn("COMPLEXITY_BUDGET_EXHAUSTED", partial.log)
+        self.assertEqual(partial.requests, len(self.fake.requests) - sent)
+        self.fake.clear_app_errors()
+        done = self.sync()
+        self.assertEqual(done.state, "done", done.error)
+        self.assertEqual(self.task_of(self.ids["misc"]).name, "Misc 2")
+        self.assertEqual(len(self.entries()), 3)
 
     def test_429_5xx_dropped_malformed_partial_retried(self):
         self.monday.sync_batch_size = 1  # enough requests for every fault to fire
@@ -162,5 +178,7 @@ class TestMondayLimits(MondayCase):
             adapter.users()
         self.assertFalse(caught.exception.retryable)
         self.fake.complexity_error(times=10, retry_in_seconds=0)
-        with self.assertRaises(SyncRateLimitError):
+        adapter.rate_budget = 2  # waited out for 2 s at most (each retry counts 1 s)
+        with self.assertRaises(SyncRateLimitError) as caught:
             adapter.items([self.ids["concept"]])
+        self.assertTrue(caught.exception.exhausted)

@@ -259,6 +259,12 @@ class TestMondaySync(MondayCase):
         entry = self.entry_of(self.ids["misc"], session)
         self.assertEqual((entry.employee_id, entry.unit_amount), (self.emp_ad, 2.0))
         self.assertEqual(self.fake.gql_count(operation="AgencyUsersById"), 1)
+        # Read by id including deactivated users: never "? <no email>".
+        self.assertFalse(self.open_logs(self.monday, "time").filtered(
+            lambda log: "no email" in (log.error or "")))
+        person = self.env["agency.pm.user"].search([("backend_id", "=", self.monday.id),
+                                                    ("external_id", "=", gone)])
+        self.assertEqual((person.email, person.employee_state), ("alex@agency.test", "mapped"))
 
     def test_user_mapped_after_quarantine_and_retried(self):
         ids = self.ids

@@ -60,6 +60,7 @@ class SyncAdapter:
         self.secrets = [secret for secret in (self.token, *self._more_secrets()) if secret]
         self.sleep = sleep
         self.attempts = max(1, backend.sync_max_attempts or 1)
+        self.rate_budget = max(0.0, backend.sync_rate_limit_budget or 0.0)
         self.retry_delay = max(0.0, backend.sync_retry_delay or 0.0)
         self.timeout_seconds = max(0.1, backend.sync_timeout or 30.0)
         # One number (connect and read): Odoo's test runner raises request timeouts
@@ -102,9 +103,12 @@ class SyncAdapter:
 
     def _retrying(self, once):
         """Call ``once()`` until it answers, retrying what may pass (rate limits, server
-        errors, timeouts, unreadable answers), ``sync_max_attempts`` times in all."""
+        errors, timeouts, unreadable answers), ``sync_max_attempts`` times in all; rate
+        limits are waited out (as the vendor asks) within ``sync_rate_limit_budget``
+        seconds per request instead."""
         return with_retries(once, attempts=self.attempts, base=self.retry_delay, cap=60.0,
-                            sleep=self.sleep, on_retry=self._on_retry)
+                            sleep=self.sleep, on_retry=self._on_retry,
+                            rate_budget=self.rate_budget)
 
     def _on_retry(self, exc, delay):
         _logger.info("%s: %s; retrying in %.1f s", self.vendor,

@@ -446,7 +446,39 @@ class TimeEntryWritePath:
     """What importers of time entries share (mixed in before :class:`SyncImporter`):
     entries change only through ``account.analytic.line``'s importer write path, and
     invoiced time never changes — a later edit at the source becomes a conflict per
-    field (:meth:`invoiced_change_note` says why), and *Take Source* is refused."""
+    field (:meth:`invoiced_change_note` says why), and *Take Source* is refused.
+
+    :meth:`check_entry` (called by ``map`` once the values are known) applies the
+    backend's gates every source shares: nothing dated before ``sync_from``; time of a
+    person who left, dated after their departure, quarantined ("left on <date>"); an
+    entry longer than ``max_entry_hours`` held from billing for review.
+    """
+
+    def check_entry(self, item, employee):
+        """The backend's gates on a mapped entry (``item.values`` with ``date`` and
+        ``unit_amount``): may skip it, raise :class:`SyncMappingError`, or mark it to
+        be held (``item.extra["hold"]``)."""
+        values = item.values
+        day = fields.Date.to_date(values.get("date"))
+        start = self.backend.sync_from
+        if start and day and day < start and not item.binding:
+            item.outcome = "skipped"  # before the account's "sync from" date
+            return
+        if employee and employee._agency_left_before(day):
+            raise SyncMappingError(employee._agency_departure_message())
+        cap = self.backend.max_entry_hours or 0.0
+        hours = values.get("unit_amount") or 0.0
+        if cap > 0 and hours > cap:
+            hours_text, cap_text = f"{hours:g}", f"{cap:g}"
+            item.extra["hold"] = self.env._(
+                "%(hours)s h in one entry: more than the %(cap)s h anyone works in one go "
+                "(account %(account)s). Check it, then release the hold.",
+                hours=hours_text, cap=cap_text, account=self.backend.display_name)
+
+    def hold_values(self, item):
+        """What the importers' path adds to an entry's values for the gates above."""
+        hold = item.extra.get("hold")
+        return {"import_hold_reason": hold} if hold else {}
 
     def invoiced_change_note(self):
         """The note of a conflict opened for an invoiced entry changed at the source."""
@@ -458,6 +490,8 @@ class TimeEntryWritePath:
     def update_record(self, item, values):
         entry = item.record
         if entry._is_not_billed():
+            if "unit_amount" in values:
+                values = {**values, **self.hold_values(item)}
             entry._agency_import_write(values)
             return
         current = self.current_values(entry, values)

@@ -52,12 +52,17 @@ def retry_after(value, now=None):
 
 
 def with_retries(call, attempts=5, base=1.0, cap=60.0, sleep=time.sleep, rand=random.random,
-                 on_retry=None):
+                 on_retry=None, rate_budget=None):
     """Call ``call()``; on a retryable :class:`SyncError` wait and call again, at most
     ``attempts`` calls in all. A rate limit waits what the source asked (``Retry-After``,
     ``0`` included), anything else backs off. The last error is raised.
 
-    >>> from .errors import SyncAuthError, SyncServerError
+    With ``rate_budget`` (seconds), rate limits do not count as attempts: they are waited
+    out, as the source asks, until the waits add up to the budget (each wait counts at
+    least a second, so a storm answering "retry at once" ends too); then the error is
+    raised with ``exhausted = True`` (the run stops *partial*, its cursor kept).
+
+    >>> from .errors import SyncAuthError, SyncRateLimitError, SyncServerError
     >>> answers = [SyncServerError("503"), SyncServerError("503"), "ok"]
     >>> def flaky():
     ...     answer = answers.pop(0)
@@ -73,17 +78,38 @@ def with_retries(call, attempts=5, base=1.0, cap=60.0, sleep=time.sleep, rand=ra
     ... except SyncAuthError as exc:
     ...     print("not retried:", exc, answers)
     not retried: 401 ['never']
+
+    Twenty 429s are waited out within a 60-second budget; an endless storm is not:
+
+    >>> answers = [SyncRateLimitError("429", retry_after=0.0)] * 20 + ["ok"]
+    >>> with_retries(flaky, attempts=5, sleep=lambda s: None, rate_budget=60)
+    'ok'
+    >>> answers = [SyncRateLimitError("429", retry_after=10.0)] * 20
+    >>> try:
+    ...     with_retries(flaky, sleep=lambda s: None, rate_budget=60)
+    ... except SyncRateLimitError as exc:
+    ...     print(exc.exhausted, len(answers))
+    True 13
     """
     attempt = 0
+    rate_waited = 0.0
     while True:
         try:
             return call()
         except SyncError as exc:
-            attempt += 1
-            if not exc.retryable or attempt >= attempts:
-                raise
-            delay = exc.retry_after if exc.retry_after is not None else backoff_delay(
-                attempt - 1, base=base, cap=cap, rand=rand)
+            if exc.kind == "rate_limit" and exc.retryable and rate_budget is not None:
+                delay = exc.retry_after if exc.retry_after is not None else backoff_delay(
+                    0, base=max(base, 1.0), cap=cap, rand=rand)
+                rate_waited += max(delay, 1.0)
+                if rate_waited > rate_budget:
+                    exc.exhausted = True
+                    raise
+            else:
+                attempt += 1
+                if not exc.retryable or attempt >= attempts:
+                    raise
+                delay = exc.retry_after if exc.retry_after is not None else backoff_delay(
+                    attempt - 1, base=base, cap=cap, rand=rand)
             if on_retry:
                 on_retry(exc, delay)
             if delay > 0:

@@ -50,10 +50,13 @@ class SyncRequestError(SyncError):
 
 
 class SyncRateLimitError(SyncError):
-    """The source asks to slow down (429); ``retry_after`` seconds when it says."""
+    """The source asks to slow down (429); ``retry_after`` seconds when it says.
+    ``exhausted``: the run's time budget for rate limits is spent (the run stops
+    *partial* and the next one resumes from its cursor)."""
 
     kind = "rate_limit"
     retryable = True
+    exhausted = False
 
 
 class SyncServerError(SyncError):

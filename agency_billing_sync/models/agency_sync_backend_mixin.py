@@ -30,7 +30,7 @@ from odoo.tools import SQL
 from odoo.addons.agency_billing.access import BILLING_MANAGER, check_action
 
 from ..components.binder import SyncBinder
-from ..lib.errors import SyncError
+from ..lib.errors import SyncError, SyncRateLimitError
 from ..lib.ownership import resolve
 from ..lib.payload import redact
 
@@ -92,12 +92,27 @@ class AgencySyncBackendMixin(models.AbstractModel):
         help="A request failing with a rate limit, a server error or a timeout is tried "
         "this many times in all.",
     )
+    sync_rate_limit_budget = fields.Integer(
+        string="Wait Out Rate Limits (s)", default=300,
+        help="A request the source rate-limits (429, complexity budget) is retried as the "
+        "source asks (Retry-After, its window) for up to this many seconds of waiting; "
+        "then the run stops as Continues and the next run resumes where it stopped.",
+    )
     sync_retry_delay = fields.Float(
         string="First Retry After (s)", default=1.0,
         help="Backoff before the first retry; doubles each time, with jitter (a rate "
         "limit waits what the vendor asks instead).",
     )
     sync_timeout = fields.Float(string="Request Timeout (s)", default=30.0)
+    sync_from = fields.Date(
+        help="Time entries dated earlier are not imported (e.g. the day the agency started "
+        "billing from Odoo). Empty: all of them.",
+    )
+    max_entry_hours = fields.Float(
+        string="Longest Entry (h)", default=12.0,
+        help="A time entry longer than this is imported but held from billing until a "
+        "person checks it and releases the hold (0: no limit).",
+    )
     sync_cursors = fields.Json(
         copy=False, readonly=True,
         help="Where the incremental reads continue from, per record type.",
@@ -303,6 +318,17 @@ class AgencySyncBackendMixin(models.AbstractModel):
             run._agency_finish("partial")
         except SyncError as exc:
             message = redact(str(exc), self._agency_sync_secrets())
+            if isinstance(exc, SyncRateLimitError) and exc.exhausted:
+                # A rate limit is a reason to wait, not to fail: what was imported stays,
+                # with its cursor; the next run resumes from there.
+                _logger.info("Sync run %s of %s rate-limited: %s", run.id,
+                             self.display_name, message)
+                run._agency_log(_("Rate-limited by the source for longer than the account "
+                                  "waits (%(message)s): stopped after %(batches)s batches; "
+                                  "the next run continues from there.", message=message,
+                                  batches=run.batches))
+                run._agency_finish("partial")
+                return
             _logger.info("Sync run %s of %s stopped: %s", run.id, self.display_name, message)
             run._agency_log(_("Stopped: %s", message))
             run._agency_finish("failed", error=message)

@@ -275,6 +275,7 @@ class AsanaSync(PmSync):
         hwm = asana_values.parse_time(state.get("hwm"))
         size = max(1, self.backend.sync_batch_size or 100)
         tasks = []  # pages are imported together, a batch of ``sync_batch_size`` at a time
+        linked = {str(other.external_id) for other in self.backend._agency_pm_links()}
         while True:
             records, offset = self.adapter.tasks_page(gid, state.get("since"),
                                                       state.get("offset"))
@@ -282,8 +283,10 @@ class AsanaSync(PmSync):
                 if not raw.get("gid"):
                     continue
                 seen.add(str(raw["gid"]))
-                self.task_projects[str(raw["gid"])] = gid
-                tasks.append(self.normalize_task(raw, gid))
+                # A task in two linked projects: one status, its home project's.
+                home = asana_mappers.home_project(raw, linked) or gid
+                self.task_projects[str(raw["gid"])] = home
+                tasks.append(self.normalize_task(raw, home))
                 modified = asana_values.parse_time(raw.get("modified_at"))
                 if modified and (hwm is None or modified > hwm):
                     hwm = modified

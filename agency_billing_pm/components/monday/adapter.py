@@ -65,7 +65,7 @@ Q_CHECK = "query AgencyCheck { me { id name email } account { id name slug } }"
 Q_USERS = """query AgencyUsers($limit: Int!, $page: Int!) {
   users(limit: $limit, page: $page) { id name email enabled } }"""
 Q_USERS_BY_ID = """query AgencyUsersById($ids: [ID!], $limit: Int!) {
-  users(ids: $ids, limit: $limit) { id name email enabled } }"""
+  users(ids: $ids, limit: $limit, non_active: true) { id name email enabled } }"""
 Q_BOARDS = """query AgencyBoards($limit: Int!, $page: Int!) {
   boards(limit: $limit, page: $page, state: all) {
     id name description state updated_at workspace { id name } }
@@ -259,7 +259,8 @@ class MondayAdapter(DailyCallBudget, SyncAdapter):
             page += 1
 
     def users_by_id(self, ids):
-        """Users by id (those the users list did not show), 100 per request."""
+        """Users by id (those the users list did not show: deactivated ones, who left),
+        deactivated users included (``non_active``), 100 per request."""
         ids = [str(i) for i in dict.fromkeys(ids)]
         out = []
         for start in range(0, len(ids), IDS_MAX):

@@ -97,6 +97,18 @@ def project_gids(raw):
     return gids
 
 
+def home_project(raw, linked):
+    """A task's home project among the linked ones: the first of its memberships (Asana
+    lists the project a task was created in first). A task in two projects takes its
+    status (section) and its Odoo project from there, whichever project is being read.
+
+    >>> raw = {"memberships": [{"project": {"gid": "1"}}, {"project": {"gid": "2"}}]}
+    >>> home_project(raw, {"1", "2"}), home_project(raw, {"2"}), home_project(raw, set())
+    ('1', '2', None)
+    """
+    return next((gid for gid in project_gids(raw) if gid in linked), None)
+
+
 def section_name(raw, project):
     """The name of the task's section in a project.
 
