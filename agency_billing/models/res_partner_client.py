@@ -18,7 +18,14 @@ class ResPartnerClient(models.Model):
         help="The portal's timesheets show the time recorded next to the billed (rounded) "
         "time. Off: billed time only, which adds up to the invoice.",
     )
+    portal_show_unbilled_time = fields.Boolean(
+        string="Unbilled Time in Portal",
+        help="The portal's timesheets also show billable time not invoiced yet (the time of "
+        "invoices still in review included), marked as not invoiced yet. Off: only time "
+        "invoiced on posted invoices.",
+    )
 
     @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + ["invoice_show_names", "portal_show_raw_time"]
+        return super()._commercial_fields() + [
+            "invoice_show_names", "portal_show_raw_time", "portal_show_unbilled_time"]

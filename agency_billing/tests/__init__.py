@@ -16,6 +16,7 @@ from . import test_credit_notes
 from . import test_import_path
 from . import test_install
 from . import test_invoice_delivery
+from . import test_invoice_pdf
 from . import test_onboarding
 from . import test_multi_company
 from . import test_overrides

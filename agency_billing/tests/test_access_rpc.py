@@ -119,6 +119,10 @@ class TestAccessMatrixRpc(AccessMatrixCase, HttpCase):
                                  ["agency_scope_line_ids", "agency_scope_burn_amount",
                                   "retainer_balance_hours"])
         self.assertEqual(entry.agency_rate, 120.0)
+        # The portal's timesheets show time not invoiced yet (this entry) only where the
+        # client's preference says so; invoiced time on posted invoices always.
+        self.assertNotIn("Shared banner", self.url_open("/my/timesheets").text)
+        self.client.portal_show_unbilled_time = True
         self.assertPageClean("/my/timesheets", "Shared banner")
         self.assertPageClean(f"/my/tasks/{self.shared_task.id}", "Shared layouts")
 

@@ -42,6 +42,7 @@ PRESENTATION = {
     "invoice_grouping": "project",
     "invoice_show_names": True,
     "portal_show_raw_time": True,
+    "portal_show_unbilled_time": True,
 }
 # The review queue's state: no person, whatever the group.
 MOVE_INTERNAL_VALUES = {
