@@ -1,9 +1,9 @@
 """Shared fixtures for Agency Billing tests: each test class builds its own agency."""
 
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -133,3 +133,17 @@ class AgencyBillingCase(TransactionCase):
             (line.product_id, line.price_unit): (line.quantity, line.price_subtotal)
             for line in invoice.invoice_line_ids.filtered("product_id")
         }
+
+
+class CommittedDataCase(TransactionCase):
+    """For tests whose fixture other transactions (threads, processes) must see: real
+    cursors that commit, and environments on them."""
+
+    def _cursor(self):
+        return closing(self.registry.cursor())
+
+    def _env(self, cr, **context):
+        if cr.transaction is None:
+            # Not through Registry(dbname): its class lock is held by the test runner.
+            cr.transaction = api.Transaction(self.registry)
+        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, **context})

@@ -7,13 +7,15 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
 import odoo
-from odoo import SUPERUSER_ID, Command, api
-from odoo.tests import TransactionCase, tagged
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import CommittedDataCase
 
 APRIL = date(2026, 4, 1)
 CLIENTS = 6
@@ -22,7 +24,7 @@ WORKER_TIMEOUT = 300  # seconds
 
 
 @tagged("post_install", "-at_install")
-class TestRacingRuns(TransactionCase):
+class TestRacingRuns(CommittedDataCase):
     """Two billing runs started at the same moment, each in its own transaction on its own
     database connection, bill each client exactly once: two threads of this process (as
     two cron threads of one server would), and two separate processes (as two servers, or
@@ -31,15 +33,6 @@ class TestRacingRuns(TransactionCase):
     The fixture is committed by a real cursor (the runs' transactions must see it) and
     deleted afterwards; the test's own transaction writes nothing the runs touch.
     """
-
-    def _cursor(self):
-        return closing(self.registry.cursor())
-
-    def _env(self, cr, **context):
-        if cr.transaction is None:
-            # Not through Registry(dbname): its class lock is held by the test runner.
-            cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, **context})
 
     def _build_fixture(self, env):
         creative = env.ref("agency_billing.service_type_creative")

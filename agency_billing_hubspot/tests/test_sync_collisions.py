@@ -14,15 +14,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 from unittest.mock import patch
 
 import odoo
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.agency_billing.tests.common import CommittedDataCase
 from odoo.addons.agency_billing_sync.components.importer import SyncImporter, SyncItem
 
 from .collision_common import CallImporter, call_items
@@ -33,21 +34,12 @@ WORKER_TIMEOUT = 300  # seconds
 
 
 @tagged("post_install", "-at_install")
-class TestSyncBillingCollisions(TransactionCase):
+class TestSyncBillingCollisions(CommittedDataCase):
     """A sync batch and a billing run on the same time entries, in two processes.
 
     The fixture is committed by a real cursor (the workers' transactions must see it) and
     deleted afterwards; the test's own transaction writes nothing the workers touch.
     """
-
-    def _cursor(self):
-        return closing(self.registry.cursor())
-
-    def _env(self, cr, **context):
-        if cr.transaction is None:
-            # Not through Registry(dbname): its class lock is held by the test runner.
-            cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, **context})
 
     def _build_fixture(self, env):
         creative = env.ref("agency_billing.service_type_creative")
