@@ -22,9 +22,12 @@ from . import account_move_reminder
 from . import account_move_report
 from . import account_move_send
 from . import agency_billing_run
+from . import agency_billing_run_rounds
 from . import agency_classification_rule
 from . import agency_classification_stat
 from . import agency_demo
+from . import agency_deliverable
+from . import agency_deliverable_billing
 from . import agency_invoice_anomaly
 from . import agency_invoice_anomaly_entries
 from . import agency_rate_rule
@@ -53,8 +56,11 @@ from . import res_config_settings
 from . import res_config_settings_client
 from . import res_partner
 from . import res_partner_client
+from . import res_partner_deliverable
 from . import res_partner_guard
 from . import sale_order
 from . import sale_order_client
+from . import sale_order_deliverable
 from . import sale_order_guard
 from . import sale_order_line
+from . import sale_order_line_deliverable

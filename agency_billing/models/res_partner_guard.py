@@ -21,6 +21,7 @@ PARTNER_GUARDED = {
     **dict.fromkeys((
         "time_rounding", "time_rounding_unit", "time_rounding_minimum",
         "agency_over_scope_policy", "billing_automation", "billing_cycle", "billing_weekday",
+        "agency_extra_round_policy",
         "billing_month_day", "billing_anchor_date", "po_required", "auto_send",
         "billing_last_period_end",
     ), BILLING_MANAGER),

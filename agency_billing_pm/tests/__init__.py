@@ -8,3 +8,5 @@ from . import test_asana_adapter
 from . import test_asana_sync
 from . import test_asana_webhook
 from . import test_pm_real_portals
+from . import test_asana_rounds
+from . import test_monday_rounds

@@ -107,6 +107,7 @@ class FakeAsana(FakeServer):
         self.custom_fields = {}
         self.tasks = {}
         self.entries = {}
+        self.stories = {}  # task gid -> [story records]
         self._listed = {}  # (task, start, end) -> entry gids, until an entry changes
         self.events = []  # (seq, project gid, event)
         self.generation = 0  # bumped by expire_sync_tokens()
@@ -122,6 +123,7 @@ class FakeAsana(FakeServer):
             ("GET", r"/tasks", self._tasks),
             ("GET", r"/tasks/(\d+)", self._task),
             ("GET", r"/tasks/(\d+)/time_tracking_entries", self._task_entries),
+            ("GET", r"/tasks/(\d+)/stories", self._task_stories),
             ("GET", r"/time_tracking_entries", self._entries),
             ("GET", r"/time_tracking_entries/(\d+)", self._entry),
             ("GET", r"/events", self._events),
@@ -256,13 +258,51 @@ class FakeAsana(FakeServer):
                 task[key] = str(value) if key == "assignee" and value else value
             self._touch(str(gid), "changed", field=next(iter(values), None))
 
-    def move_task_to_section(self, gid, section):
-        """Move a task to another section (by name) of its first project."""
+    def move_task_to_section(self, gid, section, user=None):
+        """Move a task to another section (by name) of its first project (a
+        ``section_changed`` story records it)."""
         with self.lock:
             task = self.tasks[str(gid)]
-            project = task["memberships"][0][0]
-            task["memberships"][0] = (project, self.section_gid(project, section))
+            project, old = task["memberships"][0]
+            new = self.section_gid(project, section)
+            task["memberships"][0] = (project, new)
             self._touch(str(gid), "changed", field="memberships")
+            self._story(str(gid), "section_changed", user,
+                        f"moved this Task from \"{self.sections[old]['name']}\" to "
+                        f"\"{section}\"",
+                        old_section=self._section_compact(old),
+                        new_section=self._section_compact(new))
+
+    def make_approval(self, gid, status="pending"):
+        """Turn a task into an approval task (``resource_subtype`` ``approval``)."""
+        with self.lock:
+            task = self.tasks[str(gid)]
+            task["approval_status"] = status
+            self._touch(str(gid), "changed", field="resource_subtype")
+
+    def set_approval_status(self, gid, status, user=None):
+        """An approver's decision on an approval task: ``pending``, ``approved``,
+        ``rejected`` or ``changes_requested``; the task's stories record the old and the
+        new status, its project's events the change."""
+        with self.lock:
+            task = self.tasks[str(gid)]
+            old = task.get("approval_status")
+            task["approval_status"] = status
+            self._touch(str(gid), "changed", field="approval_status", new_value=status)
+            self._story(str(gid), "approval_status_changed", user,
+                        f"changed the approval status to {status}",
+                        old_approval_status=old, new_approval_status=status)
+
+    def _section_compact(self, gid):
+        return {"gid": gid, "resource_type": "section", "name": self.sections[gid]["name"]}
+
+    def _story(self, task_gid, subtype, user, text, **values):
+        story = {"gid": self.new_gid(), "resource_type": "story", "type": "system",
+                 "resource_subtype": subtype, "created_at": iso(self.clock),
+                 "created_by": self._user_record(str(user)) if user else None,
+                 "text": text, **values}
+        self.stories.setdefault(task_gid, []).append(story)
+        return story["gid"]
 
     def set_custom_field(self, gid, name, value):
         with self.lock:
@@ -338,7 +378,7 @@ class FakeAsana(FakeServer):
 
     # -- events ---------------------------------------------------------------
 
-    def _touch(self, gid, action, field=None, parent=None):
+    def _touch(self, gid, action, field=None, parent=None, new_value=None):
         task = self.tasks[gid]
         task["modified_at"] = self.tick()
         projects = {parent} if parent else set()
@@ -351,6 +391,8 @@ class FakeAsana(FakeServer):
         }
         if field:
             event["change"] = {"field": field, "action": "changed"}
+            if new_value is not None:
+                event["change"]["new_value"] = new_value
         for project in projects:
             self.events.append((len(self.events) + 1, project, event))
 
@@ -395,8 +437,9 @@ class FakeAsana(FakeServer):
 
     def _task_record(self, gid):
         task = self.tasks[gid]
-        return {
-            "gid": gid, "resource_type": "task", "resource_subtype": "default_task",
+        record = {
+            "gid": gid, "resource_type": "task", "resource_subtype": (
+                "approval" if task.get("approval_status") else "default_task"),
             "name": task["name"], "completed": task["completed"],
             "completed_at": iso(task["modified_at"]) if task["completed"] else None,
             "due_on": task["due_on"], "due_at": None,
@@ -421,6 +464,9 @@ class FakeAsana(FakeServer):
                         "name": self.tasks[task["parent"]]["name"]}
                        if task.get("parent") else None),
         }
+        if task.get("approval_status"):
+            record["approval_status"] = task["approval_status"]
+        return record
 
     def _project_record(self, gid):
         project = self.projects[gid]
@@ -587,6 +633,14 @@ class FakeAsana(FakeServer):
         if not task or task["deleted"]:
             return error(404, f"task: Unknown object: {gid}")
         return self._one(request, self._task_record(gid))
+
+    def _task_stories(self, request):
+        task = request.match.group(1)
+        if task not in self.tasks or self.tasks[task]["deleted"]:
+            return error(404, f"task: Unknown object: {task}")
+        compact = ("gid", "resource_type", "created_at", "created_by", "resource_subtype",
+                   "text", "type")
+        return self._page(request, list(self.stories.get(task, ())), compact)
 
     def _entry_list(self, request, gids):
         compact = ("gid", "resource_type", "duration_minutes", "entered_on", "created_by")

@@ -341,6 +341,7 @@ class FakeMonday(FakeServer):
                 "board_kind": "public", "updated_at": self.tick(),
                 "workspace": {"id": "77", "name": workspace, "__typename": "Workspace"},
                 "groups": {}, "columns": {}, "item_ids": [], "done_labels": {"Done"},
+                "logs": [],  # activity log entries, oldest first
             }
             for column_id, title, kind in columns:
                 self.add_column(board_id, column_id, title, kind)
@@ -390,13 +391,63 @@ class FakeMonday(FakeServer):
             self._touch_board(board, now)
             return item_id
 
-    def set_column(self, item_id, column_id, value):
+    def set_column(self, item_id, column_id, value, user_id=None):
         """Set a column of an item: a status label, a dropdown label (or list), a text,
-        tag names, a user id (people), a date ``YYYY-MM-DD``; ``None`` clears it."""
+        tag names, a user id (people), a date ``YYYY-MM-DD``; ``None`` clears it. A status
+        change is written to the board's activity log (by ``user_id``, default ``me``)."""
         with self.lock:
             item = self.items[str(item_id)]
+            board = self.boards[item["board"]]
+            kind = board["columns"][column_id]["type"]
+            before = (item["values"].get(column_id) or {}).get("value")
             self._set_value(item, column_id, value)
             self._touch(item)
+            if kind == "status" and before != value:
+                self._log_status(board, item, column_id, before, value, user_id)
+
+    def _log_status(self, board, item, column_id, before, value, user_id):
+        """One ``update_column_value`` entry of the board's activity log, as Monday writes
+        it: ``data`` a JSON string with the item (``pulse_id``), the column and the new
+        and previous status labels; ``created_at`` in 10-millionths of a second."""
+        labels = board["columns"][column_id].get("labels", {})
+        column = board["columns"][column_id]
+
+        def label(text):
+            if text is None:
+                return None
+            return {"label": {"index": labels.get(text, 5), "text": text,
+                              "style": {"color": "#fdab3d", "border": "#e99729"},
+                              "is_done": text in board["done_labels"]}, "post_id": None}
+
+        data = {"board_id": int(board["id"]), "group_id": item["group"],
+                "is_top_group": True, "pulse_id": int(item["id"]),
+                "pulse_name": item["name"], "column_id": column_id,
+                "column_type": "color", "column_title": column["title"],
+                "value": label(value), "previous_value": label(before),
+                "is_column_with_hide_permissions": False, "previous_textual_value": before}
+        board["logs"].append({
+            "__typename": "ActivityLogType", "id": secrets.token_hex(8),
+            "event": "update_column_value", "entity": "pulse",
+            "data": json.dumps(data), "user_id": str(user_id or self.me_id or ""),
+            "account_id": self.account["id"],
+            "created_at": str(int(self.clock * 10_000_000)),
+        })
+
+    def _activity_logs(self, board, args):
+        """``activity_logs(from, to, column_ids, item_ids, limit, page)``: newest first,
+        25 per page by default."""
+        rows = list(reversed(board["logs"]))
+        start, end = stamp(args.get("from")), stamp(args.get("to"))
+        columns = {str(c) for c in args.get("column_ids") or ()}
+        items = {int(i) for i in args.get("item_ids") or ()}
+
+        def keep(log):
+            at = int(log["created_at"]) / 10_000_000
+            data = json.loads(log["data"])
+            return ((start is None or at >= start) and (end is None or at <= end)
+                    and (not columns or data.get("column_id") in columns)
+                    and (not items or data.get("pulse_id") in items))
+        return self._page([log for log in rows if keep(log)], args, default=25)
 
     def edit_item(self, item_id, name=None, group=None, **values):
         """Rename, move to another group and/or set columns."""
@@ -666,6 +717,7 @@ class FakeMonday(FakeServer):
             "groups": [dict(g) for g in board["groups"].values()],
             "columns": [_public(c) for c in board["columns"].values()],
             "items_page": lambda args, board=board: self._items_page(board, args),
+            "activity_logs": lambda args, board=board: self._activity_logs(board, args),
         }
 
     def _active_items(self, board):

@@ -42,7 +42,11 @@ TASK_FIELDS = (
     "custom_fields.name", "custom_fields.resource_subtype", "custom_fields.enum_value.name",
     "custom_fields.multi_enum_values.name", "custom_fields.text_value",
     "custom_fields.number_value", "custom_fields.display_value",
-    "tags.name", "parent.name",
+    "tags.name", "parent.name", "resource_subtype", "approval_status",
+)
+STORY_FIELDS = (
+    "created_at", "created_by.name", "resource_subtype", "old_approval_status",
+    "new_approval_status", "old_section.name", "new_section.name",
 )
 ENTRY_FIELDS = (
     "duration_minutes", "entered_on", "created_at", "description", "billable_status",
@@ -73,6 +77,7 @@ class AsanaAdapter(DailyCallBudget, SdkAdapter):
         self.client = asana.ApiClient(config)
         self._events = asana.EventsApi(self.client)
         self._projects = asana.ProjectsApi(self.client)
+        self._stories = asana.StoriesApi(self.client)
         self._tasks = asana.TasksApi(self.client)
         self._time = asana.TimeTrackingEntriesApi(self.client)
         self._users = asana.UsersApi(self.client)
@@ -213,6 +218,15 @@ class AsanaAdapter(DailyCallBudget, SdkAdapter):
         except SyncNotFoundError:
             return None
         return self._record(f"task {gid}", data)
+
+    def stories(self, task):
+        """Every story of a task (a list; None when the task is gone)."""
+        try:
+            return list(self._all(f"stories of task {task}",
+                                  self._stories.get_stories_for_task, str(task),
+                                  opts={"opt_fields": ",".join(STORY_FIELDS)}))
+        except SyncNotFoundError:
+            return None
 
     def task_entries(self, task):
         """Every time tracking entry of a task (a list; None when the task is gone)."""

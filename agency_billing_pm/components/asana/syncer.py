@@ -39,6 +39,7 @@ from odoo import _
 from odoo.addons.agency_billing_sync.lib.errors import SyncConfigError, SyncNotFoundError
 from odoo.addons.agency_billing_sync.lib.webhook import WebhookHandshake, WebhookRefused
 
+from ...lib import rounds as rounds_lib
 from ...lib.asana import events as asana_events
 from ...lib.asana import mappers as asana_mappers
 from ...lib.asana import values as asana_values
@@ -63,6 +64,7 @@ class AsanaSync(PmSync):
         self._depth = 0
         self.task_projects = {}  # task gid → linked project gid (seen in this run)
         self.parents = {}  # subtask gid → synced parent task gid (or None)
+        self.round_hints = {}  # task gid → why its current state asks for changes
 
     @contextmanager
     def _session(self):
@@ -136,6 +138,7 @@ class AsanaSync(PmSync):
                 self.sync_project(link)
             if links:
                 self.sync_time(workspace, links)
+            self.sync_rounds()
             self._requests()
 
     def import_ids(self, external_type, ids, deleted_ids=()):
@@ -145,6 +148,7 @@ class AsanaSync(PmSync):
         with self._session():
             if external_type == "task":
                 self._import_tasks(ids, deleted)
+                self.sync_rounds()
             elif external_type == "time":
                 self._import_entries(ids, deleted)
             self._requests()
@@ -286,6 +290,7 @@ class AsanaSync(PmSync):
                 # A task in two linked projects: one status, its home project's.
                 home = asana_mappers.home_project(raw, linked) or gid
                 self.task_projects[str(raw["gid"])] = home
+                self._note_round_hint(raw)
                 tasks.append(self.normalize_task(raw, home))
                 modified = asana_values.parse_time(raw.get("modified_at"))
                 if modified and (hwm is None or modified > hwm):
@@ -512,6 +517,42 @@ class AsanaSync(PmSync):
             self._checkpoint()
 
     # ------------------------------------------------------------------
+    # Revision rounds (approval status, revision section)
+    # ------------------------------------------------------------------
+
+    def _note_round_hint(self, raw):
+        """Remember a task read in this run whose state asks for changes (logged when no
+        deliverable is linked to it)."""
+        section = self.backend.revision_section
+        if str(raw.get("approval_status") or "").lower() == "changes_requested":
+            self.round_hints[str(raw["gid"])] = "approval status changes requested"
+        elif section and any(rounds_lib.same((m.get("section") or {}).get("name"), section)
+                             for m in raw.get("memberships") or ()):
+            self.round_hints[str(raw["gid"])] = f"in section {section}"
+
+    def sync_rounds(self):
+        """The stories of the deliverables' tasks read in this run: each request for
+        changes in them starts a round once (``agency_pm_backend_rounds``)."""
+        gids = sorted(self.task_projects)
+        if not gids:
+            return
+        odoo_ids = self._binder("task").to_internal_ids(gids)
+        linked = set(self.env["agency.deliverable"].sudo().search(
+            [("task_ids", "in", list(odoo_ids.values()))]).task_ids.ids) if odoo_ids else set()
+        signals = []
+        for gid in gids:
+            if odoo_ids.get(gid) in linked:
+                stories = self.adapter.stories(gid)
+                signals += rounds_lib.asana_signals(gid, stories or (),
+                                                    self.backend.revision_section)
+            elif gid in self.round_hints:
+                # No deliverable: its request for changes is only logged.
+                signals.append({"task": gid, "ref": f"state:{gid}", "at": datetime.now(UTC)
+                                .replace(tzinfo=None), "by": None, "why": self.round_hints[gid]})
+        self.backend._agency_pm_round_signals(signals, run=self.run)
+        self._checkpoint()
+
+    # ------------------------------------------------------------------
     # Tasks by id (webhook events, quarantine retries)
     # ------------------------------------------------------------------
 
@@ -531,6 +572,7 @@ class AsanaSync(PmSync):
                     gone.append(gid)
                     continue
                 self.task_projects[gid] = project
+                self._note_round_hint(raw)
                 tasks.append(self.normalize_task(raw, project))
                 found.append(gid)
             if tasks:

@@ -44,6 +44,7 @@ PAGE_MAX = 500  # items per items_page / next_items_page
 IDS_MAX = 100  # ids per items(ids:) query
 USERS_PAGE = 200
 BOARDS_PAGE = 100
+LOGS_PAGE = 100
 
 ITEM_FIELDS = """
   id name state updated_at
@@ -75,6 +76,11 @@ Q_FIRST = """query AgencyItemsFirst($board: [ID!], $limit: Int!) {
     items_page(limit: $limit) { cursor items { %s } } } }""" % ITEM_FIELDS
 Q_NEXT = """query AgencyItemsNext($cursor: String!, $limit: Int!) {
   next_items_page(cursor: $cursor, limit: $limit) { cursor items { %s } } }""" % ITEM_FIELDS
+Q_LOGS = """query AgencyActivityLogs($board: [ID!], $from: ISO8601DateTime, $limit: Int,
+  $page: Int) {
+  boards(ids: $board) { id
+    activity_logs(from: $from, limit: $limit, page: $page) {
+      id event entity data user_id created_at } } }"""
 Q_ITEMS = """query AgencyItems($ids: [ID!], $limit: Int) {
   items(ids: $ids, limit: $limit) { board { id } %s } }""" % ITEM_FIELDS
 
@@ -306,6 +312,22 @@ class MondayAdapter(DailyCallBudget, SyncAdapter):
         label = "next items page"
         data = self.query(label, Q_NEXT, {"cursor": cursor, "limit": min(PAGE_MAX, limit)})
         return self._page(label, data.get("next_items_page"))
+
+    def activity_logs(self, board_id, since=None):
+        """A board's activity log entries since an ISO time (newest first, every page)."""
+        label = f"activity log of board {board_id}"
+        page, out = 1, []
+        while True:
+            boards = self._list(label, self.query(label, Q_LOGS, {
+                "board": [str(board_id)], "from": since, "limit": LOGS_PAGE,
+                "page": page}), "boards")
+            rows = (boards[0].get("activity_logs") if boards else None) or []
+            if not isinstance(rows, list):
+                raise SyncPayloadError(f"Monday.com answered {label} without its entries.")
+            out += rows
+            if len(rows) < LOGS_PAGE:
+                return out
+            page += 1
 
     def items(self, ids):
         """Items by id, 100 per request (active and archived; deleted ones are missing)."""

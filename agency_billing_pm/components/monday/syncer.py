@@ -33,6 +33,7 @@ from odoo.addons.agency_billing_sync.lib.webhook import (
     signature_matches,
 )
 
+from ...lib import rounds as rounds_lib
 from ...lib.monday import columns, mappers, values, webhook
 from ..importer import TaskImporter, TimeImporter
 from ..syncer import PmSync
@@ -41,6 +42,10 @@ from .adapter import PAGE_MAX, MondayAdapter, MondayCursorExpired
 _logger = logging.getLogger(__name__)
 
 CURSOR_KEY = "monday:board:%s"
+LOGS_KEY = "monday:logs:%s"
+# The activity log is read again from this long before the last entry seen (entries are
+# counted once by their id: the overlap only catches late writes).
+LOGS_OVERLAP = timedelta(hours=1)
 ACCOUNT_KEY = "monday:account"
 # A stored cursor is used again while younger than this (Monday's live 60 minutes).
 CURSOR_REUSE_MINUTES = 50
@@ -235,6 +240,33 @@ class MondaySync(PmSync):
                 break
         self.run._agency_log(self._summary(project["name"], pages, before,
                                            time.perf_counter() - started))
+        self.sync_rounds(link)
+
+    def sync_rounds(self, link):
+        """The board's activity log since the last entry seen, when a deliverable has
+        tasks in the linked project: status changes to the revision label start rounds
+        (``agency_pm_backend_rounds``)."""
+        label = self.backend.revision_status_label
+        if not label or not link.project_id:
+            return
+        # sudo: the sync's own check (deliverables are billing records).
+        if not self.env["agency.deliverable"].sudo().search_count(
+                [("task_ids.project_id", "=", link.project_id.id)], limit=1):
+            return
+        board_id = str(link.external_id)
+        key = LOGS_KEY % board_id
+        last = self.backend._agency_sync_cursor(key)
+        since = None
+        if last:
+            since = (datetime.fromisoformat(last) - LOGS_OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
+        logs = self.adapter.activity_logs(board_id, since)
+        signals = rounds_lib.monday_signals(logs, label)
+        self.backend._agency_pm_round_signals(signals, run=self.run)
+        newest = max(filter(None, (rounds_lib.monday_time(log.get("created_at"))
+                                   for log in logs if isinstance(log, dict))), default=None)
+        if newest and newest.isoformat() != last:
+            self.backend._agency_sync_set_cursor(key, newest.isoformat())
+        self._checkpoint()
 
     def _due(self, state, board_updated):
         """Whether a board must be read: changed since its last complete read, or not
