@@ -51,6 +51,7 @@
         "views/res_config_settings_billing_views.xml",
         "views/agency_billing_menus.xml",
         "views/portal_templates.xml",
+        "views/portal_deliverable_templates.xml",
     ],
 
     "demo": [
@@ -59,6 +60,7 @@
         "demo/agency_time_demo.xml",
         "demo/agency_scope_demo.xml",
         "demo/agency_billing_demo.xml",
+        "demo/agency_deliverable_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -19,6 +19,7 @@ from . import account_move_delivery
 from . import account_move_guard
 from . import account_move_line
 from . import account_move_reminder
+from . import account_move_rounds
 from . import account_move_report
 from . import account_move_send
 from . import agency_billing_run

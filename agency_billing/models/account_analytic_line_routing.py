@@ -185,6 +185,8 @@ class AccountAnalyticLineRouting(models.Model):
             ("display_type", "=", False),
             ("is_downpayment", "=", False),
             ("is_expense", "=", False),
+            # An extra revision round's line bills that round's time only.
+            ("agency_round_id", "=", False),
         ], order="sequence, id")
         mapping = {}
         for sol in existing:

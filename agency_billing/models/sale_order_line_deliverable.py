@@ -15,3 +15,12 @@ class SaleOrderLineDeliverable(models.Model):
         index="btree_not_null", ondelete="set null", groups=BILLING_READERS,
         help="The extra revision round this line bills.",
     )
+
+    def _prepare_invoice_line(self, **optional_values):
+        """An extra round's invoice line keeps the round's wording alone ("Logo — revision
+        round 3 (2 included)"), without Odoo's product-name prefix."""
+        values = super()._prepare_invoice_line(**optional_values)
+        # sudo: the round link is a billing field; whoever invoices gets its wording.
+        if self.sudo().agency_round_id:
+            values["name"] = self.name
+        return values

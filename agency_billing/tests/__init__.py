@@ -38,3 +38,4 @@ from . import test_finance_screens
 from . import test_screenshots
 from . import test_i18n
 from . import test_revision_rounds
+from . import test_revision_rounds_portal

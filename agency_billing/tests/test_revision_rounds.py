@@ -66,6 +66,9 @@ class TestRevisionRounds(AgencyBillingRunCase):
         self.assertEqual(invoice.amount_untaxed, 450.0)
         self.assertEqual(third.state, "billed")
         self.assertEqual(third.invoice_line_id.move_id, invoice)
+        self.assertEqual(invoice._agency_report_data()["revision_rounds"],
+                         [{"label": WORDING, "date": third.date.date()}])
+        self.assertIn(f"Revision rounds {WORDING}", self._report_text(invoice))
         # A second run (same day, or later) bills nothing again.
         again = self._run_now(RUN_DAY)
         self.assertFalse(again.invoice_ids)

@@ -318,6 +318,8 @@ class DealImporter(HubSpotImporter):
         line_ids = [lid for links in lines.values() for lid, _types in links]
         props = list(LINE_ITEM_PROPERTIES) + ([self.config["retainer_hours"]]
                                               if self.config["retainer_hours"] else [])
+        if self.config.get("included_rounds"):
+            props.append(self.config["included_rounds"])
         records, _missing = self.adapter.batch_read("line_items", line_ids, props) \
             if line_ids else ([], [])
         by_id = {str(rec["id"]): rec for rec in records}
@@ -429,6 +431,18 @@ class DealImporter(HubSpotImporter):
         lines, hours, issues = _map(mappers.order_lines, item.extra.get("line_items") or [],
                                     self.products, self.config["retainer_hours"], deal_hours)
         item.issues += issues
+        rounds = {}
+        by_id = {str(raw.get("id")): raw for raw in item.extra.get("line_items") or []}
+        for line in lines:
+            count, issue = mappers.included_rounds(by_id.get(str(line.get("line_item_id"))),
+                                                   self.config.get("included_rounds"))
+            if issue:
+                item.issues.append(issue)
+            if count is not None:
+                rounds[str(line.get("line_item_id"))] = count
+        item.extra["rounds"] = rounds
+        if rounds:  # a change of the included rounds alone is a change of the deal
+            item.hash_extra = dict(item.hash_extra or {}, rounds=rounds)
         values["order_line"] = self._projection(
             (line["product_id"], line["name"], line["quantity"], line["price_unit"],
              line["discount"]) for line in lines)
@@ -469,7 +483,40 @@ class DealImporter(HubSpotImporter):
         if self.config["confirm_orders"]:
             orders.action_confirm()
             self._projects(orders, items)
+        for order, item in zip(orders, items, strict=True):
+            self._deliverables(order, item)
         return orders
+
+    def _deliverables(self, order, item):
+        """The deliverable of each order line whose line item says its included revision
+        rounds: created (named after the line, priced by the hour at the contract's rates
+        until someone sets a fixed price), or its included rounds updated."""
+        rounds = item.extra.get("rounds") or {}
+        if not rounds:
+            return
+        sale_lines = order.order_line.filtered(lambda sol: not sol.display_type)
+        Deliverable = self.env["agency.deliverable"]
+        existing = {d.sale_line_id.id: d for d in Deliverable.search(
+            [("sale_order_id", "=", order.id), ("sale_line_id", "!=", False)])}
+        create = []
+        for line in item.extra.get("lines") or []:
+            count = rounds.get(str(line.get("line_item_id")))
+            if count is None:
+                continue
+            sol = next((s for s in sale_lines.sorted("id") if s.product_id.id ==
+                        line["product_id"] and s.name == line["name"]), None)
+            if not sol:
+                continue
+            deliverable = existing.get(sol.id)
+            if deliverable:
+                if deliverable.included_rounds != count:
+                    deliverable.included_rounds = count
+            else:
+                create.append({"name": line["name"], "sale_order_id": order.id,
+                               "sale_line_id": sol.id, "included_rounds": count,
+                               "extra_round_pricing": "hourly"})
+        if create:
+            Deliverable.create(create)
 
     def _projects(self, orders, items):
         """A billable project per confirmed order (named after the deal), and a milestone
@@ -495,6 +542,13 @@ class DealImporter(HubSpotImporter):
                                    "sale_line_id": line.id, "quantity_percentage": 1.0})
         if milestones:
             self.env["project.milestone"].create(milestones)
+
+    def _update(self, item):
+        """…and the deliverables of its lines (their included rounds may be all that
+        changed)."""
+        conflicts = super()._update(item)
+        self._deliverables(item.record, item)
+        return conflicts
 
     def update_record(self, item, values):
         lines = values.pop("order_line", None)

@@ -618,3 +618,31 @@ def activity_description(record, activity_type):
 def activity_owner(record):
     """The HubSpot owner (user) who logged the activity."""
     return text(_props(record).get("hubspot_owner_id"))
+
+
+# The line item property read for included revision rounds when no mapping names one.
+DEFAULT_ROUNDS_PROPERTY = "agency_included_rounds"
+
+
+def included_rounds(line_item, prop):
+    """Revision rounds a line item includes (its ``prop`` property): ``(rounds or None,
+    issue or None)``; empty → ``(None, None)`` (no deliverable).
+
+    >>> included_rounds({"properties": {"agency_included_rounds": "2"}}, "agency_included_rounds")
+    (2, None)
+    >>> included_rounds({"properties": {"agency_included_rounds": ""}}, "agency_included_rounds")
+    (None, None)
+    >>> included_rounds({"properties": {"r": "two"}}, "r")[1]
+    "Property r: 'two' is not a whole number of revision rounds; the line's deliverable ..."
+    """
+    raw = _props(line_item).get(prop) if prop else None
+    if raw is None or not str(raw).strip():
+        return None, None
+    try:
+        value = parse_number(raw)
+    except ValueError:
+        value = None
+    if value is None or value < 0 or value != int(value):
+        return None, (f"Property {prop}: {raw!r} is not a whole number of revision rounds; "
+                      "the line's deliverable was left as it is.")
+    return int(value), None

@@ -15,7 +15,7 @@ from odoo.addons.agency_billing_sync.lib.webhook import (
 from ..components.adapter import HubSpotAdapter
 from ..components.importer import IMPORTERS, SYNC_ORDER
 from ..components.syncer import HubSpotSync
-from ..lib.mappers import VALUE_KINDS
+from ..lib.mappers import DEFAULT_ROUNDS_PROPERTY, VALUE_KINDS
 from ..lib.webhook import parse_events, signature_v3
 
 # HubSpot object type ids, for record links (app.hubspot.com/contacts/<portal>/record/...).
@@ -187,6 +187,7 @@ class AgencyHubspotBackend(models.Model):
         """The account's configuration as plain data for the mappers."""
         self.ensure_one()
         rates, terms, names = {}, {}, []
+        rounds_property = DEFAULT_ROUNDS_PROPERTY
         value_maps = {kind: {} for kind in VALUE_KINDS}
         for mapping in self.mapping_ids:
             key = (mapping.property_name or "").strip()
@@ -199,6 +200,8 @@ class AgencyHubspotBackend(models.Model):
                 terms[key.lower()] = mapping.payment_term_id.id
             elif mapping.kind == "service":
                 names.append((key.lower(), mapping.service_type_id.product_id))
+            elif mapping.kind == "included_rounds" and key:
+                rounds_property = key
         return {
             "company": {"payment_terms": self.prop_payment_terms,
                         "billing_cycle": self.prop_billing_cycle,
@@ -211,6 +214,7 @@ class AgencyHubspotBackend(models.Model):
             "billing_contact": self.prop_billing_contact,
             "deal_po": self.prop_deal_po,
             "retainer_hours": self.prop_retainer_hours,
+            "included_rounds": rounds_property,
             "won_stages": {(s.pipeline.strip(), s.stage.strip()) for s in self.won_stage_ids},
             "confirm_orders": self.confirm_orders == "confirm",
             "email_minutes": self.email_minutes,

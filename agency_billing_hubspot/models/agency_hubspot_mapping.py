@@ -11,7 +11,9 @@ MAPPING_KINDS = [
     ("invoice_detail", "Invoice detail value"),
     ("rounding", "Time rounding value"),
     ("po_required", "PO required value"),
+    ("included_rounds", "Included revision rounds property (line items)"),
 ]
+
 
 
 class AgencyHubspotWonStage(models.Model):
@@ -43,6 +45,9 @@ class AgencyHubspotMapping(models.Model):
       that has no known product id or SKU) sells the service type's product by the hour;
     * *Payment terms value*: a value of the payment-terms property → an Odoo payment term
       (values matching a payment term's name need no mapping);
+    * *Included revision rounds property*: the line item property holding the revision
+      rounds a line item includes (default ``agency_included_rounds``): a line item with a
+      value makes (or updates) the deliverable of its order line;
     * *Billing cycle / Invoice detail / Time rounding / PO required value*: a value of
       that company property as the portal spells it (``property_name``, any case) → Odoo's
       key (``value``): ``milestone``, ``service_type``, ``up:15``, ``true``... Values

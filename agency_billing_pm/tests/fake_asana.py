@@ -1,16 +1,20 @@
 """A fake Asana (REST API 1.0) on 127.0.0.1 for the tests and the benchmark.
 
 It follows the shapes the ``asana`` SDK reads (``/work/shared/api-contracts.md``, Asana
-part): Bearer tokens (401 ``{"errors": [...]}`` otherwise), ``{data, next_page}`` envelopes
-with offset paging honouring ``limit`` (1-100), compact records unless ``opt_fields`` asks
-for more (nested fields such as ``assignee.email`` included), workspaces and their users,
-projects (the client is a project custom field named "Client"), sections, tasks
-(``?project=&modified_since=``, memberships with their section, custom fields with their
-enum value, tags, assignee), time tracking entries (per task, per workspace over an
-``entered_on`` window, one by one) and ``/events`` with sync tokens: the first call and
-any unknown or expired token answer **412** with a fresh token; at most 100 events per
-call with ``has_more``. A token stands for a position in the project's event log, so an
-unchanged project answers the same token again. Deleted tasks and entries answer 404.
+part): Bearer tokens (401 ``{"errors": [...]}`` otherwise), ``{data, next_page}``
+envelopes with offset paging honouring ``limit`` (1-100), compact records unless
+``opt_fields`` asks for more (nested fields such as ``assignee.email`` included),
+workspaces and their users, projects (the client is a project custom field named
+"Client"), sections, tasks (``?project=&modified_since=``, memberships with their section,
+custom fields with their enum value, tags, assignee; approval tasks with their
+``approval_status``), task stories (``/tasks/{gid}/stories``: ``approval_status_changed``
+with ``old_approval_status`` / ``new_approval_status``, ``section_changed`` with
+``old_section`` / ``new_section``; the approval subtype name is an assumption, the fields
+are Asana's), time tracking entries (per task, per workspace over an ``entered_on``
+window, one by one) and ``/events`` with sync tokens: the first call and any unknown or
+expired token answer **412** with a fresh token; at most 100 events per call with
+``has_more``. A token stands for a position in the project's event log, so an unchanged
+project answers the same token again. Deleted tasks and entries answer 404.
 
 Faults (429 with ``Retry-After: 0``, 5xx, timeouts, dropped connections, truncated JSON)
 are scripted with :meth:`FakeServer.fail` (``rate_limit`` is a shortcut). Modification

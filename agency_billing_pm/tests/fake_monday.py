@@ -16,6 +16,11 @@ fields asked for, in Monday's shapes (``/work/shared/api-contracts.md``, Monday 
   ``TimeTrackingValue{duration running started_at updated_at history{id started_at ended_at
   started_user_id ended_user_id status created_at updated_at manually_entered_start_date
   manually_entered_end_date}}``.
+* ``boards { activity_logs(from, to, column_ids, item_ids, limit, page) { id event entity
+  data user_id account_id created_at } }``: newest first; a status change made with
+  :meth:`set_column` writes an ``update_column_value`` entry whose ``data`` (a JSON string)
+  holds ``pulse_id``, ``column_id``, ``value`` and ``previous_value`` (``{"label": {"text",
+  "index", "is_done"}}``); ``created_at`` counts 10-millionths of a second.
 * ``users`` leaves deactivated users out unless asked with ``non_active: true`` (the list
   then shows only them; by ``ids``, every one of those ids) — by id too, as Monday does.
 * ``Authorization: <token>`` (no "Bearer"): anything else answers **HTTP 401** with

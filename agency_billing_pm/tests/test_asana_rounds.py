@@ -91,5 +91,5 @@ class TestAsanaRevisionRounds(AsanaCase):
         self.fake.make_approval(other, "changes_requested")
         run = self.sync()
         self.assertIn("linked to no deliverable ignored", run.log)
-        self.assertFalse(self.open_logs(self.backend))
+        self.assertFalse(self.open_logs(self.backend, "task"), "not quarantined")
         self.assertFalse(self.logo.round_ids)
