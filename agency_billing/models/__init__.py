@@ -19,8 +19,8 @@ from . import account_move_delivery
 from . import account_move_guard
 from . import account_move_line
 from . import account_move_reminder
-from . import account_move_rounds
 from . import account_move_report
+from . import account_move_rounds
 from . import account_move_send
 from . import agency_billing_run
 from . import agency_billing_run_rounds

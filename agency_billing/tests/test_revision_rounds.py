@@ -173,6 +173,14 @@ class TestRevisionRounds(AgencyBillingRunCase):
         with self.assertRaises(AccessError):
             logo.with_user(outsider).action_agency_request_changes()
         self.assertFalse(logo.round_ids)
+        # Rounds start through the deliverable only: even a billing user cannot type one.
+        with self.assertRaises(AccessError):
+            self.env["agency.deliverable.round"].with_user(self.user_ad).create({
+                "deliverable_id": logo.id, "number": 1, "source": "odoo",
+                "state": "included"})
+        first = logo.with_user(self.user_ad).action_agency_request_changes()
+        with self.assertRaises(AccessError):
+            first.with_user(self.user_ad).write({"state": "absorbed"})
 
     def test_default_policy_from_client(self):
         self.client.agency_extra_round_policy = "absorb"

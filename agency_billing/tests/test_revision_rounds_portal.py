@@ -57,4 +57,5 @@ class TestRevisionRoundsPortal(HttpCase):
         self.env.invalidate_all()
         self.assertEqual(self.logo.round_count, 1)
         listing = self.url_open("/my/deliverables")
-        self.assertNotIn("Logo", listing.text)
+        self.assertNotIn("agency_deliverable_row", listing.text)
+        self.assertIn("There are no deliverables yet.", listing.text)
