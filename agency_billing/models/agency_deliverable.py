@@ -79,7 +79,7 @@ class AgencyDeliverable(models.Model):
         help="Price of one extra round (fixed pricing), before taxes.",
     )
     extra_round_product_id = fields.Many2one(
-        "product.product", string="Extra Round Product", check_company=True,
+        "product.product", check_company=True,
         domain="[('type', '=', 'service')]",
         help="Product of the extra rounds' invoice lines (fixed pricing); by default the "
         "Extra revision round product.",
@@ -136,10 +136,10 @@ class AgencyDeliverable(models.Model):
 
     def action_agency_request_changes(self):
         """*Client requested changes*: one new round per call (no debounce: each press is a
-        round). Returns the new round."""
+        round). Returns the new round's id (over RPC; the form just reloads)."""
         check_action(self, "write", BILLING_USER)
         self.ensure_one()
-        return self._agency_start_round("odoo", requested_by=self.env.user.name)
+        return self._agency_start_round("odoo", requested_by=self.env.user.name).id
 
     def _agency_start_round(self, source, external_ref=False, requested_by=False, when=None,
                             debounce_minutes=0, note=False):

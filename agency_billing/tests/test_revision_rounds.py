@@ -30,6 +30,11 @@ class TestRevisionRounds(AgencyBillingRunCase):
             "extra_round_price": price, "task_ids": [(6, 0, self.task_design.ids)],
         })
 
+    def _press(self, deliverable):
+        """*Client requested changes* (as the button or an RPC call); the new round."""
+        return self.env["agency.deliverable.round"].browse(
+            deliverable.action_agency_request_changes())
+
     def _round_lines(self, invoice):
         return [(line.name, line.quantity, line.price_unit, line.price_subtotal)
                 for line in invoice.invoice_line_ids.filtered("sale_line_ids.agency_round_id")]
@@ -40,13 +45,13 @@ class TestRevisionRounds(AgencyBillingRunCase):
 
     def test_third_round_billed_once_at_fixed_price(self):
         logo = self._logo()
-        first = logo.with_user(self.user_ad).action_agency_request_changes()
+        first = self._press(logo.with_user(self.user_ad))
         self.assertFalse(self._activities(logo), "round 1 of 2 alerts no one")
-        second = logo.action_agency_request_changes()
+        second = self._press(logo)
         alerts = self._activities(logo)
         self.assertEqual(len(alerts), 1, "the last included round alerts the Account Director")
         self.assertEqual(alerts.user_id, self.user_ad)
-        third = logo.action_agency_request_changes()
+        third = self._press(logo)
         self.assertEqual(len(self._activities(logo)), 1, "once")
         self.assertEqual([r.number for r in logo.round_ids], [1, 2, 3])
         self.assertEqual(logo.round_count, 3)
@@ -91,7 +96,7 @@ class TestRevisionRounds(AgencyBillingRunCase):
     def test_absorb_records_and_bills_nothing(self):
         logo = self._logo(policy="absorb")
         for _i in range(3):
-            logo.action_agency_request_changes()
+            self._press(logo)
         third = logo.round_ids[-1]
         self.assertEqual((third.is_extra, third.state), (True, "absorbed"))
         self.assertFalse(third.sale_line_id)
@@ -101,7 +106,7 @@ class TestRevisionRounds(AgencyBillingRunCase):
 
     def test_zero_included_every_request_is_extra(self):
         logo = self._logo(included=0, price=300.0)
-        first = logo.action_agency_request_changes()
+        first = self._press(logo)
         self.assertEqual((first.is_extra, first.state), (True, "to_bill"))
         self.assertEqual(first.sale_line_id.name, "Logo — revision round 1 (0 included)")
         self.assertFalse(self._activities(logo), "no included round: nothing to alert")
@@ -171,14 +176,14 @@ class TestRevisionRounds(AgencyBillingRunCase):
             "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_salesman").id])],
         })
         with self.assertRaises(AccessError):
-            logo.with_user(outsider).action_agency_request_changes()
+            self._press(logo.with_user(outsider))
         self.assertFalse(logo.round_ids)
         # Rounds start through the deliverable only: even a billing user cannot type one.
         with self.assertRaises(AccessError):
             self.env["agency.deliverable.round"].with_user(self.user_ad).create({
                 "deliverable_id": logo.id, "number": 1, "source": "odoo",
                 "state": "included"})
-        first = logo.with_user(self.user_ad).action_agency_request_changes()
+        first = self._press(logo.with_user(self.user_ad))
         with self.assertRaises(AccessError):
             first.with_user(self.user_ad).write({"state": "absorbed"})
 

@@ -19,11 +19,11 @@ class AgencyPmBackendRounds(models.Model):
     _inherit = "agency.pm.backend"
 
     revision_section = fields.Char(
-        string="Revision Section", default="Revisions",
+        default="Revisions",
         help="Asana: a deliverable's task moving back into this section starts a revision "
         "round (besides an approval task whose approval status becomes changes requested).")
     revision_status_label = fields.Char(
-        string="Revision Status Label", default="Revisions requested",
+        default="Revisions requested",
         help="Monday.com: a deliverable's item whose status column changes to this label "
         "starts a revision round (read from the board's activity log).")
     revision_debounce_minutes = fields.Integer(
