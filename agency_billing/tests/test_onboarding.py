@@ -104,6 +104,8 @@ class TestRunTriggers(AgencyBillingRunCase, HttpCase):
     def _run(self, action):
         return self.env["agency.billing.run"].browse(action["res_id"])
 
+    _rpc = TestOnboardingRpc._rpc  # a script over XML-RPC
+
     def test_bill_all_due_clients_now_button(self):
         self._due_last_month()
         self.authenticate("ab_finance", "ab_finance")

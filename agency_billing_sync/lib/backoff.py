@@ -35,7 +35,7 @@ def retrigger_delay(held_for, first=10.0, cap=900.0):
     the lock held for ``held_for`` seconds so far: ``first`` while the holder is young
     (a *Sync Now* of a few seconds: waiting events are handled within a minute), then a
     quarter of the time held, at most ``cap`` (the scheduled interval) — so a lock that
-    stays stuck calls the cron a bounded number of times (about 20 in its first hour,
+    stays stuck calls the cron a bounded number of times (about two dozen in its first hour,
     then once per interval), never every few seconds forever.
 
     >>> retrigger_delay(0), retrigger_delay(30), retrigger_delay(60)
