@@ -16,7 +16,8 @@ On the agency database of ``./dev bench`` (the addons installed, no demo):
 3. for ``AGENCY_BENCH_WORKERS_SECONDS`` (default 60): ``SENDERS`` threads change calls in
    the fake and send signed HubSpot webhook deliveries naming them (at most
    ``DELIVERIES``), while one thread presses *Sync Now* and another *Bill All Due Clients
-   Now* over XML-RPC as the administrator every few seconds; the webhooks wake the sync
+   Now* as the administrator's web client does (``/web/dataset/call_button``) every few
+   seconds; the webhooks wake the sync
    cron, the billing cron runs on its own;
 4. the load stops; the cron worker gets ``DRAIN_SECONDS`` to handle what is still waiting;
    the server stops; the figures are read from the database and the server's log.
@@ -31,6 +32,8 @@ started and how they ended, and the server log's ERROR lines.
 Benchmarks print figures; they assert nothing (see README.md, "Benchmarks").
 """
 
+import http.cookiejar
+import json
 import os
 import random
 import re
@@ -39,7 +42,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import xmlrpc.client
 from collections import Counter
 from datetime import date
 
@@ -154,13 +156,13 @@ def collision_outcomes(sync_runs, logs, locked_lines):
     waiting, ``open`` = quarantined); ``locked_lines``: per billing-run line skipped as
     *billed by another run*, whether the client and period have an invoice now.
 
-    >>> collision_outcomes([(3, 0), (2, 1), (0, 0)], ["retried"], [True, True, False])
+    >>> collision_outcomes([(3, 0), (2, 1), (None, None)], ["retried"], [True, True, False])
     {'sync_collisions': 5, 'sync_retried_in_run': 4, 'kept_retry_pending': 1, \
 'pending_imported_later': 1, 'pending_waiting': 0, 'pending_quarantined': 0, \
 'billing_locked': 3, 'billing_locked_billed_later': 2, 'billing_locked_not_billed': 1}
     """
-    collisions = sum(c for c, _p in sync_runs)
-    kept = sum(p for _c, p in sync_runs)
+    collisions = sum(c or 0 for c, _p in sync_runs)
+    kept = sum(p or 0 for _c, p in sync_runs)
     states = Counter(logs)
     return {
         "sync_collisions": collisions,
@@ -212,7 +214,7 @@ def figure_rows(figures):
         {"figure": "billing runs", "value": sum(runs["billing"].values()),
          "detail": ", ".join(f"{key} {count}"
                              for key, count in sorted(runs["billing"].items()))},
-        {"figure": "buttons over XML-RPC", "value": load["sync_now"] + load["bill_now"],
+        {"figure": "buttons pressed", "value": load["sync_now"] + load["bill_now"],
          "detail": f"Sync Now {load['sync_now']} ({load['sync_refused']} refused: a run "
                    f"held the backend), Bill All Due Clients Now {load['bill_now']}, "
                    f"{load['rpc_errors']} other errors"},
@@ -324,10 +326,26 @@ class Load:
         self.event_ids = iter(range(1, 10 ** 9))
         self.rng = random.Random(23)
 
-    def _rpc(self):
-        common = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common", allow_none=True)
-        uid = common.authenticate(self.db, "admin", ADMIN_PASSWORD, {})
-        return xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True), uid
+    def _session(self):
+        """A logged-in session of the administrator, as Odoo's web client has."""
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self._json(opener, "/web/session/authenticate",
+                   {"db": self.db, "login": "admin", "password": ADMIN_PASSWORD})
+        return opener
+
+    def _json(self, opener, path, params):
+        """One JSON-RPC call; raises RuntimeError with the server's message."""
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params,
+                           "id": 1}).encode()
+        request = urllib.request.Request(f"{self.url}{path}", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with opener.open(request, timeout=900) as answer:
+            reply = json.load(answer)
+        if reply.get("error"):
+            raise RuntimeError(reply["error"].get("data", {}).get("message")
+                               or reply["error"].get("message"))
+        return reply.get("result")
 
     def sender(self):
         """Change calls in the fake and send deliveries naming them."""
@@ -362,16 +380,19 @@ class Load:
                     self.refused += 1
 
     def button(self, model, method, ids, every, key):
-        """Press a button over XML-RPC every ``every`` seconds until the deadline."""
-        models, uid = self._rpc()
+        """Press a button the way Odoo's web client does (``/web/dataset/call_button``,
+        as the administrator) every ``every`` seconds until the deadline."""
+        opener = self._session()
+        path = f"/web/dataset/call_button/{model}/{method}"
         while time.monotonic() < self.deadline:
             started = time.monotonic()
             try:
-                models.execute_kw(self.db, uid, ADMIN_PASSWORD, model, method, [ids])
+                self._json(opener, path, {"model": model, "method": method, "args": [ids],
+                                          "kwargs": {}})
                 outcome = key
-            except xmlrpc.client.Fault as fault:
-                outcome = (f"{key.split('_')[0]}_refused" if "already running"
-                           in fault.faultString else "rpc_errors")
+            except RuntimeError as error:
+                outcome = (f"{key.split('_')[0]}_refused" if "already running" in str(error)
+                           else "rpc_errors")
             except OSError:
                 outcome = "rpc_errors"
             with self.lock:
