@@ -30,8 +30,14 @@ def test_log_figures_count_collisions_and_errors():
         "timeout",
         "2026-12-08 02:00:00,300 12 CRITICAL ab_bench_agency odoo.service.server: gone",
     ]
+    lines.append("2026-12-08 02:00:00,400 11 INFO ab_bench_agency odoo.service.model: "
+                 "SERIALIZATION_FAILURE, 4 tries left, try again in 0.89 sec...")
+    lines.append("2026-12-08 02:00:00,500 11 INFO ab_bench_agency odoo.addons.agency_billing_"
+                 "sync.components.importer: Sync batch of call collided with another "
+                 "transaction (concurrent update); trying again (1)")
     assert bench_workers.log_figures(lines) == {
-        "serialization failure": 2, "deadlock": 0, "lock timeout": 1, "error_lines": 2}
+        "serialization failure": 2, "deadlock": 0, "lock timeout": 1, "odoo retried": 1,
+        "handled by a run": 1, "error_lines": 2}
 
 
 def test_events_lost_and_pending():
@@ -50,7 +56,7 @@ def _figures(**changes):
         "invoices": bench_workers.invoice_figures([(1, "2026-07-01", "2026-07-31", 1)]),
         "collisions": bench_workers.collision_outcomes([(2, 1)], ["retried"], [True]),
         "log": {"serialization failure": 2, "deadlock": 0, "lock timeout": 0,
-                "error_lines": 0},
+                "odoo retried": 1, "handled by a run": 1, "error_lines": 0},
         "load": {"deliveries": 10, "refused": 0, "sync_now": 3, "sync_refused": 1,
                  "bill_now": 2, "rpc_errors": 0},
         "runs": {"sync": Counter({"events webhook done": 4}),
@@ -67,7 +73,7 @@ def test_rows_and_checks_decide_on_the_figures():
         "webhook events", "duplicates", "invoices per client and period", "sync collisions"]
     table = bench.format_table(rows, bench_workers.COLUMNS)
     assert "30 answered 200, 30 stored, 30 processed" in table
-    assert "1 batches retried and imported in their run, 1 records kept retry pending" in table
+    assert "1 records kept retry pending (1 keeps): 1 imported by a later run" in table
     states = {"sync": bench_workers.by_state(figures["runs"]["sync"]),
               "billing": bench_workers.by_state(figures["runs"]["billing"])}
     assert all(check["ok"] for check in bench_workers.checks({**figures, "runs": states}))

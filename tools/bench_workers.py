@@ -65,6 +65,10 @@ COLLISION_PATTERNS = {
     "serialization failure": re.compile(r"could not serialize access", re.I),
     "deadlock": re.compile(r"deadlock detected", re.I),
     "lock timeout": re.compile(r"lock timeout|canceling statement due to lock", re.I),
+    # Odoo's own answer to a request that lost (it runs the request again).
+    "odoo retried": re.compile(r"SERIALIZATION_FAILURE, \d+ tries left"),
+    # The runs' INFO line for a collision they handled (retry, or client left to later).
+    "handled by a run": re.compile(r"collided with another transaction"),
 }
 ERROR_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
 
@@ -97,7 +101,8 @@ def log_figures(lines):
     ...     "ERROR: could not serialize access due to concurrent update",
     ...     "2026-12-08 02:00:01,000 1 INFO db odoo.addons.x: deadlock detected, retried",
     ...     "2026-12-08 02:00:02,000 1 WARNING db odoo.http: fine"])
-    {'serialization failure': 1, 'deadlock': 1, 'lock timeout': 0, 'error_lines': 1}
+    {'serialization failure': 1, 'deadlock': 1, 'lock timeout': 0, 'odoo retried': 0, \
+'handled by a run': 0, 'error_lines': 1}
     """
     counts = dict.fromkeys(COLLISION_PATTERNS, 0)
     errors = 0
@@ -151,29 +156,30 @@ def event_figures(sent, answered, stored_states):
 def collision_outcomes(sync_runs, logs, locked_lines):
     """How the collisions ended.
 
-    ``sync_runs``: ``(collisions, retry_pending)`` per sync run; ``logs``: states of the
-    records ever kept *retry pending* (``retried`` = imported later, ``pending`` = still
-    waiting, ``open`` = quarantined); ``locked_lines``: per billing-run line skipped as
-    *billed by another run*, whether the client and period have an invoice now.
+    ``sync_runs``: ``(collisions, retry_pending)`` per sync run (tries of a batch that
+    lost to another transaction; records kept *retry pending* once the tries were spent);
+    ``logs``: states of the records ever kept *retry pending* (``retried`` = imported by a
+    later run, ``pending`` = still waiting, ``open`` = quarantined); ``locked_lines``: per
+    billing-run line skipped as *billed by another run*, whether another run handled that
+    client and period afterwards (billed it, or found nothing to bill).
 
-    >>> collision_outcomes([(3, 0), (2, 1), (None, None)], ["retried"], [True, True, False])
-    {'sync_collisions': 5, 'sync_retried_in_run': 4, 'kept_retry_pending': 1, \
-'pending_imported_later': 1, 'pending_waiting': 0, 'pending_quarantined': 0, \
-'billing_locked': 3, 'billing_locked_billed_later': 2, 'billing_locked_not_billed': 1}
+    >>> collision_outcomes([(3, 0), (2, 4), (None, None)], ["retried", "pending"],
+    ...                    [True, True, False])
+    {'sync_collisions': 5, 'retry_pending_keeps': 4, 'pending_records': 2, \
+'pending_imported_later': 1, 'pending_waiting': 1, 'pending_quarantined': 0, \
+'billing_locked': 3, 'billing_locked_handled_later': 2, 'billing_locked_not_handled': 1}
     """
-    collisions = sum(c or 0 for c, _p in sync_runs)
-    kept = sum(p or 0 for _c, p in sync_runs)
     states = Counter(logs)
     return {
-        "sync_collisions": collisions,
-        "sync_retried_in_run": max(0, collisions - kept),
-        "kept_retry_pending": kept,
+        "sync_collisions": sum(c or 0 for c, _p in sync_runs),
+        "retry_pending_keeps": sum(p or 0 for _c, p in sync_runs),
+        "pending_records": len(logs),
         "pending_imported_later": states["retried"],
         "pending_waiting": states["pending"],
         "pending_quarantined": states["open"],
         "billing_locked": len(locked_lines),
-        "billing_locked_billed_later": sum(1 for billed in locked_lines if billed),
-        "billing_locked_not_billed": sum(1 for billed in locked_lines if not billed),
+        "billing_locked_handled_later": sum(1 for handled in locked_lines if handled),
+        "billing_locked_not_handled": sum(1 for handled in locked_lines if not handled),
     }
 
 
@@ -196,19 +202,23 @@ def figure_rows(figures):
                    f"{inv['doubled']} client-periods with more than one invoice "
                    f"(at most {inv['max_per_period']})"},
         {"figure": "sync collisions", "value": col["sync_collisions"],
-         "detail": f"{col['sync_retried_in_run']} batches retried and imported in their "
-                   f"run, {col['kept_retry_pending']} records kept retry pending: "
+         "detail": f"batch tries that lost to another transaction, tried again after a "
+                   f"backoff; once the tries were spent, {col['pending_records']} records "
+                   f"kept retry pending ({col['retry_pending_keeps']} keeps): "
                    f"{col['pending_imported_later']} imported by a later run, "
                    f"{col['pending_waiting']} still waiting, "
                    f"{col['pending_quarantined']} quarantined"},
         {"figure": "billing clients locked", "value": col["billing_locked"],
-         "detail": f"skipped as billed by another run: {col['billing_locked_billed_later']} "
-                   f"of those client-periods invoiced (by the other run or a later one), "
-                   f"{col['billing_locked_not_billed']} not (yet)"},
+         "detail": f"skipped as billed by another run: "
+                   f"{col['billing_locked_handled_later']} client-periods handled by another "
+                   f"run afterwards (billed, or nothing to bill), "
+                   f"{col['billing_locked_not_handled']} not (yet)"},
         {"figure": "serialization failures in the log",
          "value": log["serialization failure"],
-         "detail": f"deadlocks {log['deadlock']}, lock timeouts {log['lock timeout']}, "
-                   f"ERROR lines {log['error_lines']}"},
+         "detail": f"{log['odoo retried']} requests Odoo ran again itself (SERIALIZATION_FAILURE"
+                   f", tries left); {log['handled by a run']} collisions handled by the runs "
+                   f"(INFO); deadlocks {log['deadlock']}, lock timeouts "
+                   f"{log['lock timeout']}; ERROR lines {log['error_lines']}"},
         {"figure": "sync runs", "value": sum(runs["sync"].values()),
          "detail": ", ".join(f"{key} {count}" for key, count in sorted(runs["sync"].items()))},
         {"figure": "billing runs", "value": sum(runs["billing"].values()),
@@ -453,16 +463,18 @@ def collect(env, backend_id, sent, answered, started_at):
          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""")
     invoices = invoice_figures(periods)
     duplicates["invoices of a client and period"] = invoices["doubled"]
-    invoiced = {(row[0], row[2]) for row in periods}
     sync_runs = rows(f"SELECT collisions, retry_pending FROM agency_sync_run WHERE {mine} "
                      "AND date_start >= %s", *backend, started_at)
     logs = [state for (state,) in rows(
         f"SELECT state FROM agency_sync_log WHERE {mine} AND error ILIKE %s", *backend,
         "%another transaction%")]
-    locked = [(partner, end) in invoiced for partner, end in rows(
-        "SELECT l.partner_id, l.period_end FROM agency_billing_run_line l "
-        "JOIN agency_billing_run r ON r.id = l.run_id "
-        "WHERE l.reason = 'locked' AND r.started_at >= %s", started_at)]
+    locked = [handled for (handled,) in rows("""
+        SELECT EXISTS (SELECT 1 FROM agency_billing_run_line o
+                        WHERE o.partner_id = l.partner_id AND o.run_id != l.run_id
+                          AND o.period_end IS NOT DISTINCT FROM l.period_end
+                          AND o.reason IS DISTINCT FROM 'locked')
+          FROM agency_billing_run_line l JOIN agency_billing_run r ON r.id = l.run_id
+         WHERE l.reason = 'locked' AND r.started_at >= %s""", started_at)]
     sync = Counter(dict(rows(
         f"SELECT kind || ' ' || trigger || ' ' || state, count(*) FROM agency_sync_run "
         f"WHERE {mine} AND date_start >= %s GROUP BY 1", *backend, started_at)))
