@@ -3,7 +3,7 @@
 {
     "name": "Agency Billing",
     "summary": "Rate, scope and invoice a marketing agency's time by rules, on time",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.1.1",
     "category": "Services/Timesheets",
     "website": "https://github.com/agency-billing/agency-billing",
     "author": "Agency Billing contributors",

@@ -31,6 +31,9 @@ prepared databases and shares the data-generation helpers below. Today:
              local fakes (tools/bench_sync.py and its parts, tools/bench_sync_*.py)
     analytics  each report's first screen and the dashboard on a year, then five years, of
              a medium agency; the cash forecast's back-test (tools/bench_analytics.py)
+    workers  a multi-worker Odoo (--workers 2 --max-cron-threads 1) under a webhook burst,
+             Sync Now and Bill All Due Clients Now at once: events, duplicates, invoices
+             per client and period, collisions and how each ended (tools/bench_workers.py)
 
 Benchmarks print figures; they assert nothing about time (see README.md, "Benchmarks").
 """
@@ -1335,6 +1338,7 @@ SECTIONS = {
                     batch_sizes=(5_000,)),
 }
 SECTIONS["analytics"] = importlib.import_module("bench_analytics").section(Section, AgencySize)
+SECTIONS["workers"] = importlib.import_module("bench_workers").section(Section)
 
 
 # ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from odoo import _, api, fields, models, modules
+from odoo import _, api, fields, http, models, modules
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
@@ -42,6 +42,14 @@ OUTCOMES = [
     ("skipped", "Skipped"),
     ("error", "Error"),
 ]
+# How a run was started (``agency.billing.run.trigger``).
+TRIGGERS = [
+    ("cron", "Scheduled"),
+    ("button", "Button"),
+    ("api", "API or script"),
+]
+# The route of Odoo's web client pressing a button of type "object".
+BUTTON_ROUTE = "/web/dataset/call_button"
 REASONS = [
     ("in_review", "Waiting for review"),
     ("sent", "Sent automatically"),
@@ -96,10 +104,17 @@ class AgencyBillingRun(models.Model):
 
     name = fields.Char(required=True, readonly=True)
     trigger = fields.Selection(
-        [("cron", "Scheduled"), ("manual", "Run by hand")], required=True, readonly=True,
+        TRIGGERS, required=True, readonly=True,
+        help="How the run was started: Scheduled (the billing cron, also when a reached "
+        "milestone woke it), Button (a person pressed Bill All Due Clients Now, Run Billing "
+        "Now or the Run Billing wizard in Odoo), API or script (the same methods called "
+        "over XML-RPC / JSON-RPC, or by server code).",
     )
     date = fields.Date(required=True, readonly=True, help="The day the run billed for.")
-    user_id = fields.Many2one("res.users", string="Started By", readonly=True)
+    # Named as on sync runs (agency.sync.run.user_id).
+    user_id = fields.Many2one(
+        "res.users", string="Started By", readonly=True,
+        help="The user who started the run (for scheduled runs, the cron's user).")
     # A run bills the due clients of every company (each contract in its own company):
     # it has no company; its lines carry their client's, its invoices their own.
     company_id = fields.Many2one("res.company", readonly=True)
@@ -154,7 +169,7 @@ class AgencyBillingRun(models.Model):
         """Bill every client due on ``today`` (only among ``clients`` when given); return
         the run, or an empty recordset when nobody is due. Without ``today`` each client
         is due on its own today (its time zone, see ``res.partner._agency_today``).
-        ``trigger`` says how the run was started (the cron, or a person: ``manual``)."""
+        ``trigger`` says how the run was started (``cron``, ``button``, ``api``)."""
         jobs = self._due_jobs(today, limit=limit, skip_recent_errors=skip_recent_errors,
                               clients=clients)
         if not jobs:
@@ -164,9 +179,11 @@ class AgencyBillingRun(models.Model):
         return run
 
     @api.model
-    def _run_clients(self, clients, trigger="manual", today=None):
+    def _run_clients(self, clients, trigger=None, today=None):
         """Bill these clients now: everything delivered up to ``today`` (by default each
-        client's today, in its time zone)."""
+        client's today, in its time zone). ``trigger`` defaults to how the current request
+        came (see ``_agency_person_trigger``)."""
+        trigger = trigger or self._agency_person_trigger()
         runner = self.sudo()
         # Each client's today in the run's environment (a day the run's context fixes
         # wins over the clients' own environment).
@@ -183,13 +200,31 @@ class AgencyBillingRun(models.Model):
         number = self.env["ir.sequence"].sudo().next_by_code("agency.billing.run") or "/"
         return self.create({
             "name": _("%(number)s: %(day)s, %(trigger)s", number=number, day=today,
-                      trigger=dict(self._fields["trigger"]._description_selection(self.env))
-                      [trigger].lower()),
+                      trigger=self._agency_trigger_label(trigger)),
             "trigger": trigger,
             "date": today,
             "user_id": self.env.uid,
             "started_at": fields.Datetime.now(),
         })
+
+    @api.model
+    def _agency_person_trigger(self):
+        """How a person's call started a run: ``button`` when Odoo's web client pressed a
+        button, ``api`` for any other call (XML-RPC, JSON-RPC, server code)."""
+        request = http.request
+        path = request.httprequest.path if request else ""
+        return "button" if path.startswith(BUTTON_ROUTE) else "api"
+
+    @api.model
+    def _agency_trigger_label(self, trigger):
+        """The end of a run's name: how and by whom it was started ("scheduled" only for
+        the cron)."""
+        if trigger == "cron":
+            return _("scheduled")
+        person = self.env.user.name
+        if trigger == "button":
+            return _("started by %s", person)
+        return _("started by %s over the API", person)
 
     def action_agency_bill_due_now(self):
         """Bill All Due Clients Now (billing managers): what the billing cron would do now,
@@ -198,7 +233,8 @@ class AgencyBillingRun(models.Model):
             raise AccessError(_("Only Agency Billing administrators run billing."))
         # sudo: the access check above; runs read and write billing data of every client.
         # each client on its own day unless the context fixes one
-        run = self.sudo()._run_due(self.env.company._agency_fixed_today(), trigger="manual")
+        run = self.sudo()._run_due(self.env.company._agency_fixed_today(),
+                                   trigger=self._agency_person_trigger())
         if not run:
             return {"type": "ir.actions.client", "tag": "display_notification", "params": {
                 "type": "info", "title": _("Nothing to bill"),

@@ -306,8 +306,8 @@ class ResPartner(models.Model):
         if day and any(day > client._agency_today() for client in clients):
             raise UserError(_("Bill time up to today at the latest (not %s): later time is "
                               "not delivered yet.", day))
-        run = self.env["agency.billing.run"]._run_clients(clients, trigger="manual",
-                                                          today=day)
+        # The run records whether a button or an API call started it, and who.
+        run = self.env["agency.billing.run"]._run_clients(clients, today=day)
         return run._get_records_action(name=_("Billing Run"))
 
     def action_agency_view_disputes(self):

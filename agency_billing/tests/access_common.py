@@ -102,7 +102,7 @@ class AccessMatrixCase(AgencyBillingRunCase):
         cls.invoice.action_post()
         cls.invoice.message_subscribe(partner_ids=cls.client.ids)
         cls.billing_run = env["agency.billing.run"].create({
-            "name": "Matrix run", "trigger": "manual", "date": date(2026, 3, 31),
+            "name": "Matrix run", "trigger": "button", "date": date(2026, 3, 31),
             "line_ids": [Command.create({
                 "partner_id": cls.client.id, "kind": "manual", "outcome": "invoiced",
                 "reason": "in_review", "invoice_ids": [Command.set(cls.invoice.ids)],

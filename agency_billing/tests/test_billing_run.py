@@ -164,7 +164,7 @@ class TestBillingRun(AgencyBillingRunCase):
         action = self.client.with_user(self.user_finance).with_context(
             agency_billing_today=APRIL).action_agency_run_billing()
         run = self.env["agency.billing.run"].browse(action["res_id"])
-        self.assertEqual(run.trigger, "manual")
+        self.assertEqual(run.trigger, "api", "called by code, not by the web client's button")
         self.assertEqual(run.line_ids.kind, "manual")
         self.assertEqual(run.invoice_ids.amount_untaxed, 300.0)
         self.assertEqual(run.user_id, self.user_finance)

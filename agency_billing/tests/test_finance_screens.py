@@ -94,7 +94,8 @@ class TestFinanceScreens(AgencyBillingRunCase):
         first = self._run_now(date(2026, 3, 31))
         second = self._run_now(date(2026, 3, 31))
         self.assertNotEqual(first.name, second.name)
-        self.assertRegex(first.name, r"^RUN/\d{4}/\d{4}: 2026-03-31, run by hand$")
+        # Started by server code (no button): "over the API", with who started it.
+        self.assertRegex(first.name, r"^RUN/\d{4}/\d{4}: 2026-03-31, started by .+ over the API$")
 
     def test_bill_all_due_clients_now(self):
         Run = self.env["agency.billing.run"].with_context(agency_billing_today=date(2026, 4, 1))
@@ -107,9 +108,11 @@ class TestFinanceScreens(AgencyBillingRunCase):
         action = Run.with_user(self.user_finance).action_agency_bill_due_now()
         run = self.env["agency.billing.run"].browse(action["res_id"])
         self.assertEqual(run.invoice_ids.amount_untaxed, 300.0)
-        # A person started it: recorded as run by hand, by that person.
-        self.assertEqual((run.trigger, run.user_id), ("manual", self.user_finance))
-        self.assertRegex(run.name, r"^RUN/\d{4}/\d{4}: 2026-04-01, run by hand$")
+        # A person's call (not through Odoo's button route here: see TestRunTriggers):
+        # recorded as such, by that person, never as scheduled.
+        self.assertEqual((run.trigger, run.user_id), ("api", self.user_finance))
+        self.assertEqual(run.name.split(": ")[1],
+                         f"2026-04-01, started by {self.user_finance.name} over the API")
 
     def test_billing_cron_run_is_recorded_as_scheduled(self):
         self.client.billing_last_period_end = date(2026, 2, 28)

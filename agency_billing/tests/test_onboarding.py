@@ -1,6 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 from xmlrpc.client import Fault
 
+from odoo import fields
+from odoo.modules.migration import load_script
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -78,3 +80,66 @@ class TestOnboardingRpc(AgencyBillingRunCase, HttpCase):
         action = wizard.action_run()
         run = self.env["agency.billing.run"].browse(action["res_id"])
         self.assertEqual(run.invoice_ids.amount_untaxed, 300.0)
+
+
+@tagged("post_install", "-at_install")
+class TestRunTriggers(AgencyBillingRunCase, HttpCase):
+    """How and by whom a billing run was started: Odoo's web client pressing a button
+    (``button``), a script over XML-RPC (``api``); only the cron's runs are named
+    "scheduled" (``TestFinanceScreens``)."""
+
+    def _due_last_month(self):
+        """The client due now for last month, with 2 h of creative time in it."""
+        first = fields.Date.today().replace(day=1)
+        last_month = (first - timedelta(days=1)).replace(day=1)
+        self.client.billing_last_period_end = last_month - timedelta(days=1)
+        self._time(self.emp_cd, 2.0, day=last_month + timedelta(days=9))
+
+    def _button(self, model, method, ids):
+        """Press a button of type "object" the way Odoo's web client does."""
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_button/{model}/{method}",
+            {"model": model, "method": method, "args": [ids], "kwargs": {}})
+
+    def _run(self, action):
+        return self.env["agency.billing.run"].browse(action["res_id"])
+
+    _rpc = TestOnboardingRpc._rpc  # a script over XML-RPC
+
+    def test_bill_all_due_clients_now_button(self):
+        self._due_last_month()
+        self.authenticate("ab_finance", "ab_finance")
+        run = self._run(self._button("agency.billing.run", "action_agency_bill_due_now", []))
+        self.assertEqual((run.trigger, run.user_id), ("button", self.user_finance))
+        self.assertEqual(run.invoice_ids.amount_untaxed, 300.0)
+        self.assertTrue(run.name.endswith(f", started by {self.user_finance.name}"), run.name)
+        self.assertNotIn("scheduled", run.name)
+
+    def test_run_billing_now_button_and_api(self):
+        self.client.billing_cycle = "manual"
+        self._due_last_month()
+        self.authenticate("ab_finance", "ab_finance")
+        button = self._run(self._button("res.partner", "action_agency_run_billing",
+                                        self.client.ids))
+        self.assertEqual((button.trigger, button.user_id), ("button", self.user_finance))
+        self.assertEqual(button.invoice_ids.amount_untaxed, 300.0)
+        self._time(self.emp_cd, 1.0, day=fields.Date.today())
+        api = self._run(self._rpc("ab_finance", "res.partner", "action_agency_run_billing",
+                                  [self.client.id]))
+        self.assertEqual((api.trigger, api.user_id), ("api", self.user_finance))
+        self.assertEqual(api.invoice_ids.amount_untaxed, 150.0)
+        self.assertTrue(api.name.endswith(
+            f", started by {self.user_finance.name} over the API"), api.name)
+        # Integrators find them by how they were started.
+        Run = self.env["agency.billing.run"]
+        self.assertEqual(Run.search([("trigger", "=", "api"), ("user_id", "=",
+                                                                self.user_finance.id)]), api)
+
+    def test_runs_of_the_previous_version_become_button_runs(self):
+        self.env.cr.execute(
+            "INSERT INTO agency_billing_run (name, trigger, date, state) "
+            "VALUES ('Old run', 'manual', '2026-03-31', 'done') RETURNING id")
+        [run_id] = self.env.cr.fetchone()
+        load_script("agency_billing/migrations/18.0.1.1.1/post-billing-run-trigger.py",
+                    "agency_billing_migration_18_0_1_1_1").migrate(self.env.cr, "18.0.1.1.0")
+        self.assertEqual(self.env["agency.billing.run"].browse(run_id).trigger, "button")

@@ -27,11 +27,24 @@ class AgencyHubspotOwner(models.Model):
                                   help="Whose time this owner's activities are.")
     match = fields.Selection([("email", "Work email"), ("login", "User login"),
                               ("manual", "By hand")], readonly=True)
+    employee_state = fields.Selection(
+        [("mapped", "Mapped"), ("former", "Former employee"), ("unmapped", "Not mapped")],
+        string="Status", compute="_compute_employee_state",
+        help="Former employee: the owner matches only a person who left (an archived "
+        "employee): activities dated up to their departure date are imported, later ones "
+        "are quarantined.")
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
 
     _sql_constraints = [
         ("owner_uniq", "unique(backend_id, owner_id)", "An owner is listed once per account."),
     ]
+
+    @api.depends("employee_id.active")
+    def _compute_employee_state(self):
+        for owner in self:
+            employee = owner.employee_id.with_context(active_test=False)
+            owner.employee_state = "unmapped" if not employee else (
+                "mapped" if employee.active else "former")
 
     def write(self, vals):
         if "employee_id" in vals and "match" not in vals:

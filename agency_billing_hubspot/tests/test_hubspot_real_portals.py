@@ -203,7 +203,13 @@ class TestHubSpotRealPortals(HubSpotCase):
         run = self.sync()
         self.assertEqual(run.state, "done", run.error)
         owner = self.backend.owner_ids.filtered(lambda o: o.owner_id == "204")
-        self.assertEqual(owner.employee_id, leaver)
+        # The Owners tab shows a former employee, not a mapped owner.
+        self.assertEqual((owner.employee_id, owner.employee_state), (leaver, "former"))
+        mapped = self.backend.owner_ids.filtered(lambda o: o.employee_id.active)
+        self.assertTrue(mapped)
+        self.assertEqual(set(mapped.mapped("employee_state")), {"mapped"})
+        owner.employee_id = False
+        self.assertEqual(owner.employee_state, "unmapped")
         entry = self.bound("call", before)
         self.assertEqual((entry.employee_id, entry.date), (leaver, date(2026, 3, 14)))
         self.assertIsNone(self.bound("call", after))

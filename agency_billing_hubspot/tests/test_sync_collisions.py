@@ -330,10 +330,17 @@ class TestSyncWaits(TransactionCase):
                       logs[0].error)
         self.assertEqual(self.backend.sync_open_log_count, 0, "not in the quarantine")
         self.assertTrue(self._triggers_within(60), "the failing run calls the cron again")
+        # The backend's form counts them, and its button lists them.
+        self.assertEqual(self.backend.sync_retry_pending_count, 2)
+        action = self.backend.action_agency_view_retry_pending()
+        self.assertEqual(action["context"], {"search_default_pending": 1})
+        self.assertEqual(Log.search(action["domain"] + [("state", "=", "pending")]), logs)
         other.rollback()  # the other transaction is done
         with self._import_from_payloads(importer):
             self.backend._agency_cron_sync()
         self.assertEqual(logs.mapped("state"), ["retried", "retried"])
+        self.backend.invalidate_recordset(["sync_retry_pending_count"])
+        self.assertEqual(self.backend.sync_retry_pending_count, 0)
         retry = self.env["agency.sync.run"].search(
             [("kind", "=", "retry")] + Log._agency_backend_domain(self.backend))
         self.assertEqual((retry.trigger, retry.created, retry.retry_pending), ("cron", 2, 0))
@@ -363,3 +370,33 @@ class TestSyncWaits(TransactionCase):
             self.backend._agency_cron_sync()
         self.assertEqual(imported[0], ("test_held", ["w1"]))
         self.assertFalse(self.env["agency.sync.event"]._agency_has_pending(self.backend))
+
+    def test_a_stuck_lock_calls_the_cron_again_less_and_less_often(self):
+        """A lock held for hours (a run that never ends) does not have the cron called
+        every few seconds: the wait grows with the time the lock has been held, up to the
+        scheduled interval, and one planned call is enough however many calls found the
+        backend locked."""
+        self.env["agency.sync.event"]._agency_store(self.backend, [{
+            "event_id": "e2", "external_type": "test_held", "external_id": "w2",
+            "occurred_at": fields.Datetime.now(), "change": "creation"}])
+        key = self.backend._agency_sync_lock_key()
+        other = self._other_session()
+        other.execute("SELECT pg_advisory_lock(%s, %s)", key)
+        self.addCleanup(other.execute, "SELECT pg_advisory_unlock(%s, %s)", key)
+        Trigger = self.env["ir.cron.trigger"]
+        cron = self.backend.sync_cron_id
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        # The run holding the lock started two hours ago and never ended.
+        Run = self.env["agency.sync.run"]
+        Run.create({**Run._agency_backend_values(self.backend), "kind": "sync",
+                    "trigger": "manual", "state": "running",
+                    "date_start": fields.Datetime.now() - timedelta(hours=2)})
+        self.assertGreaterEqual(self.backend._agency_sync_lock_held_for(), 7200)
+        for _call in range(3):
+            self.backend._agency_cron_sync()
+        triggers = Trigger.search([("cron_id", "=", cron.id)])
+        self.assertEqual(len(triggers), 1, "one planned call is enough")
+        wait = (triggers.call_at - fields.Datetime.now()).total_seconds()
+        self.assertTrue(880 < wait <= 900, f"called again after the interval (15 min), "
+                        f"not in a few seconds: {wait} s")
+        self.assertFalse(self._triggers_within(60))

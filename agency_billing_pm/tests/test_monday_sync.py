@@ -4,10 +4,13 @@ the middle of a board, a status reaching a milestone invoiced by the next billin
 a user mapped after quarantine."""
 
 import json
-from datetime import date
+import time
+from datetime import date, timedelta
 
+from odoo import fields
 from odoo.tests import tagged
 
+from ..lib.monday import values as monday_values
 from .common import MONDAY_BOARD, MONDAY_TOKEN, PmCase
 from .fake_monday import FakeMonday
 
@@ -183,6 +186,26 @@ class TestMondaySync(MondayCase):
         self.assertFalse(misc.active, "an item deleted at the source archives its task")
         self.assertTrue(self.task_of(ids["concept"]).active)
         self.assertEqual(len(self.entries()), 3)
+
+    def test_future_dated_board_does_not_hide_a_later_edit(self):
+        """A board Monday dates a day ahead does not move its cursor past the server's
+        now minus the lookback: an item edited later (the clock right again) is read."""
+        ids = self.ids
+        self.assertEqual(self.sync().state, "done")
+        now = int(time.time())
+        self.fake.clock = now + 86_400
+        self.fake.edit_item(ids["misc"], name="Misc (skewed)")
+        run = self.sync()
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(self.task_of(ids["misc"]).name, "Misc (skewed)")
+        stored = self.monday._agency_sync_cursor(f"monday:board:{ids['board']}")
+        self.assertLessEqual(monday_values.parse_datetime(stored["updated_at"]),
+                             fields.Datetime.now() - timedelta(seconds=120))
+        self.fake.clock = now
+        self.fake.edit_item(ids["visual"], name="Key visual v2")
+        run = self.sync()
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(self.task_of(ids["visual"]).name, "Key visual v2")
 
     def test_expired_cursor_mid_board(self):
         """Pages of two items; the cursor expires after the first page: the board is

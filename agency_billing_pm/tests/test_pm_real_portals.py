@@ -1,10 +1,13 @@
 """What real Asana workspaces hold (issue 20): tasks in two projects, people who left,
-entries no one works, time from before the account's "sync from" date."""
+entries no one works, time from before the account's "sync from" date, a clock that runs
+ahead."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from odoo import fields
 from odoo.tests import tagged
 
+from ..lib.asana import values as asana_values
 from .test_asana_common import AsanaCase, days_ago
 
 
@@ -91,3 +94,27 @@ class TestAsanaRealPortals(AsanaCase):
         self.assertEqual(len(self.synced_lines()), before)
         self.assertFalse(self.open_logs(self.backend, "time").filtered(
             lambda log: "45" in (log.payload or "")))
+
+    def test_future_dated_task_does_not_hide_a_later_edit(self):
+        """A task Asana dates a day ahead does not move the project's modified-since
+        cursor past the server's now minus the lookback: a later edit is read."""
+        ids = self.workspace()
+        self.assertEqual(self.sync().state, "done")
+        now = datetime.now(UTC).replace(microsecond=0)
+        self.fake.clock = now + timedelta(days=1)
+        self.fake.edit_task(ids["concept"], name="Concept approval (skewed)")
+        run = self.sync()
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(self.task_of(ids["concept"]).name, "Concept approval (skewed)")
+        cursors = {key: value for key, value in self.backend.sync_cursors.items()
+                   if key.startswith("asana:tasks:")}
+        self.assertTrue(cursors)
+        for value in cursors.values():
+            self.assertLessEqual(asana_values.parse_time(value),
+                                 fields.Datetime.now() - timedelta(seconds=120))
+        # Edited after that sync, the clock right again: before the skewed time.
+        self.fake.clock = now
+        self.fake.edit_task(ids["visual"], name="Key visual v2")
+        run = self.sync()
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(self.task_of(ids["visual"]).name, "Key visual v2")

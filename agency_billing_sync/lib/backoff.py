@@ -30,6 +30,25 @@ def backoff_delay(attempt, base=1.0, cap=60.0, rand=random.random):
     return step / 2 + step / 2 * rand()
 
 
+def retrigger_delay(held_for, first=10.0, cap=900.0):
+    """Seconds before the sync cron is called again when another run holds the backend,
+    the lock held for ``held_for`` seconds so far: ``first`` while the holder is young
+    (a *Sync Now* of a few seconds: waiting events are handled within a minute), then a
+    quarter of the time held, at most ``cap`` (the scheduled interval) — so a lock that
+    stays stuck calls the cron a bounded number of times (about two dozen in its first hour,
+    then once per interval), never every few seconds forever.
+
+    >>> retrigger_delay(0), retrigger_delay(30), retrigger_delay(60)
+    (10.0, 10.0, 15.0)
+    >>> retrigger_delay(3600), retrigger_delay(7200, cap=900.0)
+    (900.0, 900.0)
+    >>> retrigger_delay(None), retrigger_delay(-5), retrigger_delay(100, cap=5)
+    (10.0, 10.0, 10.0)
+    """
+    held = max(0.0, float(held_for or 0.0))
+    return max(float(first), min(float(cap), held / 4))
+
+
 def retry_after(value, now=None):
     """Seconds a ``Retry-After`` header asks to wait (seconds or an HTTP date), ``None``
     when absent or unreadable. Never negative.

@@ -30,6 +30,7 @@ from odoo.tools import SQL
 from odoo.addons.agency_billing.access import BILLING_MANAGER, check_action
 
 from ..components.binder import SyncBinder
+from ..lib.backoff import retrigger_delay
 from ..lib.errors import SyncError, SyncRateLimitError
 from ..lib.ownership import resolve
 from ..lib.payload import redact
@@ -136,6 +137,10 @@ class AgencySyncBackendMixin(models.AbstractModel):
     )
     sync_binding_count = fields.Integer(string="Synced Records", compute="_compute_sync_figures")
     sync_open_log_count = fields.Integer(string="Quarantined", compute="_compute_sync_figures")
+    sync_retry_pending_count = fields.Integer(
+        string="Retry Pending", compute="_compute_sync_figures",
+        help="Records kept for the next run after colliding with another transaction "
+        "(not data errors): the cron imports them without a person.")
     sync_open_conflict_count = fields.Integer(string="Open Conflicts",
                                               compute="_compute_sync_figures")
     sync_pending_event_count = fields.Integer(string="Pending Webhook Events",
@@ -152,11 +157,13 @@ class AgencySyncBackendMixin(models.AbstractModel):
     def _compute_sync_figures(self):
         domain = self.env["agency.sync.run"]._agency_backend_domain(self)
         counts = {}
-        for model, extra in (("agency.sync.binding", []),
-                             ("agency.sync.log", [("state", "=", "open")]),
-                             ("agency.sync.conflict", [("state", "=", "open")]),
-                             ("agency.sync.event", [("state", "=", "pending")])):
-            counts[model] = dict(self.env[model].sudo()._read_group(
+        for key, model, extra in (
+                ("agency.sync.binding", "agency.sync.binding", []),
+                ("agency.sync.log", "agency.sync.log", [("state", "=", "open")]),
+                ("retry_pending", "agency.sync.log", [("state", "=", "pending")]),
+                ("agency.sync.conflict", "agency.sync.conflict", [("state", "=", "open")]),
+                ("agency.sync.event", "agency.sync.event", [("state", "=", "pending")])):
+            counts[key] = dict(self.env[model].sudo()._read_group(
                 domain + extra, ["backend_id"], ["__count"]))
         Run = self.env["agency.sync.run"].sudo()
         last = dict(Run._read_group(domain, ["backend_id"], ["id:max"]))
@@ -167,6 +174,7 @@ class AgencySyncBackendMixin(models.AbstractModel):
             backend.sync_last_date = done.get(backend.id)
             backend.sync_binding_count = counts["agency.sync.binding"].get(backend.id, 0)
             backend.sync_open_log_count = counts["agency.sync.log"].get(backend.id, 0)
+            backend.sync_retry_pending_count = counts["retry_pending"].get(backend.id, 0)
             backend.sync_open_conflict_count = counts["agency.sync.conflict"].get(backend.id, 0)
             backend.sync_pending_event_count = counts["agency.sync.event"].get(backend.id, 0)
 
@@ -388,8 +396,11 @@ class AgencySyncBackendMixin(models.AbstractModel):
             runs |= backend._agency_sync_run("cron", max_batches=budget)
         if len(runs) < wanted:
             # The backend's lock is held by another run: come back shortly instead of
-            # leaving the work to the next scheduled call.
-            backend._agency_sync_trigger_soon()
+            # leaving the work to the next scheduled call; the longer the lock is held,
+            # the longer the wait (a stuck lock never calls the cron every few seconds).
+            backend._agency_sync_trigger_soon(retrigger_delay(
+                backend._agency_sync_lock_held_for(), first=RETRIGGER_SECONDS,
+                cap=max(RETRIGGER_SECONDS, (self.sync_interval or 15) * 60)))
         remaining = int(any(run.state == "partial" for run in runs)
                         or (bool(runs) and Event._agency_has_pending(self)))
         done = sum(run.created + run.updated + run.unchanged + run.archived for run in runs)
@@ -397,11 +408,46 @@ class AgencySyncBackendMixin(models.AbstractModel):
 
     def _agency_sync_trigger_soon(self, seconds=RETRIGGER_SECONDS):
         """Have the backend's cron called again in ``seconds`` (work is waiting that this
-        call could not do: the backend was locked, or records collided)."""
+        call could not do: the backend was locked, or records collided). One pending
+        call is enough: none is added while one is already planned by then."""
         self.ensure_one()
         cron = self.sudo().sync_cron_id
-        if cron and cron.active:
-            cron._trigger(fields.Datetime.now() + timedelta(seconds=seconds))
+        if not cron or not cron.active:
+            return
+        now = fields.Datetime.now()
+        call_at = now + timedelta(seconds=seconds)
+        self.env.cr.execute(
+            "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at > %s "
+            "AND call_at <= %s LIMIT 1", (cron.id, now, call_at))
+        if not self.env.cr.fetchone():
+            cron._trigger(call_at)
+
+    def _agency_sync_lock_held_for(self):
+        """Seconds another run has held this backend's lock: since the holder's
+        transaction (or idle session) began, or since its committed run record started,
+        whichever is earlier; 0 when nobody holds it."""
+        self.ensure_one()
+        key1, key2 = self._agency_sync_lock_key()
+        # pg_stat_activity is read once per transaction unless its snapshot is cleared.
+        self.env.cr.execute("SELECT pg_stat_clear_snapshot()")
+        self.env.cr.execute("""
+            SELECT count(*), EXTRACT(EPOCH FROM clock_timestamp()
+                                     - min(coalesce(a.xact_start, a.state_change)))
+              FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s
+               AND l.objid = %s AND l.objsubid = 2 AND l.pid <> pg_backend_pid()
+        """, (key1, key2))
+        holders, held = self.env.cr.fetchone()
+        if not holders:
+            return 0.0
+        held = float(held or 0.0)
+        Run = self.env["agency.sync.run"].sudo()
+        running = Run.search(Run._agency_backend_domain(self) + [("state", "=", "running")],
+                             order="date_start", limit=1)
+        if running.date_start:
+            held = max(float(held), (fields.Datetime.now() - running.date_start)
+                       .total_seconds())
+        return float(held)
 
     def _agency_sync_due(self):
         """Whether the scheduled sync should run now: its interval passed since the last
@@ -674,6 +720,11 @@ class AgencySyncBackendMixin(models.AbstractModel):
         """The backend's quarantined records (open first)."""
         return self._agency_sync_action("agency.sync.log", _("Quarantine"),
                                         context={"search_default_open": 1})
+
+    def action_agency_view_retry_pending(self):
+        """The backend's records kept *retry pending* for the next run."""
+        return self._agency_sync_action("agency.sync.log", _("Retry Pending"),
+                                        context={"search_default_pending": 1})
 
     def action_agency_view_conflicts(self):
         """The backend's conflicts to decide."""

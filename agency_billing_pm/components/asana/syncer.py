@@ -8,7 +8,8 @@ Cursors (``backend.sync_cursors``):
 * ``asana:sync:<project>`` — the project's ``/events`` sync token, stored once what it
   stands for was imported;
 * ``asana:tasks:<project>`` — the latest ``modified_at`` of the project's tasks read so
-  far (the next bounded read asks ``modified_since`` it, inclusive);
+  far, never past the server's now minus the backend's lookback (the next bounded read
+  asks ``modified_since`` it, inclusive);
 * ``asana:read:<project>`` — a task read in progress (the token it ends at, its
   ``modified_since``, the next page's offset), so a paused or failed run resumes it;
 * ``asana:time`` — a time-entry window read in progress (dates, next offset);
@@ -315,7 +316,9 @@ class AsanaSync(PmSync):
             self._archive_gone_tasks(link, live)
         self._set_cursor(f"asana:sync:{gid}", state["token"])
         if state.get("hwm"):
-            self._set_cursor(f"asana:tasks:{gid}", state["hwm"])
+            # Never past the server's now minus the lookback (clock skew).
+            self._set_cursor(f"asana:tasks:{gid}",
+                             asana_values.capped_time(state["hwm"], self.cursor_limit()))
         self._set_cursor(read_key, None)
         self._checkpoint()
         return pages

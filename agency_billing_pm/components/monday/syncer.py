@@ -3,7 +3,8 @@ that changed, page by page (items, their time tracking sessions), then what left
 
 Per linked board the backend keeps a cursor ``monday:board:<id>``::
 
-    {"updated_at": board updated_at at the last complete read,
+    {"updated_at": board updated_at at the last complete read (never past the server's
+                   now minus the backend's lookback),
      "read_at": when that read ended, "items": [item ids seen by it],
      "progress": {"cursor", "at" (the read's first page), "seen", "updated_at"}}
                                                         # only while a read is under way
@@ -231,7 +232,9 @@ class MondaySync(PmSync):
             else:
                 state.pop("progress", None)
                 self._archive_gone(state.get("items") or [], seen)
-                state.update(updated_at=board_updated, read_at=self._now().isoformat(),
+                # Never past the server's now minus the lookback (clock skew).
+                state.update(updated_at=values.capped(board_updated, self.cursor_limit()),
+                             read_at=self._now().isoformat(),
                              items=sorted(set(seen)))
             self._store(key, stored, state)
             stored = dict(state)

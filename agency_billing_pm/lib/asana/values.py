@@ -28,6 +28,25 @@ def parse_time(value):
     return moment
 
 
+def capped_time(value, limit):
+    """An Asana timestamp cursor, never later than ``limit`` (a naive UTC datetime):
+    the value itself when readable and not later, else ``limit`` in Asana's form.
+
+    >>> capped_time("2026-11-02T09:00:01.250Z", datetime(2026, 11, 3))
+    '2026-11-02T09:00:01.250Z'
+    >>> capped_time("2027-01-01T00:00:00.000Z", datetime(2026, 11, 3, 8, 30))
+    '2026-11-03T08:30:00.000Z'
+    >>> capped_time(None, datetime(2026, 11, 3)) is None
+    True
+    """
+    moment = parse_time(value)
+    if moment is None:
+        return value
+    if moment <= limit:
+        return value
+    return limit.isoformat(timespec="milliseconds") + "Z"
+
+
 def text(value):
     """Stripped text or None.
 

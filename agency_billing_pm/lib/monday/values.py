@@ -44,6 +44,22 @@ def iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
+def capped(value, limit):
+    """A Monday timestamp cursor, never later than ``limit`` (a naive UTC datetime).
+
+    >>> capped("2026-03-10T09:30:00Z", datetime(2026, 3, 11))
+    '2026-03-10T09:30:00Z'
+    >>> capped("2027-03-10T09:30:00Z", datetime(2026, 3, 11))
+    '2026-03-11T00:00:00Z'
+    >>> capped(None, datetime(2026, 3, 11)) is None
+    True
+    """
+    moment = parse_datetime(value)
+    if moment is None or moment <= limit:
+        return value
+    return iso(limit)
+
+
 def as_id(value):
     """An id as the importers keep it: text, ``None`` when empty.
 
