@@ -7,3 +7,4 @@ from . import test_hubspot_interrupt
 from . import test_migration
 from . import test_sync_collisions
 from . import test_hubspot_real_portals
+from . import test_hubspot_einvoice
