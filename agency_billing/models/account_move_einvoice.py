@@ -19,7 +19,7 @@ rules an agency's invoice can break, and that it says what the invoice says.
 import logging
 from collections import defaultdict
 
-from odoo import _, models
+from odoo import models
 from odoo.exceptions import UserError
 
 from ..lib import einvoice
@@ -76,12 +76,13 @@ class AccountMoveEinvoice(models.Model):
         """[lib.einvoice.Finding] of this invoice's XML in ``edi_format``: the builder's
         own errors, the schema, the business rules."""
         self.ensure_one()
-        found = [einvoice.Finding("account_edi_ubl_cii", _("Required field"), str(error))
+        required = self.env._("Required field")
+        found = [einvoice.Finding("account_edi_ubl_cii", required, str(error))
                  for error in builder_errors]
         try:
             found += einvoice.schema_findings(xml)
         except einvoice.SchemaUnavailable as error:
-            found.append(einvoice.Finding("XSD", _("XML schema"), str(error)))
+            found.append(einvoice.Finding("XSD", self.env._("XML schema"), str(error)))
         expected = self._agency_einvoice_expected()
         if einvoice.FORMAT_SYNTAX.get(edi_format) == "cii":
             expected.pop("line_names")  # CII lines are named after their product
@@ -123,7 +124,7 @@ class AccountMoveEinvoice(models.Model):
             edi_format, _xml, findings = preview
             label = dict(move.partner_id._fields["invoice_edi_format"]._description_selection(
                 self.env)).get(edi_format, edi_format)
-            found[move].append(("einvoice_invalid", _(
+            found[move].append(("einvoice_invalid", self.env._(
                 "The %(format)s e-invoice fails validation: %(findings)s",
                 format=label, findings="; ".join(str(f) for f in findings[:8]))))
         return found
@@ -154,7 +155,7 @@ class AccountMoveSendEinvoice(models.AbstractModel):
             invoice_data.pop("ubl_cii_xml_attachment_values", None)
             invoice_data.pop("ubl_cii_xml_options", None)
             invoice_data["error"] = {
-                "error_title": _("The e-invoice fails validation; nothing was sent:"),
+                "error_title": self.env._("The e-invoice fails validation; nothing was sent:"),
                 "errors": [str(f) for f in findings],
             }
             invoice_data["error_but_continue"] = False
