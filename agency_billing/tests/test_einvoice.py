@@ -136,6 +136,10 @@ class TestEinvoice(AgencyBillingRunCase):
         self.assertEqual((invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total),
                          (1500.0, 285.0, 1785.0))
         self.assertEqual(fig.line_names, [invoice.invoice_line_ids.name.split("\n")[0]])
+        # The PDF prints the same lines.
+        pdf_text = self._report_text(invoice)
+        for name in fig.line_names:
+            self.assertIn(" ".join(name.split()), pdf_text)
         self.assertSentWithXml(invoice, attachment)
 
     def test_bis3_of_a_run_validates_and_carries_po_and_buyer_reference(self):
