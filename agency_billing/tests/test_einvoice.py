@@ -1,5 +1,7 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -172,6 +174,39 @@ class TestEinvoice(AgencyBillingRunCase):
         # 3 h × 150 = 450.00; VAT 85.50; 535.50.
         self.assertEqual((str(fig.line_total), str(fig.tax_total), str(fig.payable)),
                          ("450.00", "85.50", "535.50"))
+
+    def test_a_milestone_invoice_carries_its_xml(self):
+        """A milestone reached drafts its invoice at the billing cron's next tick: sent
+        with its XRechnung, the milestone's label and share of the fee to the cent."""
+        product = self.env["product.product"].create({
+            "name": "Campaign milestone", "type": "service", "service_type": "milestones",
+            "invoice_policy": "delivery", "service_tracking": "no", "list_price": 10000.0,
+            "taxes_id": [Command.set(self.vat19.ids)],
+        })
+        self.order.write({"order_line": [Command.create({
+            "product_id": product.id, "product_uom_qty": 1, "price_unit": 10000.0,
+            "tax_id": [Command.set(self.vat19.ids)],
+        })]})
+        milestone = self.env["project.milestone"].create({
+            "name": "Concept approved", "project_id": self.project.id,
+            "sale_line_id": self.order.order_line.filtered(
+                lambda sol: sol.product_id == product).id,
+            "quantity_percentage": 0.4,
+        })
+        milestone.is_reached = True
+        with freeze_time(date(2026, 3, 20)):
+            self.env.ref("agency_billing.ir_cron_agency_billing_run").method_direct_trigger()
+        invoice = milestone.agency_invoice_id
+        self.assertEqual(invoice.billing_trigger, "milestone")
+        self.assertNoEinvoiceFlag(invoice)
+        xml = self._send(invoice).raw
+        self.assertValid(xml, "xrechnung", invoice)
+        fig = einvoice.figures(xml)
+        self.assertEqual((fig.order_reference, fig.buyer_reference), (PO, LEITWEG))
+        self.assertIn("Concept approved", fig.line_names[0])
+        # 40 % of 10,000.00 = 4,000.00; VAT 760.00; 4,760.00 due.
+        self.assertEqual((str(fig.line_total), str(fig.tax_total), str(fig.payable)),
+                         ("4000.00", "760.00", "4760.00"))
 
     def test_missing_endpoint_is_a_blocking_flag_naming_the_rule(self):
         self.bis3.peppol_endpoint = False
