@@ -11,9 +11,9 @@
     "application": True,
     "installable": True,
     "depends": [
-        "sale_timesheet", "sale_project", "account_payment", "mail",
+        "sale_timesheet", "sale_project", "account_payment", "mail", "account_edi_ubl_cii",
     ],
-    "external_dependencies": {"python": []},
+    "external_dependencies": {"python": ["factur-x"]},
     "data": [
         "security/agency_billing_security.xml",
         "security/ir.model.access.csv",

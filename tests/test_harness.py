@@ -82,7 +82,8 @@ def test_requirements_adapted_for_wheels(tmp_path):
 def test_template_dependencies_come_from_manifests():
     """The template database holds exactly the Odoo modules our manifests depend on."""
     assert dev.odoo_dependencies() == [
-        "account_payment", "mail", "sale_project", "sale_timesheet", "spreadsheet_dashboard",
+        "account_edi_ubl_cii", "account_payment", "mail", "sale_project", "sale_timesheet",
+        "spreadsheet_dashboard",
     ]
 
 

@@ -22,7 +22,8 @@ def manifest(addon):
 
 
 DEPENDS = {
-    "agency_billing": {"sale_timesheet", "sale_project", "account_payment", "mail"},
+    "agency_billing": {"sale_timesheet", "sale_project", "account_payment", "mail",
+                       "account_edi_ubl_cii"},
     "agency_billing_sync": {"agency_billing"},
     "agency_billing_analytics": {"agency_billing", "spreadsheet_dashboard"},
     "agency_billing_hubspot": {"agency_billing_sync"},

@@ -11,11 +11,13 @@ from . import account_analytic_line_rating
 from . import account_analytic_line_rerate
 from . import account_analytic_line_routing
 from . import account_analytic_line_scope
+from . import account_edi_xml
 from . import account_move
 from . import account_move_anomaly
 from . import account_move_client
 from . import account_move_credit
 from . import account_move_delivery
+from . import account_move_einvoice
 from . import account_move_guard
 from . import account_move_line
 from . import account_move_reminder
@@ -58,6 +60,7 @@ from . import res_config_settings_client
 from . import res_partner
 from . import res_partner_client
 from . import res_partner_deliverable
+from . import res_partner_einvoice
 from . import res_partner_guard
 from . import sale_order
 from . import sale_order_client

@@ -55,6 +55,7 @@ REASONS = [
     ("sent", "Sent automatically"),
     ("missing_po", "Held: missing PO number"),
     ("no_billing_contact", "Held: no billing contact"),
+    ("einvoice_invalid", "Held: e-invoice fails validation"),
     ("no_billable_time", "No billable time"),
     ("held_time", "Only held time"),
     ("review_time", "Only time to classify"),
@@ -519,7 +520,10 @@ class AgencyBillingRun(models.Model):
                 if blocking:
                     codes = blocking.anomaly_ids.filtered(
                         lambda a: a.severity == "blocking").mapped("code")
-                    job.reason = "missing_po" if "missing_po" in codes else "no_billing_contact"
+                    job.reason = next(
+                        (code for code in ("missing_po", "no_billing_contact",
+                                           "einvoice_invalid") if code in codes),
+                        "no_billing_contact")
                     job.message = "; ".join(blocking.anomaly_ids.filtered(
                         lambda a: a.severity == "blocking").mapped("reason"))
                 elif job.client.auto_send:

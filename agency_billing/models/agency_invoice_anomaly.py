@@ -3,7 +3,8 @@
 Each flag says what looks wrong and why, in numbers: a total far from the client's
 trailing average, an hours spike, a missing PO number, entries without rate rule,
 low-confidence classifications, held or over-scope time, zero-amount lines, a near
-duplicate, no billing contact. *Blocking* flags hold the invoice in review until fixed;
+duplicate, no billing contact, an e-invoice the client's system would reject. *Blocking*
+flags hold the invoice in review until fixed;
 *warnings* can be overridden by a person, with a reason, when approving. Raised by
 ``account.move._agency_check_anomalies``.
 """
@@ -23,8 +24,9 @@ ANOMALY_CODES = [
     ("zero_amount", "Zero-amount lines"),
     ("near_duplicate", "Near-duplicate invoice"),
     ("no_billing_contact", "No billing contact"),
+    ("einvoice_invalid", "E-invoice fails validation"),
 ]
-BLOCKING = {"missing_po", "no_billing_contact"}
+BLOCKING = {"missing_po", "no_billing_contact", "einvoice_invalid"}
 
 
 class AgencyInvoiceAnomaly(models.Model):

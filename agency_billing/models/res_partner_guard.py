@@ -28,7 +28,7 @@ PARTNER_GUARDED = {
     **dict.fromkeys((
         "invoice_detail_level", "invoice_grouping", "billing_contact_ids",
         "reminder_policy_id", "invoice_show_names", "portal_show_raw_time",
-        "portal_show_unbilled_time",
+        "portal_show_unbilled_time", "agency_buyer_reference",
     ), BILLING_USER),
     **dict.fromkeys((
         "billing_next_date", "billing_last_run_id", "billing_last_error",

@@ -39,3 +39,4 @@ from . import test_screenshots
 from . import test_i18n
 from . import test_revision_rounds
 from . import test_revision_rounds_portal
+from . import test_einvoice

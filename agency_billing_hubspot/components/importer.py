@@ -109,7 +109,12 @@ class CompanyImporter(HubSpotImporter):
         terms = {term.name.lower(): term.id
                  for term in env["account.payment.term"].search([])}
         terms.update(self.config["payment_terms"])
-        return {"countries": countries, "states": states, "payment_terms": terms}
+        formats = set(env["res.partner"]._get_ubl_cii_formats())
+        einvoice_formats = {
+            key: label for key, label in env["res.partner"]._fields[
+                "invoice_edi_format"]._description_selection(env) if key in formats}
+        return {"countries": countries, "states": states, "payment_terms": terms,
+                "einvoice_formats": einvoice_formats}
 
     def map(self, item):
         values, issues = _map(mappers.company_values, item.payload,

@@ -19,12 +19,19 @@ DETAIL_WORDS = {"by service type": "service_type", "by role": "role", "by task":
                 "full time-entry annex": "annex", "full annex": "annex"}
 ROUNDING_METHODS = ("company", "none", "up", "nearest")
 # Kinds of the account's value mappings (a HubSpot value → Odoo's key), one per property.
-VALUE_KINDS = ("billing_cycle", "invoice_detail", "rounding", "po_required")
+VALUE_KINDS = ("billing_cycle", "invoice_detail", "rounding", "po_required", "einvoice_format")
+# E-invoice formats as HubSpot users spell them → Odoo's format keys (Odoo's own keys and
+# labels are accepted too); "none" means PDF only.
+EINVOICE_WORDS = {"peppol": "ubl_bis3", "peppol bis 3": "ubl_bis3", "peppol bis3": "ubl_bis3",
+                  "bis 3": "ubl_bis3", "bis3": "ubl_bis3", "x-rechnung": "xrechnung",
+                  "factur-x": "facturx", "zugferd": "facturx", "pdf": "none",
+                  "pdf only": "none", "no": "none"}
 # Odoo fields the company mapper writes (the importer's ownership defaults list them).
 COMPANY_FIELDS = (
     "name", "is_company", "website", "phone", "street", "street2", "city", "zip",
     "country_id", "state_id", "property_payment_term_id", "billing_cycle", "po_required",
     "invoice_detail_level", "time_rounding", "time_rounding_unit", "time_rounding_minimum",
+    "invoice_edi_format",
 )
 CONTACT_FIELDS = ("name", "email", "phone", "function", "parent_id", "type")
 DEAL_FIELDS = ("partner_id", "client_order_ref", "origin", "date_order", "user_id")
@@ -164,16 +171,22 @@ def _accepted(config, kind, keys):
     return text_
 
 
-def check_value(kind, value):
+def check_value(kind, value, formats=()):
     """Whether ``value`` is an Odoo key a value mapping of ``kind`` may point at (the
-    mapping form refuses others).
+    mapping form refuses others); ``formats``: Odoo's e-invoice format keys.
 
     >>> check_value("billing_cycle", "milestone"), check_value("rounding", "up:15")
     (True, True)
     >>> check_value("invoice_detail", "by service"), check_value("po_required", "maybe")
     (False, False)
+    >>> check_value("einvoice_format", "xrechnung", ("xrechnung", "ubl_bis3"))
+    True
+    >>> check_value("einvoice_format", "peppol", ("xrechnung", "ubl_bis3"))
+    False
     """
     value = (value or "").strip()
+    if kind == "einvoice_format":
+        return value == "none" or value in formats
     if kind == "billing_cycle":
         return value in BILLING_CYCLES
     if kind == "invoice_detail":
@@ -241,6 +254,7 @@ def _billing_preferences(props, config, lookups, values, issues):
         else:
             issues.append(_issue(prop, value, _accepted(config, "invoice_detail",
                                                         DETAIL_LEVELS)))
+    _einvoice_format(props, config, lookups, values, issues)
     prop = config.get("rounding")
     value = text(props.get(prop)) if prop else None
     if value:
@@ -250,6 +264,43 @@ def _billing_preferences(props, config, lookups, values, issues):
             issues.append(_issue(prop, value, _accepted(
                 config, "rounding", ("a number of minutes (up to it)", "up:15",
                                      "nearest:6:15", "none", "company"))))
+
+
+def _einvoice_format(props, config, lookups, values, issues):
+    """The client's e-invoice format (``invoice_edi_format``): the property's value mapped
+    on the account, else Odoo's key or label, else a common spelling; ``none``: PDF only.
+
+    >>> lookups = {"einvoice_formats": {"xrechnung": "XRechnung CIUS",
+    ...                                 "ubl_bis3": "BIS Billing 3.0"}}
+    >>> config = {"einvoice_format": "fmt", "value_maps": {"einvoice_format": {
+    ...     "e-rechnung (bund)": "xrechnung"}}}
+    >>> def run(value):
+    ...     values, issues = {}, []
+    ...     _einvoice_format({"fmt": value}, config, lookups, values, issues)
+    ...     return values.get("invoice_edi_format", "-"), issues
+    >>> run("E-Rechnung  (Bund)"), run("BIS Billing 3.0"), run("Peppol"), run("PDF only")
+    (('xrechnung', []), ('ubl_bis3', []), ('ubl_bis3', []), (False, []))
+    >>> print(run("EDIFACT")[1][0])
+    Property fmt: 'EDIFACT' is not one of none, xrechnung, ubl_bis3 (or a mapped value: \
+e-rechnung (bund)); the rest was imported.
+    """
+    prop = config.get("einvoice_format")
+    value = text(props.get(prop)) if prop else None
+    if not value:
+        return
+    formats = lookups.get("einvoice_formats") or {}
+    lowered = " ".join(value.lower().split())
+    by_label = {label.lower(): key for key, label in formats.items()}
+    key = _mapped(config, "einvoice_format", value) or (
+        lowered if lowered in formats else by_label.get(lowered)
+        or EINVOICE_WORDS.get(lowered))
+    if key == "none":
+        values["invoice_edi_format"] = False
+    elif key in formats:
+        values["invoice_edi_format"] = key
+    else:
+        issues.append(_issue(prop, value, _accepted(config, "einvoice_format",
+                                                    ("none", *formats))))
 
 
 def rate_agreements(record, rate_properties):

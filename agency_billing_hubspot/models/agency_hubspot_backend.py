@@ -95,6 +95,11 @@ class AgencyHubspotBackend(models.Model):
                                     default="agency_invoice_detail")
     prop_rounding = fields.Char(string="Time Rounding Property",
                                 default="agency_time_rounding")
+    prop_einvoice_format = fields.Char(
+        string="E-Invoice Format Property", default="agency_einvoice_format",
+        help="Company property holding the client's e-invoice format (BIS Billing 3.0, "
+        "XRechnung, Factur-X...): Odoo's format key or label, or a value mapped under "
+        "E-invoice format value.")
     prop_billing_contact = fields.Char(string="Billing Contact Property",
                                        default="agency_billing_contact")
     prop_deal_po = fields.Char(string="Deal PO Number Property", default="agency_po_number")
@@ -207,7 +212,8 @@ class AgencyHubspotBackend(models.Model):
                         "billing_cycle": self.prop_billing_cycle,
                         "po_required": self.prop_po_required,
                         "detail_level": self.prop_detail_level,
-                        "rounding": self.prop_rounding},
+                        "rounding": self.prop_rounding,
+                        "einvoice_format": self.prop_einvoice_format},
             "rates": rates,
             "payment_terms": terms,
             "service_names": names,

@@ -12,6 +12,7 @@ MAPPING_KINDS = [
     ("rounding", "Time rounding value"),
     ("po_required", "PO required value"),
     ("included_rounds", "Included revision rounds property (line items)"),
+    ("einvoice_format", "E-invoice format value"),
 ]
 
 
@@ -48,9 +49,10 @@ class AgencyHubspotMapping(models.Model):
     * *Included revision rounds property*: the line item property holding the revision
       rounds a line item includes (default ``agency_included_rounds``): a line item with a
       value makes (or updates) the deliverable of its order line;
-    * *Billing cycle / Invoice detail / Time rounding / PO required value*: a value of
-      that company property as the portal spells it (``property_name``, any case) → Odoo's
-      key (``value``): ``milestone``, ``service_type``, ``up:15``, ``true``... Values
+    * *Billing cycle / Invoice detail / Time rounding / PO required / E-invoice format
+      value*: a value of that company property as the portal spells it
+      (``property_name``, any case) → Odoo's key (``value``): ``milestone``,
+      ``service_type``, ``up:15``, ``true``, ``xrechnung``... Values
       that are Odoo's keys (or, for rounding, a bare number of minutes: *up to N*) need
       no mapping; any other value is quarantined naming the property, the value and the
       accepted values, while the rest of the company imports.
@@ -76,7 +78,8 @@ class AgencyHubspotMapping(models.Model):
         help="For value mappings: Odoo's key the HubSpot value stands for. Billing cycle: "
         "weekly, biweekly, monthly, milestone, manual. Invoice detail: summary, "
         "service_type, role, task, annex. Time rounding: up:15, nearest:6:15, none, "
-        "company. PO required: true or false.")
+        "company. PO required: true or false. E-invoice format: Odoo's format key "
+        "(ubl_bis3, xrechnung, facturx, nlcius, ubl_a_nz, ubl_sg) or none.")
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
 
     @api.constrains("kind", "property_name", "job_id", "service_type_id", "payment_term_id",
@@ -94,11 +97,14 @@ class AgencyHubspotMapping(models.Model):
             if mapping.kind == "payment_term" and not mapping.payment_term_id:
                 raise ValidationError(_("Map the payment terms value %s to a payment term.",
                                         mapping.property_name))
-            if mapping.kind in VALUE_KINDS and not check_value(mapping.kind, mapping.value):
+            formats = self.env["res.partner"]._get_ubl_cii_formats()
+            if mapping.kind in VALUE_KINDS and not check_value(mapping.kind, mapping.value,
+                                                               formats):
                 raise ValidationError(_(
                     "The HubSpot value %(value)s maps to %(target)r, which is not a %(kind)s "
                     "Odoo knows (billing cycles: %(cycles)s; detail levels: %(levels)s; "
                     "roundings such as up:15, nearest:6:15, none; PO required: true or "
-                    "false).", value=mapping.property_name, target=mapping.value or "",
+                    "false; e-invoice formats: %(formats)s, none).", formats=", ".join(formats),
+                    value=mapping.property_name, target=mapping.value or "",
                     kind=dict(MAPPING_KINDS)[mapping.kind], cycles=", ".join(BILLING_CYCLES),
                     levels=", ".join(DETAIL_LEVELS)))

@@ -8,3 +8,4 @@ from . import test_migration
 from . import test_sync_collisions
 from . import test_hubspot_real_portals
 from . import test_hubspot_rounds
+from . import test_hubspot_einvoice
