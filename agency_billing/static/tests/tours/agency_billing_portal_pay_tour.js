@@ -26,6 +26,8 @@ registry.category("web_tour.tours").add("agency_billing_portal_pay_tour", {
         {
             content: "Back on the invoice, the payment is confirmed",
             trigger: 'div[name="o_payment_status_alert"]:contains("successfully processed")',
+            // the payment and the confirmation page build assets on a busy machine
+            timeout: 60000,
         },
     ],
 });

@@ -25,6 +25,8 @@ const payWithDemo = [
     {
         content: "Back on the invoice, the payment is confirmed",
         trigger: 'div[name="o_payment_status_alert"]:contains("successfully processed")',
+        // the payment and the confirmation page build assets on a busy machine
+        timeout: 60000,
     },
 ];
 
