@@ -3,6 +3,7 @@
 from datetime import date
 
 from odoo import Command
+from odoo.api import call_kw
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -280,3 +281,17 @@ class TestHubSpotSync(HubSpotCase):
     def test_sync_now_needs_billing_administrators(self):
         with self.assertRaises(UserError):
             self.backend.with_user(self.user_ad).action_agency_sync()
+
+    def test_sync_now_over_rpc_answers_the_run_id(self):
+        """XML-RPC and JSON-RPC go through call_kw, which cannot marshal a record: Sync Now
+        answers the run's id there, the record to Python callers."""
+        self.portal()
+        Run = self.env["agency.sync.run"]
+        before = Run.search([])
+        answer = call_kw(self.env["agency.hubspot.backend"], "action_agency_sync",
+                         [[self.backend.id]], {})
+        run = Run.search([]) - before
+        self.assertEqual(len(run), 1)
+        self.assertEqual(answer, run.id)
+        self.assertIsInstance(answer, int)
+        self.assertEqual((run.state, run.trigger), ("done", "manual"), run.error)

@@ -677,8 +677,9 @@ class AgencySyncBackendMixin(models.AbstractModel):
                        "connection_date": fields.Datetime.now()})
         return True
 
+    @api.returns("agency.sync.run", lambda run: run.id)
     def action_agency_sync(self):
-        """Sync now, synchronously; returns the ``agency.sync.run``."""
+        """Sync now, synchronously; returns the ``agency.sync.run`` (its id over RPC)."""
         self.ensure_one()
         self._agency_check_sync_access()
         return self._agency_sync_run("manual")
