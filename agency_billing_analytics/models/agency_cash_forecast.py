@@ -21,6 +21,10 @@ SOURCES = [
 MIN_HISTORY = 3
 
 
+def _percent(value):
+    return "n/a" if value is None else f"{value:.2f} %"
+
+
 class AgencyCashForecast(models.Model):
     """One stored week of a company's latest cash forecast (the dashboard's chart reads
     these; *Refresh* or the daily cron rebuilds them). ``get_forecast()`` computes the
@@ -46,6 +50,10 @@ class AgencyCashForecast(models.Model):
     milestone = fields.Monetary(string="Milestones")
     sources = fields.Char(help="Expected amount per source, as JSON.")
     note = fields.Text(string="How it was computed")
+    backtest_verdict = fields.Char(
+        string="Back-test", help="How this forecast did against the naive baseline "
+        "\"each invoice is paid on its due date\" over every week of the last year (the "
+        "full figures are in How it was computed).")
 
     # ------------------------------------------------------------------
     # Public API
@@ -96,6 +104,95 @@ class AgencyCashForecast(models.Model):
             **analytics.backtest_error([r["expected"] for r in rows], actual),
         }
 
+    @api.model
+    def backtest_weekly(self, date=None, weeks_back=52, horizons=(1, 4, 13)):
+        """Back-test every week of the last ``weeks_back`` weeks of history before ``date``
+        (default today): from each Monday, the cash the receivables open on it brought in
+        within each horizon, forecast by the per-client delay model and by the naive
+        baseline "each invoice is paid on its due date", against the cash received. Only
+        start weeks whose horizon has passed count.
+
+        Returns ``{horizon: {"model", "baseline" (errors in percent: Σ|forecast − actual|
+        ÷ Σ actual over the start weeks), "gain" (percent of the baseline's error the
+        model removes), "weeks" (start weeks counted)}, "earns_its_place": bool}``."""
+        end = fields.Date.to_date(date) or self.env.company._agency_billing_today()
+        last = analytics.week_start(end)
+        longest = max(horizons)
+        windows = {h: {"model": [], "baseline": []} for h in horizons}
+        for back in range(1, weeks_back + 1):
+            start = last - timedelta(days=7 * back)
+            known = [h for h in horizons if start + timedelta(days=7 * h) <= end]
+            if not known:
+                continue
+            model, baseline, actual = self._agency_replay(start, longest)
+            for name, amounts in (("model", model), ("baseline", baseline)):
+                totals = analytics.window_totals(amounts, known)
+                cash = analytics.window_totals(actual, known)
+                for h in known:
+                    windows[h][name].append((totals[h], cash[h]))
+        result = {}
+        for h in horizons:
+            model = analytics.rolling_error(windows[h]["model"])
+            baseline = analytics.rolling_error(windows[h]["baseline"])
+            result[h] = {"model": model, "baseline": baseline,
+                         "gain": analytics.gain(model, baseline),
+                         "weeks": len(windows[h]["model"])}
+        result["earns_its_place"] = analytics.earns_its_place(result)
+        return result
+
+    def _agency_replay(self, start, weeks):
+        """(model, baseline, actual) weekly cash of the receivables open on ``start``:
+        forecast from the history before it, and received."""
+        company = self.env.company
+        open_items = self.env["agency.report.invoice"]._agency_open_at(start, company.ids)
+        history, company_history = self._agency_history(start)
+        model = [self._agency_item(amount, due or start, partner, "receivable", history,
+                                   company_history, start)
+                 for partner, amount, due in open_items.values()]
+        baseline = [dict(item, distribution=[0]) for item in model]
+        actual = self._agency_cash_received(list(open_items), start, start, weeks)
+        return ([r["expected"] for r in analytics.forecast(model, start, weeks)],
+                [r["expected"] for r in analytics.forecast(baseline, start, weeks)], actual)
+
+    def _agency_backtest_verdict(self, result):
+        """One line: the model's and the baseline's errors at 4 and 13 weeks, and whether
+        the model earns its place."""
+        figures = ", ".join(self.env._(
+            "%(h)s w: %(model)s vs %(base)s", h=h, model=_percent(result[h]["model"]),
+            base=_percent(result[h]["baseline"])) for h in analytics.JUDGED_HORIZONS
+            if h in result)
+        if result.get("earns_its_place"):
+            return self.env._("Beats \"paid on the due date\" (%(figures)s)",
+                              figures=figures)
+        return self.env._("Does NOT beat \"paid on the due date\" by %(gain)s%% "
+                          "(%(figures)s)", gain=int(analytics.REQUIRED_GAIN),
+                          figures=figures)
+
+    def _agency_backtest_note(self, result):
+        """The weekly back-test in words, for the forecast screen."""
+        lines = [self.env._(
+            "Back-test of every week of the last year: the cash of the receivables open on "
+            "each Monday received within 1, 4 and 13 weeks, error = Σ|forecast − received| "
+            "÷ Σ received.")]
+        for h in sorted(k for k in result if isinstance(k, int)):
+            row = result[h]
+            lines.append(self.env._(
+                "%(h)s week(s), %(n)s start weeks: this forecast %(model)s, baseline "
+                "\"paid on the due date\" %(base)s, gain %(gain)s.",
+                h=h, n=row["weeks"], model=_percent(row["model"]),
+                base=_percent(row["baseline"]), gain=_percent(row["gain"])))
+        if result.get("earns_its_place"):
+            lines.append(self.env._(
+                "The per-client delay model beats the baseline's error by at least "
+                "%(gain)s%% at 4 and 13 weeks.", gain=int(analytics.REQUIRED_GAIN)))
+        else:
+            lines.append(self.env._(
+                "Warning: the per-client delay model does NOT beat the baseline \"each "
+                "invoice is paid on its due date\" by %(gain)s%% at 4 and 13 weeks on this "
+                "history: do not trust its timing more than the due dates.",
+                gain=int(analytics.REQUIRED_GAIN)))
+        return "\n".join(lines)
+
     # ------------------------------------------------------------------
     # Steps
     # ------------------------------------------------------------------
@@ -103,6 +200,9 @@ class AgencyCashForecast(models.Model):
     def _agency_store(self, company):
         today = self.env.company._agency_billing_today()
         rows, note = self.with_company(company)._agency_forecast(13, today)
+        backtest = self.with_company(company).backtest_weekly(today)
+        verdict = self._agency_backtest_verdict(backtest)
+        note += "\n" + self._agency_backtest_note(backtest)
         self.search([("company_id", "=", company.id)]).unlink()
         self.create([{
             "company_id": company.id,
@@ -113,6 +213,7 @@ class AgencyCashForecast(models.Model):
             "high": row["high"],
             "sources": json.dumps(row["sources"]),
             "note": note,
+            "backtest_verdict": verdict,
             **{key: row["sources"].get(key, 0.0) for key, _label in SOURCES},
         } for row in rows])
 

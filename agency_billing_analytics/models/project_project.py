@@ -1,6 +1,6 @@
 """The project's margin, days to pay and open WIP on the project form (smart buttons)."""
 
-from odoo import models
+from odoo import fields, models
 from odoo.tools import SQL
 
 
@@ -9,6 +9,12 @@ from odoo.tools import SQL
 class ProjectProject(models.Model):
     _name = "project.project"
     _inherit = ["project.project", "agency.analytics.buttons"]
+
+    agency_report_work = fields.Boolean(
+        string="Agency Work",
+        help="Count this project in the agency's reports although it has no default "
+        "service type, scope budget, task of a service type or contract selling an agency "
+        "service (which count by themselves).")
 
     def _compute_agency_analytics(self):
         """Grouped reads of the reports for all projects at once (the project's lifetime):
