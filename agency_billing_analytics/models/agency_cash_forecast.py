@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.agency_billing.lib import billing_cycle
 
@@ -107,50 +108,65 @@ class AgencyCashForecast(models.Model):
     @api.model
     def backtest_weekly(self, date=None, weeks_back=52, horizons=(1, 4, 13)):
         """Back-test every week of the last ``weeks_back`` weeks of history before ``date``
-        (default today): from each Monday, the cash the receivables open on it brought in
-        within each horizon, forecast by the per-client delay model and by the naive
-        baseline "each invoice is paid on its due date", against the cash received. Only
-        start weeks whose horizon has passed count.
+        (default today). From each Monday: the receivables open on it and the invoices
+        issued in the next ``max(horizons)`` weeks (what the forecast reads from drafts and
+        billing cycles, here as they were actually issued), forecast week by week by the
+        per-client delay model (from the payment history before that Monday) and by the
+        naive baseline "each invoice is paid on its due date" (an overdue one at once),
+        against the cash received on them. Only start weeks whose horizon has passed
+        count.
 
         Returns ``{horizon: {"model", "baseline" (errors in percent: Σ|forecast − actual|
-        ÷ Σ actual over the start weeks), "gain" (percent of the baseline's error the
-        model removes), "weeks" (start weeks counted)}, "earns_its_place": bool}``."""
+        ÷ Σ actual over the weeks up to the horizon of every start week), "gain" (percent
+        of the baseline's error the model removes), "weeks" (start weeks counted)},
+        "earns_its_place": bool}``."""
         end = fields.Date.to_date(date) or self.env.company._agency_billing_today()
         last = analytics.week_start(end)
         longest = max(horizons)
-        windows = {h: {"model": [], "baseline": []} for h in horizons}
+        pairs = {h: {"model": [], "baseline": []} for h in horizons}
+        counted = dict.fromkeys(horizons, 0)
         for back in range(1, weeks_back + 1):
             start = last - timedelta(days=7 * back)
             known = [h for h in horizons if start + timedelta(days=7 * h) <= end]
             if not known:
                 continue
             model, baseline, actual = self._agency_replay(start, longest)
-            for name, amounts in (("model", model), ("baseline", baseline)):
-                totals = analytics.window_totals(amounts, known)
-                cash = analytics.window_totals(actual, known)
-                for h in known:
-                    windows[h][name].append((totals[h], cash[h]))
+            for h in known:
+                counted[h] += 1
+                pairs[h]["model"] += list(zip(model[:h], actual[:h], strict=True))
+                pairs[h]["baseline"] += list(zip(baseline[:h], actual[:h], strict=True))
         result = {}
         for h in horizons:
-            model = analytics.rolling_error(windows[h]["model"])
-            baseline = analytics.rolling_error(windows[h]["baseline"])
+            model = analytics.rolling_error(pairs[h]["model"])
+            baseline = analytics.rolling_error(pairs[h]["baseline"])
             result[h] = {"model": model, "baseline": baseline,
-                         "gain": analytics.gain(model, baseline),
-                         "weeks": len(windows[h]["model"])}
+                         "gain": analytics.gain(model, baseline), "weeks": counted[h]}
         result["earns_its_place"] = analytics.earns_its_place(result)
         return result
 
     def _agency_replay(self, start, weeks):
-        """(model, baseline, actual) weekly cash of the receivables open on ``start``:
-        forecast from the history before it, and received."""
+        """(model, baseline, actual) weekly cash from ``start`` of the receivables open on
+        it and the invoices issued in the ``weeks`` after it: forecast from the payment
+        history before ``start``, and received."""
         company = self.env.company
-        open_items = self.env["agency.report.invoice"]._agency_open_at(start, company.ids)
+        items = self.env["agency.report.invoice"]._agency_open_at(start, company.ids)
+        self.env.cr.execute(SQL("""
+            SELECT am.id, am.commercial_partner_id, am.amount_total_signed,
+                   am.invoice_date_due
+              FROM account_move am
+             WHERE am.state = 'posted' AND am.move_type = 'out_invoice'
+               AND am.invoice_date >= %(start)s AND am.invoice_date < %(end)s
+               AND am.company_id = %(company)s
+               AND am.commercial_partner_id IN (SELECT partner_id FROM agency_report_client)
+        """, start=start, end=start + timedelta(days=7 * weeks), company=company.id))
+        for move, partner, amount, due in self.env.cr.fetchall():
+            items.setdefault(move, (partner, amount, due))
         history, company_history = self._agency_history(start)
         model = [self._agency_item(amount, due or start, partner, "receivable", history,
                                    company_history, start)
-                 for partner, amount, due in open_items.values()]
+                 for partner, amount, due in items.values()]
         baseline = [dict(item, distribution=[0]) for item in model]
-        actual = self._agency_cash_received(list(open_items), start, start, weeks)
+        actual = self._agency_cash_received(list(items), start, start, weeks)
         return ([r["expected"] for r in analytics.forecast(model, start, weeks)],
                 [r["expected"] for r in analytics.forecast(baseline, start, weeks)], actual)
 
@@ -171,9 +187,9 @@ class AgencyCashForecast(models.Model):
     def _agency_backtest_note(self, result):
         """The weekly back-test in words, for the forecast screen."""
         lines = [self.env._(
-            "Back-test of every week of the last year: the cash of the receivables open on "
-            "each Monday received within 1, 4 and 13 weeks, error = Σ|forecast − received| "
-            "÷ Σ received.")]
+            "Back-test of every week of the last year: from each Monday, the cash of the "
+            "receivables open on it and of the invoices issued after it, week by week up to "
+            "1, 4 and 13 weeks; error = Σ|forecast − received| ÷ Σ received.")]
         for h in sorted(k for k in result if isinstance(k, int)):
             row = result[h]
             lines.append(self.env._(

@@ -51,10 +51,11 @@ class AgencyReportEstimate(models.Model):
                p.id, e.service_type_id, e.job_id, e.employee_id, NULL, {FINISHED},
                b.project_id IS NOT NULL, 0.0, e.unit_amount, NULL
           FROM project_project p
-          -- per project (a lateral join): the projects shown decide what is read, not the
-          -- whole history of time entries
+          -- per project (a lateral join kept as one by OFFSET 0, so that the planner
+          -- cannot turn it into a join over every entry): the projects shown decide what
+          -- is read, not the whole history of time entries
           CROSS JOIN LATERAL (SELECT x.* FROM account_analytic_line x
-                               WHERE x.project_id = p.id) e
+                               WHERE x.project_id = p.id OFFSET 0) e
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
      LEFT JOIN (SELECT DISTINCT project_id, service_type_id FROM agency_scope_line
                  WHERE budget_hours > 0) b

@@ -86,10 +86,7 @@ AGENCY_PROJECTS = """
 # their last posted invoice).
 AGENCY_CLIENTS = f"""
     SELECT c.partner_id,
-           COALESCE(rp.billing_last_period_end,
-                    (SELECT MAX(am.invoice_date) FROM account_move am
-                      WHERE am.commercial_partner_id = c.partner_id AND am.state = 'posted'
-                        AND am.move_type = 'out_invoice')) AS billed_through,
+           COALESCE(rp.billing_last_period_end, li.last_invoice) AS billed_through,
            rp.billing_next_date
       FROM (SELECT COALESCE(rp.commercial_partner_id, rp.id) AS partner_id
               FROM ({AGENCY_PROJECTS}) ap JOIN res_partner rp ON rp.id = ap.partner_id
@@ -98,6 +95,10 @@ AGENCY_CLIENTS = f"""
              WHERE COALESCE(rp.billing_automation, FALSE)
                 OR COALESCE(rp.agency_report_client, FALSE)) c
       JOIN res_partner rp ON rp.id = c.partner_id
+ LEFT JOIN (SELECT am.commercial_partner_id, MAX(am.invoice_date) AS last_invoice
+              FROM account_move am
+             WHERE am.state = 'posted' AND am.move_type = 'out_invoice'
+             GROUP BY am.commercial_partner_id) li ON li.commercial_partner_id = c.partner_id
 """
 # The agency's people: employees with a role (job position) and a capacity (a working
 # calendar) who recorded time on agency work.

@@ -102,9 +102,8 @@ class AgencyReportRecovery(models.Model):
                              "in review, to review, held, or waiting for their cycle.")
     wip_value = fields.Monetary(string="Unbilled WIP Value", readonly=True,
                                 help="The unbilled WIP's billed amount at rate.")
-    leakage_value = fields.Monetary(string="Leakage Value", readonly=True,
-                                    help="The leakage's hours at the rate card.")
-    cycle_closed = fields.Boolean(string="Cycle Closed", readonly=True,
+    leakage_value = fields.Monetary(readonly=True, help="The leakage's hours at the rate card.")
+    cycle_closed = fields.Boolean(readonly=True,
                                   help="The billing cycle of this time has closed: it counts "
                                   "in hour recovery.")
     closed_hours = fields.Float(string="Billable Hours (closed cycles)", readonly=True)

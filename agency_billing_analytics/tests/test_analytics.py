@@ -417,7 +417,7 @@ class TestAnalytics(TransactionCase):
         self.assertTrue(self.client_b.agency_counted)
         action = self.env.ref("agency_billing.action_agency_overdue_invoices")
         overdue = self.env["account.move"].search(safe_eval(
-            action.domain, {"context_today": lambda: date(2026, 5, 1)}))
+            action.domain, {"context_today": lambda: date(2026, 6, 1)}))
         self.assertIn(self.inv_c, overdue)
         self.assertNotIn(invoice, overdue, "Overdue Invoices: the agency's clients only")
         project.agency_report_work = True
