@@ -38,7 +38,7 @@ class ProjectProject(models.Model):
 
     def _agency_invoice_ids(self):
         """Ids of the invoices and credit notes that bill these projects: their time's, and
-        those of the lines of their contracts (one query)."""
+        those of their contracts' lines that bill no time (one query)."""
         if not self.ids:
             return []
         self.env.cr.execute(SQL("""
@@ -51,6 +51,12 @@ class ProjectProject(models.Model):
               JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
               JOIN account_move_line ml ON ml.id = rel.invoice_line_id
              WHERE pr.id = ANY(%(ids)s)
+               -- a line billing time counts through its time (above): here only the
+               -- contract's lines without it (fixed fees, milestones, retainer fees), so
+               -- a contract's years of time invoices are not all read for one project
+               AND NOT EXISTS (SELECT 1 FROM account_analytic_line e
+                                WHERE e.timesheet_invoice_id = ml.move_id
+                                  AND e.so_line = sol.id)
             UNION
             SELECT r.id FROM account_move r
              WHERE r.reversed_entry_id IN (SELECT e.timesheet_invoice_id
