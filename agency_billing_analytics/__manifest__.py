@@ -18,9 +18,9 @@
         "security/agency_analytics_security.xml",
         "data/ir_cron_analytics_data.xml",
         "views/agency_report_views.xml",
-        "data/agency_dashboard_data.xml",
         "views/agency_analytics_views.xml",
         "views/agency_analytics_menus.xml",
+        "data/agency_dashboard_data.xml",
     ],
     "demo": [
         "demo/agency_analytics_demo.xml",

@@ -166,7 +166,9 @@ def _hours(later, earlier):
 def recovery(invoiced_hours, billable_hours, billed_value, card_value, collected, invoiced):
     """The three recovery figures, in percent.
 
-    * hour recovery = hours invoiced ÷ billable hours recorded (the rest is leakage);
+    * hour recovery = hours invoiced ÷ billable hours recorded, both counted only over the
+      time whose billing cycle has closed (time still waiting for its cycle or in review is
+      unbilled work in progress, not lost);
     * rate realization = billed value ÷ value at the rate card;
     * collection = collected ÷ invoiced.
 
@@ -468,3 +470,60 @@ def backtest_error(forecast_amounts, actual_amounts):
         "wape": percent(absolute, actual),
         "total": percent(abs(sum(forecast_amounts) - actual), actual),
     }
+
+
+# A forecast model earns its place when it cuts the naive baseline's error by this much
+# (percent) at these horizons (weeks).
+REQUIRED_GAIN, JUDGED_HORIZONS = 30.0, (4, 13)
+
+
+def window_totals(amounts, horizons):
+    """The cash of the first ``h`` weeks of ``amounts`` for each horizon ``h``.
+
+    >>> window_totals([10.0, 20.0, 30.0, 40.0], (1, 4))
+    {1: 10.0, 4: 100.0}
+    """
+    return {h: money(sum(amounts[:h])) for h in horizons}
+
+
+def rolling_error(windows):
+    """The error of forecasts of the cash received within a horizon, over many start
+    weeks: ``windows`` is a list of (forecast, actual) totals; the result is
+    Σ|forecast − actual| ÷ Σ actual in percent (``None`` when no cash was received).
+
+    >>> rolling_error([(100.0, 80.0), (50.0, 70.0)])
+    26.67
+    >>> rolling_error([(10.0, 0.0)]) is None
+    True
+    """
+    actual = sum(a for _f, a in windows)
+    return percent(sum(abs(f - a) for f, a in windows), actual)
+
+
+def gain(model_error, baseline_error):
+    """How much of the baseline's error the model removes, in percent (``None`` when
+    either is undefined or the baseline is perfect).
+
+    >>> gain(28.0, 40.0)
+    30.0
+    >>> gain(50.0, 40.0)
+    -25.0
+    >>> gain(None, 40.0) is None
+    True
+    """
+    if model_error is None or not baseline_error:
+        return None
+    return percent(baseline_error - model_error, baseline_error)
+
+
+def earns_its_place(results, required=REQUIRED_GAIN, horizons=JUDGED_HORIZONS):
+    """Whether the model's gain over the baseline reaches ``required`` percent at every
+    judged horizon of ``results`` (``{horizon: {"gain": ...}}``).
+
+    >>> earns_its_place({1: {"gain": 5.0}, 4: {"gain": 31.0}, 13: {"gain": 40.0}})
+    True
+    >>> earns_its_place({4: {"gain": 31.0}, 13: {"gain": 12.0}})
+    False
+    """
+    return all((results.get(h) or {}).get("gain") is not None
+               and results[h]["gain"] >= required for h in horizons)

@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.agency_billing.lib import billing_cycle
 
@@ -19,6 +20,10 @@ SOURCES = [
 ]
 # A client's own payment history is used from this many fully paid invoices on.
 MIN_HISTORY = 3
+
+
+def _percent(value):
+    return "n/a" if value is None else f"{value:.2f} %"
 
 
 class AgencyCashForecast(models.Model):
@@ -46,6 +51,10 @@ class AgencyCashForecast(models.Model):
     milestone = fields.Monetary(string="Milestones")
     sources = fields.Char(help="Expected amount per source, as JSON.")
     note = fields.Text(string="How it was computed")
+    backtest_verdict = fields.Char(
+        string="Back-test", help="How this forecast did against the naive baseline "
+        "\"each invoice is paid on its due date\" over every week of the last year (the "
+        "full figures are in How it was computed).")
 
     # ------------------------------------------------------------------
     # Public API
@@ -96,6 +105,110 @@ class AgencyCashForecast(models.Model):
             **analytics.backtest_error([r["expected"] for r in rows], actual),
         }
 
+    @api.model
+    def backtest_weekly(self, date=None, weeks_back=52, horizons=(1, 4, 13)):
+        """Back-test every week of the last ``weeks_back`` weeks of history before ``date``
+        (default today). From each Monday: the receivables open on it and the invoices
+        issued in the next ``max(horizons)`` weeks (what the forecast reads from drafts and
+        billing cycles, here as they were actually issued), forecast week by week by the
+        per-client delay model (from the payment history before that Monday) and by the
+        naive baseline "each invoice is paid on its due date" (an overdue one at once),
+        against the cash received on them. Only start weeks whose horizon has passed
+        count.
+
+        Returns ``{horizon: {"model", "baseline" (errors in percent: Σ|forecast − actual|
+        ÷ Σ actual over the weeks up to the horizon of every start week), "gain" (percent
+        of the baseline's error the model removes), "weeks" (start weeks counted)},
+        "earns_its_place": bool}``."""
+        end = fields.Date.to_date(date) or self.env.company._agency_billing_today()
+        last = analytics.week_start(end)
+        longest = max(horizons)
+        pairs = {h: {"model": [], "baseline": []} for h in horizons}
+        counted = dict.fromkeys(horizons, 0)
+        for back in range(1, weeks_back + 1):
+            start = last - timedelta(days=7 * back)
+            known = [h for h in horizons if start + timedelta(days=7 * h) <= end]
+            if not known:
+                continue
+            model, baseline, actual = self._agency_replay(start, longest)
+            for h in known:
+                counted[h] += 1
+                pairs[h]["model"] += list(zip(model[:h], actual[:h], strict=True))
+                pairs[h]["baseline"] += list(zip(baseline[:h], actual[:h], strict=True))
+        result = {}
+        for h in horizons:
+            model = analytics.rolling_error(pairs[h]["model"])
+            baseline = analytics.rolling_error(pairs[h]["baseline"])
+            result[h] = {"model": model, "baseline": baseline,
+                         "gain": analytics.gain(model, baseline), "weeks": counted[h]}
+        result["earns_its_place"] = analytics.earns_its_place(result)
+        return result
+
+    def _agency_replay(self, start, weeks):
+        """(model, baseline, actual) weekly cash from ``start`` of the receivables open on
+        it and the invoices issued in the ``weeks`` after it: forecast from the payment
+        history before ``start``, and received."""
+        company = self.env.company
+        items = self.env["agency.report.invoice"]._agency_open_at(start, company.ids)
+        self.env.cr.execute(SQL("""
+            SELECT am.id, am.commercial_partner_id, am.amount_total_signed,
+                   am.invoice_date_due
+              FROM account_move am
+             WHERE am.state = 'posted' AND am.move_type = 'out_invoice'
+               AND am.invoice_date >= %(start)s AND am.invoice_date < %(end)s
+               AND am.company_id = %(company)s
+               AND am.commercial_partner_id IN (SELECT partner_id FROM agency_report_client)
+        """, start=start, end=start + timedelta(days=7 * weeks), company=company.id))
+        for move, partner, amount, due in self.env.cr.fetchall():
+            items.setdefault(move, (partner, amount, due))
+        history, company_history = self._agency_history(start)
+        model = [self._agency_item(amount, due or start, partner, "receivable", history,
+                                   company_history, start)
+                 for partner, amount, due in items.values()]
+        baseline = [dict(item, distribution=[0]) for item in model]
+        actual = self._agency_cash_received(list(items), start, start, weeks)
+        return ([r["expected"] for r in analytics.forecast(model, start, weeks)],
+                [r["expected"] for r in analytics.forecast(baseline, start, weeks)], actual)
+
+    def _agency_backtest_verdict(self, result):
+        """One line: the model's and the baseline's errors at 4 and 13 weeks, and whether
+        the model earns its place."""
+        figures = ", ".join(self.env._(
+            "%(h)s w: %(model)s vs %(base)s", h=h, model=_percent(result[h]["model"]),
+            base=_percent(result[h]["baseline"])) for h in analytics.JUDGED_HORIZONS
+            if h in result)
+        if result.get("earns_its_place"):
+            return self.env._("Beats \"paid on the due date\" (%(figures)s)",
+                              figures=figures)
+        return self.env._("Does NOT beat \"paid on the due date\" by %(gain)s%% "
+                          "(%(figures)s)", gain=int(analytics.REQUIRED_GAIN),
+                          figures=figures)
+
+    def _agency_backtest_note(self, result):
+        """The weekly back-test in words, for the forecast screen."""
+        lines = [self.env._(
+            "Back-test of every week of the last year: from each Monday, the cash of the "
+            "receivables open on it and of the invoices issued after it, week by week up to "
+            "1, 4 and 13 weeks; error = Σ|forecast − received| ÷ Σ received.")]
+        for h in sorted(k for k in result if isinstance(k, int)):
+            row = result[h]
+            lines.append(self.env._(
+                "%(h)s week(s), %(n)s start weeks: this forecast %(model)s, baseline "
+                "\"paid on the due date\" %(base)s, gain %(gain)s.",
+                h=h, n=row["weeks"], model=_percent(row["model"]),
+                base=_percent(row["baseline"]), gain=_percent(row["gain"])))
+        if result.get("earns_its_place"):
+            lines.append(self.env._(
+                "The per-client delay model beats the baseline's error by at least "
+                "%(gain)s%% at 4 and 13 weeks.", gain=int(analytics.REQUIRED_GAIN)))
+        else:
+            lines.append(self.env._(
+                "Warning: the per-client delay model does NOT beat the baseline \"each "
+                "invoice is paid on its due date\" by %(gain)s%% at 4 and 13 weeks on this "
+                "history: do not trust its timing more than the due dates.",
+                gain=int(analytics.REQUIRED_GAIN)))
+        return "\n".join(lines)
+
     # ------------------------------------------------------------------
     # Steps
     # ------------------------------------------------------------------
@@ -103,6 +216,9 @@ class AgencyCashForecast(models.Model):
     def _agency_store(self, company):
         today = self.env.company._agency_billing_today()
         rows, note = self.with_company(company)._agency_forecast(13, today)
+        backtest = self.with_company(company).backtest_weekly(today)
+        verdict = self._agency_backtest_verdict(backtest)
+        note += "\n" + self._agency_backtest_note(backtest)
         self.search([("company_id", "=", company.id)]).unlink()
         self.create([{
             "company_id": company.id,
@@ -113,6 +229,7 @@ class AgencyCashForecast(models.Model):
             "high": row["high"],
             "sources": json.dumps(row["sources"]),
             "note": note,
+            "backtest_verdict": verdict,
             **{key: row["sources"].get(key, 0.0) for key, _label in SOURCES},
         } for row in rows])
 

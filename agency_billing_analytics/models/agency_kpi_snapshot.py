@@ -44,7 +44,14 @@ class AgencyKpiSnapshot(models.Model):
     no_cost_hours = fields.Float(string="Hours without Cost")
     utilization_recorded = fields.Float(string="Billable % of Recorded")
     utilization_capacity = fields.Float(string="Billable % of Capacity")
-    hour_recovery = fields.Float(string="Hour Recovery %")
+    hour_recovery = fields.Float(
+        string="Hour Recovery %", help="Invoiced ÷ billable hours of the month's time whose "
+        "billing cycle had closed when the snapshot was taken (the Recovery report's).")
+    leakage_hours = fields.Float(help="Billable hours of the month that will not be billed "
+                                 "(written off, excluded, absorbed over scope).")
+    unbilled_wip_hours = fields.Float(string="Unbilled WIP Hours",
+                                      help="Billable hours of the month not on a posted "
+                                      "invoice when the snapshot was taken.")
     rate_realization = fields.Float(string="Rate Realization %")
     collection_rate = fields.Float(string="Collected %")
     invoice_count = fields.Integer(string="Invoices")
@@ -146,7 +153,8 @@ class AgencyKpiSnapshot(models.Model):
         util = totals("agency.report.utilization",
                       ["recorded_hours:sum", "billable_hours:sum", "capacity_hours:sum"])
         reco = totals("agency.report.recovery",
-                      ["invoiced_hours:sum", "billable_hours:sum", "billed_value:sum",
+                      ["closed_invoiced_hours:sum", "closed_hours:sum", "leakage_hours:sum",
+                       "wip_hours:sum", "billed_value:sum",
                        "card_value:sum", "collected_amount:sum", "invoiced_amount:sum"])
         inv = totals("agency.report.invoice",
                      ["invoice_count:sum", "days_to_post_median:avg", "days_to_post_p90:avg",
@@ -155,7 +163,7 @@ class AgencyKpiSnapshot(models.Model):
         margin, margin_pct = analytics.margin(prof["revenue"], prof["cost"])
         use = analytics.utilization(util["billable_hours"], util["recorded_hours"],
                                     util["capacity_hours"])
-        rec = analytics.recovery(reco["invoiced_hours"], reco["billable_hours"],
+        rec = analytics.recovery(reco["closed_invoiced_hours"], reco["closed_hours"],
                                  reco["billed_value"], reco["card_value"],
                                  reco["collected_amount"], reco["invoiced_amount"])
         # Days to pay of the invoices fully paid in the month (whenever they were issued):
@@ -178,6 +186,8 @@ class AgencyKpiSnapshot(models.Model):
             "utilization_recorded": use["of_recorded"] or 0.0,
             "utilization_capacity": use["of_capacity"] or 0.0,
             "hour_recovery": rec["hour_recovery"] or 0.0,
+            "leakage_hours": reco["leakage_hours"] or 0.0,
+            "unbilled_wip_hours": reco["wip_hours"] or 0.0,
             "rate_realization": rec["rate_realization"] or 0.0,
             "collection_rate": rec["collection"] or 0.0,
             "invoice_count": inv["invoice_count"] or 0,

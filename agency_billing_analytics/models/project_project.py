@@ -1,6 +1,6 @@
 """The project's margin, days to pay and open WIP on the project form (smart buttons)."""
 
-from odoo import models
+from odoo import fields, models
 from odoo.tools import SQL
 
 
@@ -9,6 +9,12 @@ from odoo.tools import SQL
 class ProjectProject(models.Model):
     _name = "project.project"
     _inherit = ["project.project", "agency.analytics.buttons"]
+
+    agency_report_work = fields.Boolean(
+        string="Agency Work",
+        help="Count this project in the agency's reports although it has no default "
+        "service type, scope budget, task of a service type or contract selling an agency "
+        "service (which count by themselves).")
 
     def _compute_agency_analytics(self):
         """Grouped reads of the reports for all projects at once (the project's lifetime):
@@ -32,7 +38,7 @@ class ProjectProject(models.Model):
 
     def _agency_invoice_ids(self):
         """Ids of the invoices and credit notes that bill these projects: their time's, and
-        those of the lines of their contracts (one query)."""
+        those of their contracts' lines that bill no time (one query)."""
         if not self.ids:
             return []
         self.env.cr.execute(SQL("""
@@ -45,6 +51,12 @@ class ProjectProject(models.Model):
               JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
               JOIN account_move_line ml ON ml.id = rel.invoice_line_id
              WHERE pr.id = ANY(%(ids)s)
+               -- a line billing time counts through its time (above): here only the
+               -- contract's lines without it (fixed fees, milestones, retainer fees), so
+               -- a contract's years of time invoices are not all read for one project
+               AND NOT EXISTS (SELECT 1 FROM account_analytic_line e
+                                WHERE e.timesheet_invoice_id = ml.move_id
+                                  AND e.so_line = sol.id)
             UNION
             SELECT r.id FROM account_move r
              WHERE r.reversed_entry_id IN (SELECT e.timesheet_invoice_id

@@ -2,7 +2,8 @@
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 # One file per concern of the model (analytics): meant, not mergeable.
@@ -10,6 +11,34 @@ from odoo import models
 class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "agency.analytics.buttons"]
+
+    agency_report_client = fields.Boolean(
+        string="Agency Client",
+        help="Count this client in the agency's reports although it has no agency work and "
+        "no billing automation (which count by themselves).")
+    agency_counted = fields.Boolean(
+        string="Counted in Agency Reports", compute="_compute_agency_counted",
+        search="_search_agency_counted",
+        help="The client's commercial partner is one of the agency's clients: its agency "
+        "work, billing automation or the Agency Client mark.")
+
+    def _agency_counted_ids(self):
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT partner_id FROM agency_report_client"))
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.depends_context("uid")
+    def _compute_agency_counted(self):
+        counted = self._agency_counted_ids()
+        for partner in self:
+            partner.agency_counted = partner.commercial_partner_id.id in counted
+
+    def _search_agency_counted(self, operator, value):
+        if operator not in ("=", "!="):
+            return NotImplemented
+        counted = list(self._agency_counted_ids())
+        positive = (operator == "=") == bool(value)
+        return [("commercial_partner_id", "in" if positive else "not in", counted)]
 
     def _compute_agency_analytics(self):
         """Grouped reads of the reports for all partners at once (last 12 months; WIP of

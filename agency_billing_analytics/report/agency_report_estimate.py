@@ -3,6 +3,8 @@ service type and role (README, "Analytics > Estimate vs actual")."""
 
 from odoo import fields, models
 
+from .agency_report_mixin import IS_AGENCY_PROJECT
+
 # A project is finished when its end date has passed, its last status update says done,
 # or it is archived.
 FINISHED = """(p.date < CURRENT_DATE OR p.last_update_status = 'done' OR NOT p.active)"""
@@ -43,17 +45,20 @@ class AgencyReportEstimate(models.Model):
           FROM agency_scope_line sl
           JOIN project_project p ON p.id = sl.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
+         WHERE {IS_AGENCY_PROJECT}
         UNION ALL
         SELECT e.id, COALESCE(p.date, p.date_start), e.company_id, pp.commercial_partner_id,
                p.id, e.service_type_id, e.job_id, e.employee_id, NULL, {FINISHED},
                b.project_id IS NOT NULL, 0.0, e.unit_amount, NULL
           FROM project_project p
-          -- per project (a lateral join): the projects shown decide what is read, not the
-          -- whole history of time entries
+          -- per project (a lateral join kept as one by OFFSET 0, so that the planner
+          -- cannot turn it into a join over every entry): the projects shown decide what
+          -- is read, not the whole history of time entries
           CROSS JOIN LATERAL (SELECT x.* FROM account_analytic_line x
-                               WHERE x.project_id = p.id) e
+                               WHERE x.project_id = p.id OFFSET 0) e
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
      LEFT JOIN (SELECT DISTINCT project_id, service_type_id FROM agency_scope_line
                  WHERE budget_hours > 0) b
             ON b.project_id = e.project_id AND b.service_type_id = e.service_type_id
+         WHERE {IS_AGENCY_PROJECT}
         """

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import analytics
-from .agency_report_mixin import sale_line_project_sql
+from .agency_report_mixin import is_agency_client, sale_line_project_sql
 
 # The work an invoice bills happened on its hours-weighted entry date, or, for a
 # milestone invoice, on the date its milestone was reached (the latest of several).
@@ -156,7 +156,9 @@ class AgencyReportInvoice(models.Model):
     def _agency_open_at(self, day, company_ids, partner_ids=None):
         """Receivables open at the start of ``day``, per invoice: ``{move id: (partner id,
         open amount, due date)}`` in the company currency: posted customer invoices and
-        credit notes dated before ``day`` less what was reconciled before it."""
+        credit notes of the agency's clients dated before ``day`` less what was reconciled
+        before it."""
+        self.env.flush_all()
         partner_sql = SQL("AND am.commercial_partner_id = ANY(%s)", list(partner_ids)) \
             if partner_ids else SQL()
         self.env.cr.execute(SQL("""
@@ -171,6 +173,7 @@ class AgencyReportInvoice(models.Model):
               FROM account_move am
              WHERE am.state = 'posted' AND am.move_type IN ('out_invoice', 'out_refund')
                AND am.invoice_date < %(day)s AND am.company_id = ANY(%(companies)s)
+               AND am.commercial_partner_id IN (SELECT partner_id FROM agency_report_client)
                %(partners)s
         """, day=day, companies=list(company_ids), partners=partner_sql))
         return {move: (partner, amount, due) for move, partner, due, amount
@@ -220,5 +223,6 @@ class AgencyReportInvoice(models.Model):
                    COALESCE(am.disputed, FALSE) AS disputed, am.dispute_date
               FROM account_move am
              WHERE am.state = 'posted' AND am.move_type IN ('out_invoice', 'out_refund')
+               AND {is_agency_client("am.commercial_partner_id")}
           ) r
         """

@@ -7,6 +7,8 @@ be summed: a report declares them in ``_agency_ratios`` / ``_agency_percentiles`
 margin % of a client is its margin over its revenue, never an average of row percentages.
 """
 
+import psycopg2
+
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
@@ -53,6 +55,103 @@ BILLABLE_WORK = ("(e.is_billable OR COALESCE(e.exclude_from_billing, FALSE) "
                  "OR (COALESCE(e.over_scope, FALSE) AND e.over_scope_policy = 'absorbed'))")
 
 
+# Whose figures the reports count (docs/user-guide/reports.md, "Whose figures count"): the
+# agency's work, clients and people, so that Odoo's generic data (its demo customers, the
+# projects its demo sale orders created, its demo employees) or another business run in
+# the same database weighs in no figure. Shared views, replaced (never dropped: the report
+# views read them) by every report's ``init``.
+#
+# Agency work: a project with a default service type, a scope budget, a task of a service
+# type, a contract (its sale order) selling an agency service or a retainer fee, or
+# marked "Agency Work" by hand.
+AGENCY_PROJECTS = """
+    SELECT p.id AS project_id, p.partner_id
+      FROM project_project p
+     WHERE COALESCE(p.agency_report_work, FALSE) OR p.service_type_id IS NOT NULL
+        OR EXISTS (SELECT 1 FROM agency_scope_line sl WHERE sl.project_id = p.id)
+        OR EXISTS (SELECT 1 FROM project_task t
+                    WHERE t.project_id = p.id AND t.service_type_id IS NOT NULL)
+        OR EXISTS (SELECT 1 FROM sale_order_line psl
+                     JOIN sale_order_line sol ON sol.order_id = psl.order_id
+                     JOIN product_product pr ON pr.id = sol.product_id
+                     JOIN product_template pt ON pt.id = pr.product_tmpl_id
+                    WHERE psl.id = p.sale_line_id
+                      AND (COALESCE(pt.agency_retainer_fee, FALSE)
+                           OR EXISTS (SELECT 1 FROM agency_service_type st
+                                       WHERE st.product_id = sol.product_id)))
+"""
+# Agency clients (commercial partners): the clients of agency work, the clients under
+# billing automation, and partners marked "Agency Client" by hand; with the day their
+# billing cycles are closed up to ("Billed Up To" of the billing runs, else the date of
+# their last posted invoice).
+AGENCY_CLIENTS = f"""
+    SELECT c.partner_id,
+           COALESCE(rp.billing_last_period_end, li.last_invoice) AS billed_through,
+           rp.billing_next_date
+      FROM (SELECT COALESCE(rp.commercial_partner_id, rp.id) AS partner_id
+              FROM ({AGENCY_PROJECTS}) ap JOIN res_partner rp ON rp.id = ap.partner_id
+            UNION
+            SELECT COALESCE(rp.commercial_partner_id, rp.id) FROM res_partner rp
+             WHERE COALESCE(rp.billing_automation, FALSE)
+                OR COALESCE(rp.agency_report_client, FALSE)) c
+      JOIN res_partner rp ON rp.id = c.partner_id
+ LEFT JOIN (SELECT am.commercial_partner_id, MAX(am.invoice_date) AS last_invoice
+              FROM account_move am
+             WHERE am.state = 'posted' AND am.move_type = 'out_invoice'
+             GROUP BY am.commercial_partner_id) li ON li.commercial_partner_id = c.partner_id
+"""
+# The agency's people: employees with a role (job position) and a capacity (a working
+# calendar) who recorded time on agency work.
+AGENCY_PEOPLE = """
+    SELECT emp.id AS employee_id
+      FROM hr_employee emp
+      JOIN resource_resource res ON res.id = emp.resource_id
+     WHERE emp.job_id IS NOT NULL
+       AND COALESCE(emp.resource_calendar_id, res.calendar_id) IS NOT NULL
+       AND EXISTS (SELECT 1 FROM account_analytic_line x
+                     JOIN agency_report_project ap ON ap.project_id = x.project_id
+                    WHERE x.employee_id = emp.id)
+"""
+AGENCY_VIEWS = (("agency_report_project", AGENCY_PROJECTS),
+                ("agency_report_client", AGENCY_CLIENTS),
+                ("agency_report_person", AGENCY_PEOPLE))
+
+# SQL predicates on the reports' aliases: ``p`` a project, ``partner`` a commercial
+# partner id, ``emp`` an employee id.
+IS_AGENCY_PROJECT = "p.id IN (SELECT project_id FROM agency_report_project)"
+
+
+def is_agency_client(partner):
+    """SQL: ``partner`` (an SQL snippet) is an agency client."""
+    return f"{partner} IN (SELECT partner_id FROM agency_report_client)"
+
+
+def is_agency_person(employee):
+    """SQL: ``employee`` (an SQL snippet) is one of the agency's people."""
+    return f"{employee} IN (SELECT employee_id FROM agency_report_person)"
+
+
+def is_agency_work(entry="e", project="p"):
+    """SQL: time entry ``entry`` on project ``project`` is the agency's work: on agency work,
+    or by one of its people on a project of no client (internal time)."""
+    return (f"({IS_AGENCY_PROJECT.replace('p.id', f'{project}.id')} OR "
+            f"({project}.partner_id IS NULL AND {is_agency_person(f'{entry}.employee_id')}))")
+
+
+def create_agency_views(cr):
+    """Create or replace the views of the agency's work, clients and people."""
+    for name, query in AGENCY_VIEWS:
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(name),
+                               SQL(query)))
+        except psycopg2.Error:
+            # its columns changed (an upgrade): the reports reading it are created again
+            # by their own init after this one
+            cr.execute(SQL("DROP VIEW IF EXISTS %s CASCADE", SQL.identifier(name)))
+            cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(name), SQL(query)))
+
+
 class AgencyReportMixin(models.AbstractModel):
     """Base of the analytics report views: the view is created from ``_agency_query()``;
     ratio and percentile measures are aggregated from their parts."""
@@ -76,6 +175,7 @@ class AgencyReportMixin(models.AbstractModel):
     def init(self):
         if self._abstract or self._auto:
             return
+        create_agency_views(self.env.cr)
         for name, query in self._agency_extra_views().items():
             tools.drop_view_if_exists(self.env.cr, name)
             self.env.cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(name), SQL(query)))

@@ -4,7 +4,12 @@ type, role, employee and month (README, "Analytics > Profitability")."""
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .agency_report_mixin import convert_sql, sale_line_project_sql
+from .agency_report_mixin import (
+    convert_sql,
+    is_agency_client,
+    is_agency_work,
+    sale_line_project_sql,
+)
 
 # Posted customer invoice and credit-note product lines, revenue in the company currency
 # (Odoo's own ``balance``, converted at the invoice date). A credit note bills back the time
@@ -86,6 +91,9 @@ class AgencyReportProfitability(models.Model):
         return super().init()
 
     def _agency_query(self):
+        client = is_agency_client("am.commercial_partner_id")
+        # the agency's work, or its people's time on a project of no client (internal)
+        work = is_agency_work()
         wip_value = convert_sql("e.billed_amount", "e.agency_currency_id", "e.company_id",
                                 "e.date")
         return f"""
@@ -104,7 +112,7 @@ class AgencyReportProfitability(models.Model):
           JOIN LATERAL (SELECT SUM(y.weight) AS weight FROM ({LINKS}) y
                          WHERE y.weight > 0) t ON TRUE
           JOIN account_analytic_line e ON e.id = k.entry_id
-         WHERE {INVOICE_WHERE}
+         WHERE {INVOICE_WHERE} AND {client}
         UNION ALL
         -- revenue of lines without time: fixed fees, milestones (their product's service type)
         SELECT -(aml.id::bigint * 100000000) AS id, 'revenue', am.invoice_date,
@@ -121,7 +129,7 @@ class AgencyReportProfitability(models.Model):
                 WHERE s.product_id = aml.product_id AND s.active
                   AND (s.company_id IS NULL OR s.company_id = am.company_id)
                 ORDER BY s.sequence, s.id LIMIT 1) st ON TRUE
-         WHERE {INVOICE_WHERE}
+         WHERE {INVOICE_WHERE} AND {client}
            AND NOT EXISTS (SELECT 1 FROM ({LINKS}) z WHERE z.weight > 0)
         UNION ALL
         -- cost of every time entry on a project
@@ -137,6 +145,7 @@ class AgencyReportProfitability(models.Model):
           JOIN project_project p ON p.id = e.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
      LEFT JOIN hr_employee emp ON emp.id = e.employee_id
+         WHERE {work}
         UNION ALL
         -- work in progress: billable time not on an invoice ...
         SELECT e.id * 2 + 1 AS id, 'wip', e.date, e.company_id, pp.commercial_partner_id,
@@ -146,7 +155,7 @@ class AgencyReportProfitability(models.Model):
           JOIN project_project p ON p.id = e.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
          WHERE e.timesheet_invoice_id IS NULL AND e.is_billable
-           AND COALESCE(e.billed_amount, 0) != 0
+           AND COALESCE(e.billed_amount, 0) != 0 AND {work}
         UNION ALL
         -- ... or only on a draft (or cancelled) one
         SELECT e.id * 2 + 1 AS id, 'wip', e.date, e.company_id, pp.commercial_partner_id,
@@ -157,4 +166,5 @@ class AgencyReportProfitability(models.Model):
           JOIN project_project p ON p.id = e.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
          WHERE inv.state != 'posted' AND e.is_billable AND COALESCE(e.billed_amount, 0) != 0
+           AND {work}
         """

@@ -4,7 +4,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .agency_report_mixin import BILLABLE_WORK
+from .agency_report_mixin import BILLABLE_WORK, is_agency_person, is_agency_work
 
 # An employee's working intervals of a day (the attendances of their calendar, in the
 # calendar's time zone, two-week calendars by Odoo's week parity) minus the calendar
@@ -98,10 +98,12 @@ class AgencyReportUtilization(models.Model):
           FROM account_analytic_line e
           JOIN project_project p ON p.id = e.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
-         WHERE e.employee_id IS NOT NULL
+         WHERE e.employee_id IS NOT NULL AND {is_agency_person("e.employee_id")}
+           AND {is_agency_work()}
         UNION ALL
         SELECT -((c.employee_id::bigint * 100000) + (c.date - DATE '2000-01-01')) AS id,
                c.date, c.company_id, c.employee_id, c.job_id, NULL, NULL, NULL,
                0.0, 0.0, c.capacity, NULL, 0.0
           FROM ({CAPACITY}) c
+         WHERE {is_agency_person("c.employee_id")}
         """

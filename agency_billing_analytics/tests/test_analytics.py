@@ -23,6 +23,7 @@ from datetime import date, datetime
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from ..lib import analytics
 
@@ -295,9 +296,11 @@ class TestAnalytics(TransactionCase):
                                   "invoiced_amount:sum", "collected_amount:sum",
                                   "collection_rate:avg"], groupby=["partner_id"])
         a, c = rows[self.client_a], rows[self.client_c]
+        # A's 1 h of 12 March came after its last invoice (10 March): unbilled WIP waiting
+        # for its cycle, not leakage, and not counted in the recovery yet
         self.assertEqual((a["billable_hours"], a["invoiced_hours"], a["leakage_hours"]),
-                         (10.0, 9.0, 1.0))
-        self.assertAlmostEqual(a["hour_recovery"], 90.0, places=6)
+                         (10.0, 9.0, 0.0))
+        self.assertAlmostEqual(a["hour_recovery"], 100.0, places=6)
         self.assertEqual((self._money(a["billed_value"]), self._money(a["card_value"])),
                          (1000.0, 1200.0))
         self.assertAlmostEqual(a["rate_realization"], 1000 / 1200 * 100, places=6)
@@ -310,10 +313,118 @@ class TestAnalytics(TransactionCase):
                                    "collection_rate:avg"])
         self.assertEqual(self._money(total["invoiced_amount"]), 3250.0)
         self.assertAlmostEqual(total["collection_rate"], 2250 / 3250 * 100, places=6)
-        leak = self.env[rec].search([("company_id", "=", self.company.id),
-                                     ("is_leakage", "=", True), ("kind", "=", "time")])
-        self.assertEqual(leak.entry_id, self.e4)
-        self.assertEqual(leak.age_days, (date.today() - date(2026, 3, 12)).days)
+        wip = self.env[rec].search([("company_id", "=", self.company.id),
+                                    ("is_wip", "=", True), ("kind", "=", "time")])
+        self.assertEqual(wip.entry_id, self.e4)
+        self.assertEqual((wip.billing_status, wip.wip_hours, wip.cycle_closed),
+                         ("open", 1.0, False))
+        self.assertEqual(wip.age_days, (date.today() - date(2026, 3, 12)).days)
+        self.assertFalse(self.env[rec].search([("company_id", "=", self.company.id),
+                                               ("is_leakage", "=", True)]))
+
+    def test_recovery_leakage_apart_from_wip(self):
+        """Client D in March, exact hours: 3 h invoiced (posted 10 March), 2 h written off,
+        1.5 h absorbed over scope, 2.5 h on a draft in review and 2 h after the invoice
+        waiting for the next cycle. Leakage 3.5 h, unbilled WIP 4.5 h; the closed cycle
+        holds 3 + 2 + 1.5 h: recovery 3 ÷ 6.5."""
+        client = self.env["res.partner"].create({"name": "Client D", "is_company": True,
+                                                 "time_rounding": "none"})
+        order, project = self._contract(client)
+        d1 = self._time(self.cd, 3, date(2026, 3, 2), project)
+        self._post(order._create_invoices(), date(2026, 3, 10), date(2026, 4, 9))
+        self.assertTrue(d1.timesheet_invoice_id)
+        d5 = self._time(self.designer, 2.5, date(2026, 3, 17), project)
+        draft = order._create_invoices()
+        self.assertEqual((d5.timesheet_invoice_id, draft.state), (draft, "draft"))
+        d2 = self._time(self.designer, 2, date(2026, 3, 3), project)
+        d2.write({"exclude_from_billing": True, "exclusion_reason": "Written off"})
+        d3 = self._time(self.cd, 1.5, date(2026, 3, 4), project)
+        d3.write({"over_scope": True, "over_scope_policy": "absorbed"})
+        d4 = self._time(self.cd, 2, date(2026, 3, 16), project)
+        rec = "agency.report.recovery"
+        domain = [("partner_id", "=", client.id), ("kind", "=", "time")]
+        totals = self._totals(rec, ["billable_hours:sum", "invoiced_hours:sum",
+                                    "leakage_hours:sum", "wip_hours:sum", "closed_hours:sum",
+                                    "closed_invoiced_hours:sum", "hour_recovery:avg"],
+                              domain=domain)
+        self.assertEqual(
+            [totals[k] for k in ("billable_hours", "invoiced_hours", "leakage_hours",
+                                 "wip_hours", "closed_hours", "closed_invoiced_hours")],
+            [11.0, 3.0, 3.5, 4.5, 6.5, 3.0])
+        self.assertAlmostEqual(totals["hour_recovery"], 3 / 6.5 * 100, places=6)
+        rows = {r.entry_id: r for r in self.env[rec].search(domain)}
+        self.assertEqual({e: (rows[e].billing_status, rows[e].cycle_closed)
+                          for e in (d1, d2, d3, d4, d5)},
+                         {d1: ("invoiced", True), d2: ("excluded", True),
+                          d3: ("absorbed", True), d4: ("open", False),
+                          d5: ("draft", False)})
+        self.assertEqual(rows[d5].move_id, draft, "the draft that will bill it")
+        self.assertEqual(rows[d4].age_days, (date.today() - date(2026, 3, 16)).days)
+        self.assertEqual((rows[d2].is_leakage, rows[d4].is_wip, rows[d5].is_wip),
+                         (True, True, True))
+
+    def test_dashboard_equals_reports(self):
+        """The snapshot the dashboard shows and the reports over the same month agree."""
+        snap = self.env["agency.kpi.snapshot"]._agency_take(self.company, date(2026, 3, 1))
+        march = [("date", ">=", date(2026, 3, 1)), ("date", "<=", date(2026, 3, 31))]
+        prof = self._totals("agency.report.profitability",
+                            ["revenue:sum", "cost:sum", "margin:sum", "margin_percent:avg"],
+                            domain=march)
+        self.assertEqual((snap.revenue, snap.cost, snap.margin),
+                         tuple(self._money(prof[k]) for k in ("revenue", "cost", "margin")))
+        self.assertAlmostEqual(snap.margin_percent, prof["margin_percent"], places=2)
+        reco = self._totals("agency.report.recovery",
+                            ["hour_recovery:avg", "leakage_hours:sum", "wip_hours:sum",
+                             "rate_realization:avg"], domain=march)
+        self.assertAlmostEqual(snap.hour_recovery, reco["hour_recovery"], places=2)
+        self.assertEqual((snap.leakage_hours, snap.unbilled_wip_hours),
+                         (reco["leakage_hours"], reco["wip_hours"]))
+        util = self._totals("agency.report.utilization",
+                            ["utilization_capacity:avg", "capacity_hours:sum"], domain=march)
+        self.assertEqual(snap.capacity_hours, util["capacity_hours"])
+        self.assertAlmostEqual(snap.utilization_capacity, util["utilization_capacity"],
+                               places=2)
+
+    def test_reports_count_only_the_agency(self):
+        """A customer of another business in the same company (a project of no agency
+        service, contract or budget, an invoice of a plain product) and an employee without
+        a role weigh in no report; the same project marked Agency Work counts."""
+        other = self.env["res.partner"].create({"name": "Not Our Client", "is_company": True})
+        project = self.env["project.project"].create({
+            "name": "Office design", "partner_id": other.id, "allow_timesheets": True})
+        stranger = self.env["hr.employee"].create({"name": "Sol Stranger", "hourly_cost": 30.0})
+        self._time(stranger, 7, date(2026, 3, 5), project)
+        self._time(self.designer, 1, date(2026, 3, 5), project)
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": other.id,
+            "invoice_date": date(2026, 3, 6), "invoice_date_due": date(2026, 3, 20),
+            "invoice_line_ids": [Command.create({"name": "Desk", "quantity": 1,
+                                                 "price_unit": 5000.0,
+                                                 "tax_ids": [Command.clear()]})]})
+        invoice.action_post()
+        mine = [("company_id", "=", self.company.id)]
+        for model in ("agency.report.profitability", "agency.report.recovery",
+                      "agency.report.utilization", "agency.report.invoice",
+                      "agency.report.estimate"):
+            rows = self.env[model].search(mine)
+            self.assertTrue(rows, model)
+            self.assertNotIn(other, rows.partner_id, model)
+            if "employee_id" in rows._fields:
+                self.assertNotIn(stranger, rows.employee_id, model)
+            if "project_id" in rows._fields:
+                self.assertNotIn(project, rows.project_id, model)
+        self.assertFalse(other.agency_counted)
+        self.assertTrue(self.client_b.agency_counted)
+        action = self.env.ref("agency_billing.action_agency_overdue_invoices")
+        overdue = self.env["account.move"].search(safe_eval(
+            action.domain, {"context_today": lambda: date(2026, 6, 1)}))
+        self.assertIn(self.inv_c, overdue)
+        self.assertNotIn(invoice, overdue, "Overdue Invoices: the agency's clients only")
+        project.agency_report_work = True
+        rows = self.env["agency.report.profitability"].search(mine)
+        self.assertIn(other, rows.partner_id, "marked Agency Work: its client counts")
+        self.assertNotIn(stranger, self.env["agency.report.utilization"].search(mine).employee_id,
+                         "no role, no capacity: not one of the agency's people")
 
     def test_invoice_timing_payment_and_disputes(self):
         Report = self.env["agency.report.invoice"]
@@ -387,7 +498,10 @@ class TestAnalytics(TransactionCase):
         self.assertEqual((april.time_to_invoice_median, april.days_to_pay_median),
                          (19.0, 30.0))
         self.assertEqual((april.invoice_count, april.hour_recovery), (1, 0.0))
-        self.assertAlmostEqual(march.hour_recovery, 95.0, places=6, msg="19 h of 20")
+        self.assertAlmostEqual(march.hour_recovery, 100.0, places=6,
+                               msg="19 h of the 19 of closed cycles")
+        self.assertEqual((march.unbilled_wip_hours, march.leakage_hours), (1.0, 0.0),
+                         "A's hour after its invoice waits for its cycle")
 
     def test_forecast(self):
         Forecast = self.env["agency.cash.forecast"]
@@ -418,6 +532,20 @@ class TestAnalytics(TransactionCase):
         self.assertEqual(weeks["2026-03-30"], (0.0, 1250.0))
         self.assertEqual(weeks["2026-04-13"], (0.0, 500.0))
         self.assertEqual((result["wape"], result["total"]), (208.0, 8.0))
+
+    def test_backtest_weekly(self):
+        """Every week back-tested against "paid on the due date". From 13 April: A's 500
+        (due 9 April) was paid on 19 April; the baseline expects it at once (it is
+        overdue), the model 20 days late (B's lateness, the company's history). From
+        20 April nothing comes in within the week. One week ahead: model 500 off of 500
+        (100 %), baseline exact (0 %): the model does not earn its place."""
+        Forecast = self.env["agency.cash.forecast"]
+        result = Forecast.backtest_weekly("2026-04-27", weeks_back=2, horizons=(1,))
+        self.assertEqual(result[1], {"model": 100.0, "baseline": 0.0, "gain": None,
+                                     "weeks": 2})
+        self.assertFalse(result["earns_its_place"])
+        self.assertIn("does NOT beat", Forecast._agency_backtest_note(result))
+        self.assertTrue(Forecast._agency_backtest_verdict(result).startswith("Does NOT"))
 
     def test_estimate_and_suggestions(self):
         rows = self._totals("agency.report.estimate", [
@@ -492,6 +620,42 @@ class TestAnalyticsDemo(TransactionCase):
         early = rows.filtered(lambda r: r.days_to_post < 0)
         self.assertFalse(early, "invoices dated before their work: %s" % [
             (r.move_id.name, str(r.date), str(r.work_date)) for r in early])
+
+    def test_demo_reports_count_only_the_agency(self):
+        """No report row of the demo names one of Odoo's generic demo customers or
+        employees (those with an external id of another module than the agency's): the
+        reports count the agency's clients and people only."""
+        company = self.env.ref("base.main_company")
+        data = self.env["ir.model.data"].search([
+            ("model", "in", ("res.partner", "hr.employee")),
+            ("module", "not like", "agency_billing%")])
+        generic = {(d.model, d.res_id) for d in data}
+        agency_clients = self.env["res.partner"].browse(
+            [d.res_id for d in self.env["ir.model.data"].search([
+                ("model", "=", "res.partner"), ("module", "=", "agency_billing"),
+                ("name", "in", ("partner_acme", "partner_globex", "partner_initech",
+                                "partner_umbrella", "partner_stark"))])])
+        for model in ("agency.report.profitability", "agency.report.recovery",
+                      "agency.report.utilization", "agency.report.invoice"):
+            Report = self.env[model]
+            partners = {p.id for p, in Report._read_group(
+                [("company_id", "=", company.id)], ["partner_id"]) if p}
+            self.assertFalse({("res.partner", p) for p in partners} & generic,
+                             "%s counts generic partners: %s" % (model, self.env[
+                                 "res.partner"].browse(partners).mapped("name")))
+            self.assertGreaterEqual(partners, set(agency_clients.ids), model)
+            if "employee_id" in Report._fields:
+                people = {e.id for e, in Report._read_group(
+                    [("company_id", "=", company.id)], ["employee_id"]) if e}
+                self.assertTrue(people, model)
+                self.assertFalse({("hr.employee", e) for e in people} & generic,
+                                 "%s counts generic employees: %s" % (model, self.env[
+                                     "hr.employee"].browse(people).mapped("name")))
+        margin = self.env["agency.report.profitability"]._read_group(
+            [("company_id", "=", company.id), ("partner_id", "=", False),
+             ("employee_id", "!=", False)], ["employee_id"], ["cost:sum"])
+        self.assertFalse({("hr.employee", e.id) for e, _c in margin} & generic,
+                         "no generic employee's internal time either")
 
     def test_demo_headline_figures(self):
         """The last snapshot is the last complete month, with healthy-agency figures."""

@@ -20,7 +20,8 @@ class TestAnalyticsUi(HttpCase):
                                               "hourly_cost": 40.0})
         project = env["project.project"].create({
             "name": "Tour Analytics Project", "partner_id": client.id,
-            "allow_timesheets": True})
+            "allow_timesheets": True,
+            "service_type_id": env.ref("agency_billing.service_type_design").id})
         env["account.analytic.line"].create({
             "name": "Layouts", "employee_id": employee.id, "project_id": project.id,
             "unit_amount": 3.0, "date": today})
@@ -36,7 +37,8 @@ class TestAnalyticsUi(HttpCase):
                       groups="agency_billing.group_agency_billing_user,base.group_user")
 
     def test_dashboard_and_reports_tour(self):
-        """Reporting > Dashboard opens the spreadsheet dashboard; each report opens on its
-        default grouping."""
+        """Reporting > Dashboard opens the spreadsheet dashboard, its charts open the reports
+        behind them (Margin by client → Profitability, Hour Recovery → Recovery); each report
+        opens on its default grouping."""
         self.start_tour("/odoo/action-agency_billing_analytics.action_agency_dashboard",
                         "agency_analytics_tour", login="ab_analytics_tour")

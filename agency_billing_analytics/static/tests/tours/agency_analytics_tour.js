@@ -17,6 +17,37 @@ registry.category("web_tour.tours").add("agency_analytics_tour", {
             content: "It is listed under its own group",
             trigger: ".o_spreadsheet_dashboard_search_panel .active:contains('Agency Billing'), .o_spreadsheet_dashboard_search_panel li:contains('Agency Billing')",
         },
+        {
+            content: "Every chart links to the report behind it: click Margin by client",
+            trigger: ".o_spreadsheet_dashboard_action .o-figure[data-id='agency-margin-client'][role='button']",
+            run: "click",
+        },
+        {
+            content: "Profitability opens from the chart",
+            trigger: ".o_breadcrumb:contains('Profitability')",
+        },
+        {
+            content: "Profitability shows the client of the chart",
+            trigger: ".o_pivot_view .o_pivot_header_cell_closed:contains('Tour Analytics Client')",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .breadcrumb-item a",
+            run: "click",
+        },
+        {
+            content: "The dashboard is open again",
+            trigger: ".o_spreadsheet_dashboard_action .o-figure[data-id='agency-kpi-1'][role='button']",
+        },
+        {
+            content: "The Hour Recovery scorecard opens Recovery",
+            trigger: ".o_spreadsheet_dashboard_action .o-figure[data-id='agency-kpi-1']",
+            run: "click",
+        },
+        {
+            content: "Recovery opens from the scorecard",
+            trigger: ".o_breadcrumb:contains('Recovery')",
+        },
         stepUtils.showAppsMenuItem(),
         {
             content: "Open the Agency Billing app",
@@ -114,6 +145,16 @@ registry.category("web_tour.tours").add("agency_analytics_tour", {
             trigger: ".o_breadcrumb:contains('Time to Invoice')",
         },
         {
+            content: "Time to Invoice: its months go down the rows, no sideways scrolling",
+            trigger: ".o_pivot_view .o_pivot table",
+            run() {
+                const box = document.querySelector(".o_pivot_view .o_pivot");
+                if (box.scrollWidth > box.clientWidth + 1) {
+                    throw new Error(`Time to Invoice scrolls sideways: ${box.scrollWidth} > ${box.clientWidth}`);
+                }
+            },
+        },
+        {
             content: "Time to Invoice: its first screen",
             trigger: ".o_pivot_view .o_pivot_header_cell_closed:contains('Tour Analytics Client')",
         },
@@ -130,6 +171,16 @@ registry.category("web_tour.tours").add("agency_analytics_tour", {
         {
             content: "Days to Pay shows its figures",
             trigger: ".o_breadcrumb:contains('Days to Pay')",
+        },
+        {
+            content: "Days to Pay: its months go down the rows, no sideways scrolling",
+            trigger: ".o_pivot_view .o_pivot table",
+            run() {
+                const box = document.querySelector(".o_pivot_view .o_pivot");
+                if (box.scrollWidth > box.clientWidth + 1) {
+                    throw new Error(`Days to Pay scrolls sideways: ${box.scrollWidth} > ${box.clientWidth}`);
+                }
+            },
         },
         {
             content: "Days to Pay: its first screen",
