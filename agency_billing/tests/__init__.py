@@ -37,3 +37,4 @@ from . import test_client_portal
 from . import test_finance_screens
 from . import test_screenshots
 from . import test_i18n
+from . import test_screens_trust
