@@ -221,19 +221,24 @@ class TestDraftsAndRuns(AgencyBillingRunCase):
         Run = self.env["agency.billing.run"]
         cron = self.env.ref("agency_billing.ir_cron_agency_billing_run")
 
+        ours = self.client | self.other
+
         def cron_tick():
             Run.with_user(cron.user_id).with_context(agency_billing_today=APRIL)._cron_billing()
-            return Run.search([("trigger", "=", "cron"), ("date", "=", APRIL)])
+            # (the demo's history may have a run that day: it is then the day's run)
+            return Run.search([("trigger", "=", "cron"), ("date", "=", APRIL),
+                               ("line_ids.partner_id", "in", ours.ids)])
 
         first = cron_tick()
-        self.assertEqual(first.line_ids.partner_id, self.client)
+        self.assertEqual(first.line_ids.partner_id & ours, self.client)
         # Later that day another client falls due: the day's scheduled run bills it.
         self.other.billing_last_period_end = date(2026, 2, 28)
         self._time(self.emp_cd, 1.0, day=MARCH_10, project=self.other_project)
         self.assertEqual(cron_tick(), first, "one scheduled run per day")
-        self.assertEqual(first.line_ids.partner_id, self.client | self.other)
+        self.assertEqual(first.line_ids.partner_id & ours, ours)
         self.assertEqual(first.state, "done")
-        self.assertEqual(sorted(first.invoice_ids.mapped("amount_untaxed")), [150.0, 300.0])
+        invoices = first.invoice_ids.filtered(lambda m: m.commercial_partner_id in ours)
+        self.assertEqual(sorted(invoices.mapped("amount_untaxed")), [150.0, 300.0])
         # A run by hand the same day is a run of its own.
         self._time(self.emp_cd, 1.0, day=date(2026, 3, 20))
         by_hand = self._run_now(APRIL)
