@@ -15,7 +15,17 @@ Held time — over scope, held by hand, or waiting to be classified — is one A
 from odoo import api, fields, models
 from odoo.osv import expression
 
+from ..access import BILLING_READERS
 from ..lib import dates
+
+# Where a time entry stands in billing (``agency_billing_status``), as the lists say it.
+BILLING_STATUSES = [
+    ("to_invoice", "To invoice"),
+    ("to_classify", "Waiting for service type"),
+    ("held", "Held"),
+    ("non_billable", "Not billable"),
+    ("invoiced", "Invoiced"),
+]
 
 
 class HeldTime:
@@ -50,6 +60,31 @@ class AccountAnalyticLineInvoicing(models.Model):
         help="The credit note that credited this entry: it is billable again and the next "
         "invoice bills it (it stays linked to the credited invoice until then).",
     )
+
+    agency_billing_status = fields.Selection(
+        BILLING_STATUSES, string="Billing Status", compute="_compute_agency_billing_status",
+        help="Where the entry stands in billing, and why it is not billed yet: an entry "
+        "waiting for its service type has no rate and no billed amount until classified.",
+        groups=BILLING_READERS,
+    )
+
+    @api.depends("timesheet_invoice_id", "agency_credit_note_id", "classification_method",
+                 "billing_hold", "is_billable")
+    def _compute_agency_billing_status(self):
+        # sudo: whether the entry's invoice still bills it (cancelled, reversed, credited),
+        # for readers of time who may not read invoices (an Account Director).
+        for line, line_su in zip(self, self.sudo(), strict=True):
+            if not line_su._is_not_billed():
+                status = "invoiced"
+            elif line.classification_method == "review":
+                status = "to_classify"
+            elif line.billing_hold:
+                status = "held"
+            elif not line.is_billable:
+                status = "non_billable"
+            else:
+                status = "to_invoice"
+            line.agency_billing_status = status
 
     # ------------------------------------------------------------------
     # Invoiced or not

@@ -272,10 +272,17 @@ class AccountAnalyticLineRating(models.Model):
         self._agency_assign(values)
 
     @api.depends("billed_unit_amount", "agency_rate", "rate_rule_id", "rate_locked",
-                 "so_line.price_unit", "so_line.discount")
+                 "so_line.price_unit", "so_line.discount", "classification_method")
     def _compute_billed_amount(self):
+        """Rate and amount the entry is invoiced at; none while it waits for its service
+        type (``classification_method`` *review*): billing leaves it out until then
+        (``_agency_invoiceable_domain``), so no screen may show it as billed."""
         values = {}
         for line in self:
+            if line.classification_method == "review" and line._is_not_billed():
+                values[line] = {"billing_rate": 0.0, "billing_discount": 0.0,
+                                "billed_amount": 0.0}
+                continue
             if line.rate_rule_id or line.rate_locked:
                 rate = line.agency_rate
             else:

@@ -32,7 +32,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_amount
+from odoo.tools import format_amount, format_date
 
 from ..access import BILLING_READERS
 from ..constants import DETAIL_LEVELS
@@ -83,6 +83,15 @@ class AccountMove(models.Model):
                                   store=True, groups=BILLING_READERS)
     has_blocking_anomaly = fields.Boolean(compute="_compute_anomaly_summary", store=True,
                                           groups=BILLING_READERS)
+    # compute_sudo: worded from the flags, as the stored summary is (for every reader of it).
+    anomaly_blocking_summary = fields.Char(
+        string="Blocking Flags", compute="_compute_anomaly_wording", compute_sudo=True,
+        groups=BILLING_READERS, help="Open flags that hold the draft in review until fixed.")
+    anomaly_warning_summary = fields.Char(
+        string="Warnings", compute="_compute_anomaly_wording", compute_sudo=True,
+        groups=BILLING_READERS, help="Open flags that do not block: approved with a reason.")
+    send_failure_note = fields.Char(compute="_compute_send_failure_note",
+                                    groups=BILLING_READERS)
     agency_detail_level = fields.Selection(
         DETAIL_LEVELS, string="Time Detail", compute="_compute_agency_detail_level",
         store=True, readonly=False, tracking=True,
@@ -134,6 +143,31 @@ class AccountMove(models.Model):
                 dict.fromkeys(labels.get(a.code, a.code) for a in flags)
             ) or False
 
+    @api.depends("anomaly_ids.state", "anomaly_ids.severity", "anomaly_ids.code")
+    def _compute_anomaly_wording(self):
+        labels = dict(self.env["agency.invoice.anomaly"]._fields["code"]._description_selection(
+            self.env))
+        for move in self:
+            flags = move.anomaly_ids.filtered(lambda a: a.state == "open")
+            by_severity = {
+                severity: ", ".join(dict.fromkeys(
+                    labels.get(a.code, a.code) for a in flags if a.severity == severity))
+                for severity in ("blocking", "warning")
+            }
+            move.anomaly_blocking_summary = by_severity["blocking"] or False
+            move.anomaly_warning_summary = by_severity["warning"] or False
+
+    @api.depends("send_attempts", "send_error")
+    def _compute_send_failure_note(self):
+        for move in self:
+            if not move.send_error:
+                move.send_failure_note = False
+                continue
+            attempts = (_("1 attempt") if move.send_attempts == 1
+                        else _("%s attempts", move.send_attempts))
+            move.send_failure_note = _("Sending failed (%(attempts)s): %(error)s",
+                                       attempts=attempts, error=move.send_error)
+
     @api.depends("partner_id")
     def _compute_agency_detail_level(self):
         for move in self:
@@ -181,7 +215,8 @@ class AccountMove(models.Model):
         edited, before, newly_disputed = self._agency_write_review_and_disputes(vals)
         res = super().write(vals)
         if edited:
-            edited._agency_log_review_edit(before, sorted(REVIEW_EDIT_FIELDS & vals.keys()))
+            edited = edited._agency_log_review_edit(
+                before, sorted(REVIEW_EDIT_FIELDS & vals.keys()))
             edited._agency_check_anomalies()
         for move in newly_disputed:
             move.message_post(body=_(
@@ -205,7 +240,10 @@ class AccountMove(models.Model):
         """
         moves = self - self._agency_held_in_review(soft)
         plans = moves._agency_credit_plans_to_post()
-        posted = super(AccountMove, moves)._post(soft)
+        # What Odoo writes while posting (the invoice date, the lines' sync) is nobody's
+        # edit in review.
+        posted = super(AccountMove, moves.with_context(agency_posting=True))._post(soft)
+        posted = posted.with_env(self.env)
         moves._agency_apply_credit_plans(plans, posted)
         return posted
 
@@ -214,15 +252,18 @@ class AccountMove(models.Model):
         (with their untaxed totals) and the invoices it newly marks disputed (dated today
         unless ``vals`` dates the dispute).
 
-        :return: ``(edited, {move id: untaxed total before}, newly disputed)``
+        :return: ``(edited, {move id: values before (:meth:`_agency_review_values`)},
+            newly disputed)``
         """
         edited = self.env["account.move"]
         before = {}
-        if REVIEW_EDIT_FIELDS & vals.keys() and not self.env.context.get("agency_billing_run"):
+        fnames = sorted(REVIEW_EDIT_FIELDS & vals.keys())
+        if fnames and not self.env.context.get("agency_billing_run") \
+                and not self.env.context.get("agency_posting"):
             # sudo: whoever edits a draft (e.g. sales) need not read the review state.
             edited = self.sudo().filtered(
                 lambda m: m.state == "draft" and m.review_state == "to_review").with_env(self.env)
-            before = {move.id: move.amount_untaxed for move in edited}
+            before = {move.id: move._agency_review_values(fnames) for move in edited}
         newly_disputed = self.env["account.move"]
         if vals.get("disputed"):
             newly_disputed = self.filtered(lambda m: not m.disputed)
@@ -231,19 +272,52 @@ class AccountMove(models.Model):
                     self.env.company._agency_billing_today()
         return edited, before, newly_disputed
 
+    def _agency_review_values(self, fnames):
+        """{field: comparable value} of these edited fields of a draft, and its untaxed
+        total (``amount_untaxed``): what tells an edit from a write that changes nothing."""
+        self.ensure_one()
+        values = {"amount_untaxed": self.currency_id.round(self.amount_untaxed)}
+        for fname in fnames:
+            if fname in ("invoice_line_ids", "line_ids"):
+                values[fname] = tuple(
+                    (line.id, line.product_id.id, line.name, line.quantity, line.price_unit,
+                     line.discount, tuple(line.tax_ids.ids), line.account_id.id)
+                    for line in self.invoice_line_ids.sorted("id"))
+            elif self._fields[fname].type == "many2one":
+                values[fname] = self[fname].id
+            else:
+                values[fname] = self[fname]
+        return values
+
     def _agency_log_review_edit(self, before, fnames):
-        """A chatter note per edited draft: who changed what, and why."""
+        """A chatter note per draft a person edited: who changed what, and why. A write
+        that changed no value (a form saved as it was, an approval) is no edit: no note.
+
+        :return: the drafts whose values changed
+        """
         reason = self.env.context.get("agency_review_reason") or _("no reason given")
+        changed_moves = self.browse()
         for move in self:
-            labels = ", ".join(move._fields[f].string for f in fnames if f in move._fields)
-            move.message_post(body=_(
-                "Edited in review by %(who)s (%(fields)s): untaxed total %(before)s → "
-                "%(after)s. Reason: %(why)s",
-                who=self.env.user.name, fields=labels,
-                before=format_amount(self.env, before.get(move.id, 0.0), move.currency_id),
-                after=format_amount(self.env, move.amount_untaxed, move.currency_id),
-                why=reason,
-            ), subtype_xmlid="mail.mt_note")
+            old = before.get(move.id, {})
+            new = move._agency_review_values(fnames)
+            changed = [f for f in fnames if old.get(f) != new.get(f)]
+            if not changed and old.get("amount_untaxed") == new["amount_untaxed"]:
+                continue
+            changed_moves |= move
+            labels = ", ".join(move._fields[f].string for f in changed or fnames)
+            after = format_amount(self.env, move.amount_untaxed, move.currency_id)
+            if old.get("amount_untaxed") == new["amount_untaxed"]:
+                body = _("Edited in review by %(who)s (%(fields)s), untaxed total unchanged "
+                         "(%(after)s). Reason: %(why)s",
+                         who=self.env.user.name, fields=labels, after=after, why=reason)
+            else:
+                body = _("Edited in review by %(who)s (%(fields)s): untaxed total "
+                         "%(before)s → %(after)s. Reason: %(why)s",
+                         who=self.env.user.name, fields=labels, after=after, why=reason,
+                         before=format_amount(self.env, old.get("amount_untaxed", 0.0),
+                                              move.currency_id))
+            move.message_post(body=body, subtype_xmlid="mail.mt_note")
+        return changed_moves
 
     def _link_timesheets_to_invoice(self, start_date=None, end_date=None):
         """Linking entries to their invoice makes them billed: every computed value of a
@@ -327,6 +401,44 @@ class AccountMove(models.Model):
         """The invoice's number, or its display name while it is a draft."""
         self.ensure_one()
         return self.name if self.name and self.name != "/" else self.display_name
+
+    def _agency_fill_period_start(self):
+        """Every draft states the period it bills: one of a run by hand or of a reached
+        milestone (no cycle period) starts on the first day of what it bills — its
+        earliest time entry, retainer period or milestone reached — else on its period
+        end."""
+        # sudo: what these new drafts billed (the run's own work).
+        for move in self.sudo().filtered(lambda m: not m.billing_period_start):
+            days = [day for day in (
+                move.timesheet_ids.mapped("date")
+                + move.retainer_period_ids.mapped("date_from")
+                + move.billing_milestone_ids.mapped("reached_date")) if day]
+            end = move.billing_period_end
+            start = min(days) if days else end
+            if start and end and start > end:
+                start = end
+            if start:
+                move.billing_period_start = start
+
+    def _agency_draft_label(self):
+        """How a person tells invoices apart: client, period and untaxed amount (after
+        the number once posted), e.g. ``Stark Outdoor, 11/01/2026 – 11/30/2026, $ 16,380.00
+        untaxed`` — Odoo's "Draft Invoice (reference)" names two drafts alike."""
+        self.ensure_one()
+        start, end = self.billing_period_start, self.billing_period_end
+        if start and end and start != end:
+            period = _("%(start)s – %(end)s", start=format_date(self.env, start),
+                       end=format_date(self.env, end))
+        elif end or start:
+            period = format_date(self.env, end or start)
+        else:
+            period = format_date(self.env, self.invoice_date or self.date)
+        text = _("%(client)s, %(period)s, %(amount)s untaxed",
+                 client=self.commercial_partner_id.name or "", period=period,
+                 amount=format_amount(self.env, self.amount_untaxed, self.currency_id))
+        if self.name and self.name != "/" and self.state != "draft":
+            text = f"{self.name} ({text})"
+        return text
 
     def _agency_release_billing(self, event="cancelled"):
         """A cancelled or deleted invoice gives back what it billed: its retainer periods

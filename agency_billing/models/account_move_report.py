@@ -31,13 +31,27 @@ class AccountMoveReport(models.Model):
         return self.get_portal_url(anchor="portal_pay", query_string="&payment=True")
 
     def _agency_projects(self):
+        """The projects this invoice bills: those of its time entries and milestones;
+        for lines that bill neither (a retainer fee, a fixed price), the open projects of
+        those contract lines. A finished project of the same contract is not named on an
+        invoice that bills nothing of it."""
         self.ensure_one()
         # sudo: what the invoice PDF shows its reader (a portal client included): the work
         # behind this invoice only.
-        entries = self.sudo().timesheet_ids
-        # sudo: the same, for the contracts this invoice bills.
-        orders = self.sudo().invoice_line_ids.sale_line_ids.order_id
-        return (entries.project_id | orders.project_ids | self.billing_milestone_ids.project_id)
+        move = self.sudo()
+        entries = move.timesheet_ids
+        milestones = move.billing_milestone_ids
+        projects = entries.project_id | milestones.project_id
+        billed_lines = entries.so_line | milestones.sale_line_id
+        other_lines = move.invoice_line_ids.sale_line_ids.filtered(
+            lambda sol: sol not in billed_lines and not sol.is_downpayment)
+        if other_lines:
+            # The projects of those contract lines, else of their contracts (sudo above).
+            candidates = other_lines.project_id or other_lines.order_id.project_ids
+            open_projects = candidates.filtered(lambda p: not p.agency_closed)
+            # A closed project is named only when nothing else names the work billed.
+            projects |= open_projects or (candidates if not projects else candidates.browse())
+        return projects.with_env(self.env)
 
     def _agency_report_data(self):
         """Everything the invoice PDF shows about the work behind this invoice, as plain
@@ -135,8 +149,10 @@ class AccountMoveReport(models.Model):
         if not data:
             return ""
         parts = []
-        if data["projects"]:
-            parts.append(_("Project: %s", ", ".join(data["projects"])))
+        if len(data["projects"]) == 1:
+            parts.append(_("Project: %s", data["projects"][0]))
+        elif data["projects"]:
+            parts.append(_("Projects: %s", ", ".join(data["projects"])))
         if data["start"] and data["end"]:
             parts.append(_("Period: %(start)s – %(end)s",
                            start=format_date(self.env, data["start"]),

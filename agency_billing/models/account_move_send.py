@@ -52,7 +52,16 @@ class AccountMoveSend(models.Model):
         return True
 
     def _agency_held_summary(self):
-        return "\n".join(f"{move.display_name}: {move.anomaly_summary}" for move in self)
+        """One line per draft: its blocking flags, then its warnings, named as such (a
+        warning never reads as what holds the draft)."""
+        lines = []
+        for move in self:
+            text = _("%(invoice)s: blocking: %(blocking)s", invoice=move._agency_draft_label(),
+                     blocking=move.anomaly_blocking_summary or _("none"))
+            if move.anomaly_warning_summary:
+                text += _("; warnings (not blocking): %s", move.anomaly_warning_summary)
+            lines.append(text)
+        return "\n".join(lines)
 
     def _agency_held_in_review(self, soft=True):
         """Step of ``_post`` (see the model's main file), first: a draft held in review by

@@ -101,7 +101,7 @@ class AgencyBillingRun(models.Model):
 
     _name = "agency.billing.run"
     _description = "Billing Run"
-    _order = "id desc"
+    _order = "date desc, name desc, id desc"
 
     name = fields.Char(required=True, readonly=True)
     trigger = fields.Selection(
@@ -156,7 +156,8 @@ class AgencyBillingRun(models.Model):
         own calendar day), then retry the invoices that failed to send. Reports progress
         so the cron loops while clients remain due (one period per client per call)."""
         today = self.env.company._agency_fixed_today()
-        runner = self.sudo().with_context(agency_billing_commit=True)
+        runner = self.sudo().with_context(agency_billing_commit=True,
+                                          agency_billing_day_run=True)
         run = runner._run_due(today, limit=batch_size, skip_recent_errors=True)
         # sudo: the billing cron retries sending.
         self.env["account.move"].sudo()._agency_retry_sending()
@@ -170,14 +171,37 @@ class AgencyBillingRun(models.Model):
         """Bill every client due on ``today`` (only among ``clients`` when given); return
         the run, or an empty recordset when nobody is due. Without ``today`` each client
         is due on its own today (its time zone, see ``res.partner._agency_today``).
-        ``trigger`` says how the run was started (``cron``, ``button``, ``api``)."""
+        ``trigger`` says how the run was started (``cron``, ``button``, ``api``).
+        Called by the cron (context key ``agency_billing_day_run``), the clients are
+        added to the day's one scheduled run (:meth:`_scheduled_run_of`)."""
         jobs = self._due_jobs(today, limit=limit, skip_recent_errors=skip_recent_errors,
                               clients=clients)
         if not jobs:
             return self.browse()
-        run = self._start(trigger, today or self.env.company._agency_billing_today())
+        day = today or self.env.company._agency_billing_today()
+        day_run = trigger == "cron" and self.env.context.get("agency_billing_day_run")
+        run = (self._scheduled_run_of(day) if day_run else None) or self._start(trigger, day)
         run._execute(jobs)
         return run
+
+    @api.model
+    def _scheduled_run_of(self, day):
+        """The cron's run of this day, reopened, or None: the hourly cron adds the clients
+        that fall due later in the day (a reached milestone, a client whose day starts
+        later) to the day's one scheduled run instead of starting another."""
+        run = self.search([("trigger", "=", "cron"), ("date", "=", day)], limit=1,
+                          order="id")
+        if run:
+            run.write({"state": "running", "ended_at": False})
+        return run or None
+
+    @api.model
+    def _run_number(self, day):
+        """The run's number: its day and its rank among the runs of that day
+        (``RUN/2026-11-03/01``), so runs read in date order whatever order they were
+        made in (a run for a past period, a back-filled history)."""
+        rank = self.search_count([("date", "=", day)]) + 1
+        return f"RUN/{fields.Date.to_string(day)}/{rank:02d}"
 
     @api.model
     def _run_clients(self, clients, trigger=None, today=None):
@@ -197,10 +221,9 @@ class AgencyBillingRun(models.Model):
 
     @api.model
     def _start(self, trigger, today):
-        # sudo: the run's number (ir.sequence is for administrators).
-        number = self.env["ir.sequence"].sudo().next_by_code("agency.billing.run") or "/"
+        number = self._run_number(today)
         return self.create({
-            "name": _("%(number)s: %(day)s, %(trigger)s", number=number, day=today,
+            "name": _("%(number)s, %(trigger)s", number=number,
                       trigger=self._agency_trigger_label(trigger)),
             "trigger": trigger,
             "date": today,
@@ -330,8 +353,10 @@ class AgencyBillingRun(models.Model):
             self._record(chunk)
             self._auto_send(chunk)
             self._commit_if_cron()
+        # A reopened scheduled run: errors are those of each client's latest attempt.
+        latest = {line.partner_id: line.outcome for line in self.line_ids.sorted("id")}
         self.write({
-            "state": "errors" if any(job.outcome == "error" for job in jobs) else "done",
+            "state": "errors" if "error" in latest.values() else "done",
             "ended_at": fields.Datetime.now(),
         })
         self._commit_if_cron()
@@ -381,6 +406,7 @@ class AgencyBillingRun(models.Model):
         self._create_invoices(todo)
         moves = self.env["account.move"].union(*(job.invoices for job in todo))
         self._link_billed(todo, periods)
+        moves._agency_fill_period_start()
         moves._agency_check_anomalies()
         self._conclude(todo)
 

@@ -36,6 +36,29 @@ class ProjectProject(models.Model):
         check_company=True,
     )
 
+    agency_closed = fields.Boolean(
+        string="Closed", compute="_compute_agency_closed", store=True, index=True,
+        help="Finished work: the project is in a closed (folded) stage or marked done, or it "
+        "is billed to clients but has no open contract line left (no confirmed, unlocked "
+        "sale order behind it or its budget lines). Closed projects leave the risk screens "
+        "and are named on an invoice only when it bills their time or milestones.",
+    )
+
+    @api.depends("stage_id.fold", "last_update_status", "allow_billable",
+                 "sale_line_id.order_id.state", "sale_line_id.order_id.locked",
+                 "agency_scope_line_ids.sale_line_id.order_id.state",
+                 "agency_scope_line_ids.sale_line_id.order_id.locked")
+    def _compute_agency_closed(self):
+        for project in self:
+            # sudo: the stage (project stages' group) and the contract lines decide.
+            project_su = project.sudo()
+            lines = project_su.sale_line_id | project_su.agency_scope_line_ids.sale_line_id
+            open_lines = lines.filtered(
+                lambda sol: sol.order_id.state == "sale" and not sol.order_id.locked)
+            project.agency_closed = bool(
+                project_su.stage_id.fold or project_su.last_update_status == "done"
+                or (project_su.allow_billable and not open_lines))
+
     @api.constrains("service_type_id", "account_director_id", "company_id")
     def _check_agency_company(self):
         """Projects do not check companies by themselves (Odoo's project has no
@@ -142,7 +165,7 @@ class ProjectProject(models.Model):
                  "agency_scope_line_ids.burn_hours", "agency_scope_line_ids.burn_amount",
                  "agency_scope_line_ids.held_hours", "agency_scope_line_ids.burn_percent",
                  "agency_scope_line_ids.forecast_date", "agency_scope_line_ids.status",
-                 "agency_scope_line_ids.currency_id")
+                 "agency_scope_line_ids.currency_id", "agency_closed")
     def _compute_agency_scope(self):
         today = fields.Date.context_today(self)
         for project in self:
@@ -162,7 +185,9 @@ class ProjectProject(models.Model):
                 "agency_scope_percent": max(lines.mapped("burn_percent"), default=0.0),
                 "agency_scope_forecast_date": min(forecasts, default=False),
                 "agency_scope_status": status,
-                "agency_scope_at_risk": status in ("risk", "over") or held > 0,
+                # Finished work is no risk any more (it leaves the risk screens).
+                "agency_scope_at_risk": not project.agency_closed
+                and (status in ("risk", "over") or held > 0),
             })
 
     def _agency_scope_amounts(self, lines, today):

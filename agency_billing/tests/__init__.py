@@ -40,3 +40,4 @@ from . import test_i18n
 from . import test_revision_rounds
 from . import test_revision_rounds_portal
 from . import test_einvoice
+from . import test_screens_trust

@@ -226,7 +226,8 @@ class TestAccessMatrix(AccessMatrixAsserts):
                          (120.0, 1.0))
         self.assertViewsShow(user, "account.move", [
             ("account.view_move_form", "form"),
-            ("agency_billing.view_move_list_agency_review", "list")], ["anomaly_summary"])
+            ("agency_billing.view_move_list_agency_review", "list")],
+            ["anomaly_summary", "anomaly_blocking_summary", "anomaly_warning_summary"])
 
     def test_billing_user(self):
         """An Account Director reads all project time with its rates, the scope budgets and

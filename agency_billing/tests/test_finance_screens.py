@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 from odoo import Command
@@ -95,7 +96,7 @@ class TestFinanceScreens(AgencyBillingRunCase):
         second = self._run_now(date(2026, 3, 31))
         self.assertNotEqual(first.name, second.name)
         # Started by server code (no button): "over the API", with who started it.
-        self.assertRegex(first.name, r"^RUN/\d{4}/\d{4}: 2026-03-31, started by .+ over the API$")
+        self.assertRegex(first.name, r"^RUN/2026-03-31/\d{2}, started by .+ over the API$")
 
     def test_bill_all_due_clients_now(self):
         Run = self.env["agency.billing.run"].with_context(agency_billing_today=date(2026, 4, 1))
@@ -111,8 +112,8 @@ class TestFinanceScreens(AgencyBillingRunCase):
         # A person's call (not through Odoo's button route here: see TestRunTriggers):
         # recorded as such, by that person, never as scheduled.
         self.assertEqual((run.trigger, run.user_id), ("api", self.user_finance))
-        self.assertEqual(run.name.split(": ")[1],
-                         f"2026-04-01, started by {self.user_finance.name} over the API")
+        self.assertRegex(run.name, r"^RUN/2026-04-01/\d{2}, started by %s over the API$"
+                         % re.escape(self.user_finance.name))
 
     def test_billing_cron_run_is_recorded_as_scheduled(self):
         self.client.billing_last_period_end = date(2026, 2, 28)
@@ -138,7 +139,12 @@ class TestFinanceScreens(AgencyBillingRunCase):
         self.assertEqual(march.state, "draft")
         wizard = self.env["agency.invoice.approve.wizard"].with_context(
             **action["context"]).create({})
-        self.assertIn(february.display_name, wizard.earlier_warning)
+        # Drafts named by client, period and amount (Odoo names both "Draft Invoice").
+        self.assertIn("Acme Test Foods, 03/01/2026 – 03/31/2026, $ 300.00 untaxed — still "
+                      "waiting in review for an earlier period: Acme Test Foods, 02/01/2026 – "
+                      "02/28/2026, $ 150.00 untaxed.",
+                      wizard.earlier_warning.replace("\xa0", " "))
+        self.assertNotIn("Draft Invoice", wizard.earlier_warning)
         with self.assertRaises(UserError):
             wizard.action_approve()
         wizard.approve_out_of_order = True

@@ -152,6 +152,7 @@ class TestRateRules(AgencyBillingCase):
 
     def test_no_rule_falls_back_to_odoo_and_is_flagged(self):
         """Without a matching rule Odoo's own sale line bills the entry, flagged."""
+        self.project.service_type_id = self.st_creative  # classified: priced (else no rate)
         entry = self._time(self.emp_ad, 1.0)
         self.assertFalse(entry.rate_rule_id)
         self.assertTrue(entry.no_rate_rule)

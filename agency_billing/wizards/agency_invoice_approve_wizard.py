@@ -40,10 +40,11 @@ class AgencyInvoiceApproveWizard(models.TransientModel):
         for wizard in self:
             earlier = wizard.move_ids._agency_earlier_drafts()
             wizard.earlier_warning = "\n".join(
-                self.env._("%(invoice)s: %(client)s still has %(drafts)s waiting for an "
-                           "earlier period.",
-                           invoice=move.display_name, client=move.commercial_partner_id.name,
-                           drafts=", ".join(others.mapped("display_name")))
+                self.env._("%(invoice)s — still waiting in review for an earlier period: "
+                           "%(drafts)s.",
+                           invoice=move._agency_draft_label(),
+                           drafts="; ".join(other._agency_draft_label() for other in
+                                            others.sorted("billing_period_end")))
                 for move, others in earlier.items()
             ) or False
 

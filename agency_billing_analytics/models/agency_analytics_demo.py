@@ -161,6 +161,11 @@ class AgencyAnalyticsDemo(models.AbstractModel):
             "date": end,
             "service_type_id": current.service_type_id.id,
         })
+        # Finished: in Odoo's closed ("Done", folded) stage, so it leaves the risk screens
+        # and the invoices that bill nothing of it (project.project.agency_closed).
+        done = self.env.ref("project.project_project_stage_2", raise_if_not_found=False)
+        if done:
+            project.sudo().stage_id = done
         types = self._demo_types()
         sold = current.sale_line_id.order_id.order_line.product_id
         for code in ("strategy", "creative", "design", "copywriting", "media_buying",
@@ -254,10 +259,14 @@ class AgencyAnalyticsDemo(models.AbstractModel):
 
     def _demo_run(self, client, day, due=False):
         """Bill ``client`` as on ``day``: its due cycle, or everything up to ``day``."""
-        Run = self.env["agency.billing.run"].with_context(agency_billing_today=day)
+        # As the cron does: the clients due on one day are billed in that day's one run.
+        Run = self.env["agency.billing.run"].with_context(agency_billing_today=day,
+                                                          agency_billing_day_run=True)
         # The day is passed on: the client's own today would be the real one.
         run = Run._run_due(day, clients=client) if due else Run._run_clients(client, today=day)
-        return run.invoice_ids.filtered(lambda m: m.state == "draft")
+        # The day's scheduled run bills every client due that day: this client's drafts.
+        return run.invoice_ids.filtered(
+            lambda m: m.state == "draft" and m.commercial_partner_id == client)
 
     def _demo_post(self, moves, client, period_end):
         lag, send, _late = CLIENTS.get(client.get_external_id().get(client.id), (4, 1, (2, 10)))

@@ -14,16 +14,24 @@ function useHhmm() {
     return session.agency_hours_format === "hhmm";
 }
 
+// Two decimals whatever the field's precision (billed time is stored to the second,
+// digits (16, 6): the database keeps it, people read 2.50, never 2.500000).
+const DECIMAL_DIGITS = [16, 2];
+
 export function formatAgencyHours(value, options = {}) {
-    return useHhmm() ? formatFloatTime(value, options) : formatFloat(value, { digits: [16, 2] });
+    return useHhmm() ? formatFloatTime(value, options) : formatFloat(value, { digits: DECIMAL_DIGITS });
 }
 
 export class AgencyHoursField extends Component {
-    static template = xml`<t t-component="component" t-props="props"/>`;
+    static template = xml`<t t-component="component" t-props="componentProps"/>`;
     static props = { ...standardFieldProps };
 
     get component() {
         return useHhmm() ? FloatTimeField : FloatField;
+    }
+
+    get componentProps() {
+        return useHhmm() ? this.props : { ...this.props, digits: DECIMAL_DIGITS };
     }
 }
 
