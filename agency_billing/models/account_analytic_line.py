@@ -192,9 +192,11 @@ class AccountAnalyticLine(models.Model):
                     self._agency_drop_computed_outputs(vals)
                 scope_before = self._agency_scope_snapshot(vals)
                 vals, overridden = self._agency_override_vals(vals)
-                res = super().write(vals)
+                unchanged, quiet = self._agency_description_unchanged(vals)
+                with self.env.protecting(quiet) if quiet else nullcontext():
+                    res = super().write(vals)
                 if ROUTING_FIELDS & vals.keys():
-                    self._agency_route_missing()
+                    (self - unchanged if unchanged else self)._agency_route_missing()
                 for line in self if overridden else ():
                     line._agency_log_overrides(overridden[line.id])
                 self._agency_scope_written(vals, scope_before)
@@ -227,13 +229,17 @@ class AccountAnalyticLine(models.Model):
         :param values_by_line: {entry: {field name: value}}
         """
         groups = {}
+        currency_fields = {}  # {field names given: currency fields to group by}
         for line, values in values_by_line.items():
             # Odoo writes a monetary value to entries of one currency at a time: entries of
             # contracts in other currencies sharing a value go in separate groups.
-            currencies = tuple(
-                line[field.get_currency_field(line)] for fname in values
-                if (field := self._fields[fname]).type == "monetary"
-                and field.get_currency_field(line) not in values)
+            fnames = tuple(values)
+            if fnames not in currency_fields:
+                currency_fields[fnames] = tuple(dict.fromkeys(
+                    currency for fname in fnames
+                    if (field := self._fields[fname]).type == "monetary"
+                    and (currency := field.get_currency_field(line)) not in values))
+            currencies = tuple(line[fname] for fname in currency_fields[fnames])
             groups.setdefault((tuple(values.items()), currencies), []).append(line.id)
         for (items, _currencies), ids in groups.items():
             lines = self.browse(ids)
