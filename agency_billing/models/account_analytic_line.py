@@ -135,8 +135,9 @@ class AccountAnalyticLine(models.Model):
            (:meth:`_agency_drop_computed_outputs`), values set by hand become locked
            overrides (``…_override``, :meth:`_agency_override_locks`);
         3. Odoo creates the entries (routed to their sale lines by ``_check_can_create``,
-           ``…_routing``); the overrides are logged and the budget lines refreshed
-           (``…_scope``, :meth:`_agency_scope_recorded`);
+           ``…_routing``; the cost amounts Odoo writes entry by entry written in batches,
+           :meth:`_agency_create_batched`); the overrides are logged and the budget lines
+           refreshed (``…_scope``, :meth:`_agency_scope_recorded`);
         4. the computed values set aside in 1 are compared with the rules' own
            (``…_guard``, :meth:`_agency_check_computed_protected`), in one savepoint
            with 2 and 3.
@@ -150,7 +151,7 @@ class AccountAnalyticLine(models.Model):
             for vals, changed in zip(vals_list, explicit, strict=True):
                 if changed:
                     self._agency_override_locks(vals)
-            lines = super().create(vals_list)
+            lines = self._agency_create_batched(vals_list)
             for line, changed in zip(lines, explicit, strict=True):
                 if changed and line.project_id:
                     line._agency_log_overrides(dict.fromkeys(changed))
@@ -203,6 +204,49 @@ class AccountAnalyticLine(models.Model):
             for line in self if protected else ():
                 line._agency_check_computed_protected(protected)
         return res
+
+    @api.model
+    def _agency_create_batched(self, vals_list):
+        """Odoo's ``create``, with the values ``hr_timesheet`` writes on each new entry
+        after creating it (its cost ``amount``, one ``write`` per entry) written once per
+        distinct value instead: the same values, without paying a whole ``write`` (and
+        the guards and recomputations it triggers) for every entry of a large batch."""
+        key = ("agency_postprocess", id(vals_list))
+        buffer = self.env.cr.cache[key] = {}
+        try:
+            lines = super(AccountAnalyticLine, self.with_context(
+                agency_postprocess=key[1])).create(vals_list)
+        finally:
+            self.env.cr.cache.pop(key, None)
+        lines = lines.with_env(self.env)
+        groups = {}
+        for line_id, values in buffer.items():
+            try:
+                groups.setdefault(tuple(sorted(values.items())), []).append(line_id)
+            except TypeError:  # an unhashable value: written alone
+                groups[(line_id,)] = (values, [line_id])
+        # sudo: as hr_timesheet writes them (values it computed, not the caller's).
+        entries = lines.sudo()
+        for items, ids in groups.items():
+            if isinstance(ids, tuple):
+                values, ids = ids
+            else:
+                values = dict(items)
+            entries.browse(ids).write(values)
+        return lines
+
+    def _timesheet_postprocess_values(self, values):
+        """Within :meth:`_agency_create_batched`, the values to write on the new entries
+        are set aside, to be written in batches once they all exist."""
+        result = super()._timesheet_postprocess_values(values)
+        key = self.env.context.get("agency_postprocess")
+        buffer = self.env.cr.cache.get(("agency_postprocess", key)) if key else None
+        if buffer is None:
+            return result
+        for line_id, line_values in result.items():
+            if line_values:
+                buffer.setdefault(line_id, {}).update(line_values)
+        return {line_id: {} for line_id in result}
 
     @api.model
     def _agency_drop_computed_outputs(self, vals):
