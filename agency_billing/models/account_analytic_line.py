@@ -136,7 +136,7 @@ class AccountAnalyticLine(models.Model):
            overrides (``…_override``, :meth:`_agency_override_locks`);
         3. Odoo creates the entries (routed to their sale lines by ``_check_can_create``,
            ``…_routing``; the cost amounts Odoo writes entry by entry written in batches,
-           :meth:`_agency_create_batched`); the overrides are logged and the budget lines
+           :meth:`_agency_write_postprocessed`); the overrides are logged and the budget lines
            refreshed (``…_scope``, :meth:`_agency_scope_recorded`);
         4. the computed values set aside in 1 are compared with the rules' own
            (``…_guard``, :meth:`_agency_check_computed_protected`), in one savepoint
@@ -151,7 +151,16 @@ class AccountAnalyticLine(models.Model):
             for vals, changed in zip(vals_list, explicit, strict=True):
                 if changed:
                     self._agency_override_locks(vals)
-            lines = self._agency_create_batched(vals_list)
+            # Odoo's create; the values hr_timesheet writes on each new entry afterwards
+            # are set aside and written in batches (_agency_write_postprocessed).
+            key = id(vals_list)
+            buffer = self.env.cr.cache[("agency_postprocess", key)] = {}
+            try:
+                lines = super(AccountAnalyticLine, self.with_context(
+                    agency_postprocess=key)).create(vals_list).with_env(self.env)
+            finally:
+                self.env.cr.cache.pop(("agency_postprocess", key), None)
+            lines._agency_write_postprocessed(buffer)
             for line, changed in zip(lines, explicit, strict=True):
                 if changed and line.project_id:
                     line._agency_log_overrides(dict.fromkeys(changed))
@@ -205,20 +214,14 @@ class AccountAnalyticLine(models.Model):
                 line._agency_check_computed_protected(protected)
         return res
 
-    @api.model
-    def _agency_create_batched(self, vals_list):
-        """Odoo's ``create``, with the values ``hr_timesheet`` writes on each new entry
-        after creating it (its cost ``amount``, one ``write`` per entry) written once per
-        distinct value instead: the same values, without paying a whole ``write`` (and
-        the guards and recomputations it triggers) for every entry of a large batch."""
-        key = ("agency_postprocess", id(vals_list))
-        buffer = self.env.cr.cache[key] = {}
-        try:
-            lines = super(AccountAnalyticLine, self.with_context(
-                agency_postprocess=key[1])).create(vals_list)
-        finally:
-            self.env.cr.cache.pop(key, None)
-        lines = lines.with_env(self.env)
+    def _agency_write_postprocessed(self, buffer):
+        """Write on these new entries the values ``hr_timesheet`` computed for each one
+        after creating it (its cost ``amount``), once per distinct value instead of one
+        ``write`` per entry: the same values, without paying a whole ``write`` (and the
+        guards and recomputations it triggers) for every entry of a large batch.
+
+        :param buffer: {entry id: values}, filled by :meth:`_timesheet_postprocess_values`
+        """
         groups = {}
         for line_id, values in buffer.items():
             try:
@@ -226,18 +229,14 @@ class AccountAnalyticLine(models.Model):
             except TypeError:  # an unhashable value: written alone
                 groups[(line_id,)] = (values, [line_id])
         # sudo: as hr_timesheet writes them (values it computed, not the caller's).
-        entries = lines.sudo()
+        entries = self.sudo()
         for items, ids in groups.items():
-            if isinstance(ids, tuple):
-                values, ids = ids
-            else:
-                values = dict(items)
+            values, ids = ids if isinstance(ids, tuple) else (dict(items), ids)
             entries.browse(ids).write(values)
-        return lines
 
     def _timesheet_postprocess_values(self, values):
-        """Within :meth:`_agency_create_batched`, the values to write on the new entries
-        are set aside, to be written in batches once they all exist."""
+        """Within ``create``, the values to write on the new entries are set aside, to be
+        written in batches once they all exist (:meth:`_agency_write_postprocessed`)."""
         result = super()._timesheet_postprocess_values(values)
         key = self.env.context.get("agency_postprocess")
         buffer = self.env.cr.cache.get(("agency_postprocess", key)) if key else None

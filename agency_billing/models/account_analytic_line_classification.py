@@ -6,6 +6,7 @@ from ..access import BILLING_READERS
 from ..constants import CLASSIFICATION_FIELDS
 from ..lib import classification
 
+
 def _stored_compute(field):
     return bool(field.compute and field.store)
 

@@ -45,6 +45,7 @@ class AccountAnalyticLineCompany(models.Model):
             super()._check_company(wrong)
             raise UserError(_("Incompatible companies on time entries (%s).",
                               ", ".join(self._fields[fname].string for fname in wrong)))
+        return None
 
     def _agency_check_company(self, fnames):
         """Raise for the addon's links; return Odoo's fields with a link of another
