@@ -182,9 +182,11 @@ class AccountAnalyticLine(models.Model):
            (:meth:`_agency_drop_computed_outputs`); the budget lines the entries burn
            are noted (``…_scope``); values set by hand become locked overrides, refused
            on invoiced entries (``…_override``, :meth:`_agency_override_vals`);
-        4. Odoo writes; missing sale lines are added (``…_routing``,
-           :meth:`_agency_route_missing`), the overrides logged and the budget lines
-           refreshed (:meth:`_agency_scope_written`);
+        4. Odoo writes (entries whose classification a new description leaves as it is
+           recompute nothing, ``…_classification``,
+           :meth:`_agency_description_unchanged`); missing sale lines are added
+           (``…_routing``, :meth:`_agency_route_missing`), the overrides logged and the
+           budget lines refreshed (:meth:`_agency_scope_written`);
         5. the computed values set aside in 2 are compared with the rules' own
            (``…_guard``, :meth:`_agency_check_computed_protected`), in one savepoint
            with 3 and 4.

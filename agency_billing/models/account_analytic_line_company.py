@@ -42,14 +42,13 @@ class AccountAnalyticLineCompany(models.Model):
         wrong = self._agency_check_company(batched)
         if wrong:
             # Odoo's own message for its fields (one pass per entry, on these fields only).
-            super()._check_company(wrong)
-            raise UserError(_("Incompatible companies on time entries (%s).",
-                              ", ".join(self._fields[fname].string for fname in wrong)))
+            super()._check_company([fname for _company, fname, _records in wrong])
+            self._agency_raise_company(*wrong[0])
         return None
 
     def _agency_check_company(self, fnames):
-        """Raise for the addon's links; return Odoo's fields with a link of another
-        company (for Odoo's check to word)."""
+        """Raise for the addon's links; return ``[(company, field name, records)]`` of
+        Odoo's fields with a link of another company (for Odoo's check to word)."""
         by_company = defaultdict(list)
         for line in self.sudo():
             by_company[line.company_id].append(line.id)
@@ -67,13 +66,16 @@ class AccountAnalyticLineCompany(models.Model):
                 if not wrong:
                     continue
                 if fname not in AGENCY_COMPANY_FIELDS:
-                    wrong_fields.append(fname)
+                    wrong_fields.append((company, fname, wrong))
                     break
-                raise UserError(_(
-                    "Incompatible companies: time entries of %(company)s cannot use "
-                    "%(records)s (%(field)s) of another company.",
-                    company=company.display_name,
-                    records=", ".join(wrong.mapped("display_name")),
-                    field=self._fields[fname].string,
-                ))
+                self._agency_raise_company(company, fname, wrong)
         return wrong_fields
+
+    def _agency_raise_company(self, company, fname, wrong):
+        raise UserError(_(
+            "Incompatible companies: time entries of %(company)s cannot use "
+            "%(records)s (%(field)s) of another company.",
+            company=company.display_name,
+            records=", ".join(wrong.mapped("display_name")),
+            field=self._fields[fname].string,
+        ))
