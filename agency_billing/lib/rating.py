@@ -171,16 +171,16 @@ class RuleIndex:
     """
 
     def __init__(self, rules):
-        self.rules = list(rules)
+        # Ranked once: the rules matching an entry, in this order, are ranked already.
+        self.rules = sorted(rules, key=rank_key)
         self.dated = any(r.date_from or r.date_to for r in self.rules)
         self._memo = {}
 
     def matching(self, entry):
-        key = entry if self.dated else Entry(date=None, **{
-            name: getattr(entry, name) for name in CRITERIA
-        })
+        """The rules matching the entry, best first (as :func:`matching_rules`)."""
+        key = entry if self.dated else tuple(getattr(entry, name) for name in CRITERIA)
         if key not in self._memo:
-            self._memo[key] = matching_rules(self.rules, entry)
+            self._memo[key] = [rule for rule in self.rules if matches(rule, entry)]
         return self._memo[key]
 
     def resolve(self, entry, convert=None, fallback=None):

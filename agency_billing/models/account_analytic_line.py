@@ -135,8 +135,9 @@ class AccountAnalyticLine(models.Model):
            (:meth:`_agency_drop_computed_outputs`), values set by hand become locked
            overrides (``…_override``, :meth:`_agency_override_locks`);
         3. Odoo creates the entries (routed to their sale lines by ``_check_can_create``,
-           ``…_routing``); the overrides are logged and the budget lines refreshed
-           (``…_scope``, :meth:`_agency_scope_recorded`);
+           ``…_routing``; the cost amounts Odoo writes entry by entry written in batches,
+           :meth:`_agency_write_postprocessed`); the overrides are logged and the budget lines
+           refreshed (``…_scope``, :meth:`_agency_scope_recorded`);
         4. the computed values set aside in 1 are compared with the rules' own
            (``…_guard``, :meth:`_agency_check_computed_protected`), in one savepoint
            with 2 and 3.
@@ -150,7 +151,16 @@ class AccountAnalyticLine(models.Model):
             for vals, changed in zip(vals_list, explicit, strict=True):
                 if changed:
                     self._agency_override_locks(vals)
-            lines = super().create(vals_list)
+            # Odoo's create; the values hr_timesheet writes on each new entry afterwards
+            # are set aside and written in batches (_agency_write_postprocessed).
+            key = id(vals_list)
+            buffer = self.env.cr.cache[("agency_postprocess", key)] = {}
+            try:
+                lines = super(AccountAnalyticLine, self.with_context(
+                    agency_postprocess=key)).create(vals_list).with_env(self.env)
+            finally:
+                self.env.cr.cache.pop(("agency_postprocess", key), None)
+            lines._agency_write_postprocessed(buffer)
             for line, changed in zip(lines, explicit, strict=True):
                 if changed and line.project_id:
                     line._agency_log_overrides(dict.fromkeys(changed))
@@ -172,9 +182,11 @@ class AccountAnalyticLine(models.Model):
            (:meth:`_agency_drop_computed_outputs`); the budget lines the entries burn
            are noted (``…_scope``); values set by hand become locked overrides, refused
            on invoiced entries (``…_override``, :meth:`_agency_override_vals`);
-        4. Odoo writes; missing sale lines are added (``…_routing``,
-           :meth:`_agency_route_missing`), the overrides logged and the budget lines
-           refreshed (:meth:`_agency_scope_written`);
+        4. Odoo writes (entries whose classification a new description leaves as it is
+           recompute nothing, ``…_classification``,
+           :meth:`_agency_description_unchanged`); missing sale lines are added
+           (``…_routing``, :meth:`_agency_route_missing`), the overrides logged and the
+           budget lines refreshed (:meth:`_agency_scope_written`);
         5. the computed values set aside in 2 are compared with the rules' own
            (``…_guard``, :meth:`_agency_check_computed_protected`), in one savepoint
            with 3 and 4.
@@ -192,15 +204,50 @@ class AccountAnalyticLine(models.Model):
                     self._agency_drop_computed_outputs(vals)
                 scope_before = self._agency_scope_snapshot(vals)
                 vals, overridden = self._agency_override_vals(vals)
-                res = super().write(vals)
+                unchanged, quiet = self._agency_description_unchanged(vals)
+                with self.env.protecting(quiet) if quiet else nullcontext():
+                    res = super().write(vals)
                 if ROUTING_FIELDS & vals.keys():
-                    self._agency_route_missing()
+                    (self - unchanged if unchanged else self)._agency_route_missing()
                 for line in self if overridden else ():
                     line._agency_log_overrides(overridden[line.id])
                 self._agency_scope_written(vals, scope_before)
             for line in self if protected else ():
                 line._agency_check_computed_protected(protected)
         return res
+
+    def _agency_write_postprocessed(self, buffer):
+        """Write on these new entries the values ``hr_timesheet`` computed for each one
+        after creating it (its cost ``amount``), once per distinct value instead of one
+        ``write`` per entry: the same values, without paying a whole ``write`` (and the
+        guards and recomputations it triggers) for every entry of a large batch.
+
+        :param buffer: {entry id: values}, filled by :meth:`_timesheet_postprocess_values`
+        """
+        groups = {}
+        for line_id, values in buffer.items():
+            try:
+                groups.setdefault(tuple(sorted(values.items())), []).append(line_id)
+            except TypeError:  # an unhashable value: written alone
+                groups[(line_id,)] = (values, [line_id])
+        # sudo: as hr_timesheet writes them (values it computed, not the caller's).
+        entries = self.sudo()
+        for items, ids in groups.items():
+            values, ids = ids if isinstance(ids, tuple) else (dict(items), ids)
+            entries.browse(ids).write(values)
+
+    def _timesheet_postprocess_values(self, values):
+        """Within ``create``, the values to write on the new entries are set aside, to be
+        written in batches once they all exist (:meth:`_agency_write_postprocessed`)."""
+        result = super()._timesheet_postprocess_values(values)
+        key = self.env.context.get("agency_postprocess")
+        buffer = self.env.cr.cache.get(("agency_postprocess", key)) if key else None
+        if buffer is None:
+            return result
+        for line_id, line_values in result.items():
+            if line_values:
+                buffer.setdefault(line_id, {}).update(line_values)
+        return {line_id: {} for line_id in result}
 
     @api.model
     def _agency_drop_computed_outputs(self, vals):
@@ -227,13 +274,17 @@ class AccountAnalyticLine(models.Model):
         :param values_by_line: {entry: {field name: value}}
         """
         groups = {}
+        currency_fields = {}  # {field names given: currency fields to group by}
         for line, values in values_by_line.items():
             # Odoo writes a monetary value to entries of one currency at a time: entries of
             # contracts in other currencies sharing a value go in separate groups.
-            currencies = tuple(
-                line[field.get_currency_field(line)] for fname in values
-                if (field := self._fields[fname]).type == "monetary"
-                and field.get_currency_field(line) not in values)
+            fnames = tuple(values)
+            if fnames not in currency_fields:
+                currency_fields[fnames] = tuple(dict.fromkeys(
+                    currency for fname in fnames
+                    if (field := self._fields[fname]).type == "monetary"
+                    and (currency := field.get_currency_field(line)) not in values))
+            currencies = tuple(line[fname] for fname in currency_fields[fnames])
             groups.setdefault((tuple(values.items()), currencies), []).append(line.id)
         for (items, _currencies), ids in groups.items():
             lines = self.browse(ids)

@@ -6,6 +6,19 @@ from ..access import BILLING_READERS
 from ..constants import CLASSIFICATION_FIELDS
 from ..lib import classification
 
+
+def _stored_compute(field):
+    return bool(field.compute and field.store)
+
+
+def _flat_tree(tree):
+    """Every field of a trigger tree (of any model, at any depth)."""
+    fields_ = set(tree.root)
+    for subtree in tree.values():
+        fields_ |= _flat_tree(subtree)
+    return fields_
+
+
 CLASSIFICATION_METHODS = [
     ("manual", "Set by hand"),
     ("rule", "Classification rule"),
@@ -84,6 +97,16 @@ class AccountAnalyticLineClassification(models.Model):
     def _agency_classify(self, company):
         """Classify entries of one company: rule, then the source's hint, the task's type,
         a learned suggestion, the project's type (a manual override never gets here)."""
+        self._agency_assign(self._agency_classification_decisions(company))
+
+    def _agency_classification_decisions(self, company, descriptions=None):
+        """{entry: values of CLASSIFICATION_FIELDS} the rules give these entries of one
+        company (nothing assigned).
+
+        :param descriptions: optional {entry id: description} classified instead of the
+            entries' own (what a write of ``name`` is about to store)
+        """
+        descriptions = descriptions or {}
         rules = self.env["agency.classification.rule"]._plain_rules(company)
         sources = dict(self._fields["source"]._description_selection(self.env))
         threshold = company.agency_classification_threshold
@@ -91,8 +114,9 @@ class AccountAnalyticLineClassification(models.Model):
         need_learning = {}
         for line in self:
             task = line.task_id
+            name = descriptions.get(line.id, line.name)
             item = classification.Item(
-                description=line.name or "",
+                description=name or "",
                 task_name=task.name or "",
                 source=line.source or None,
                 project=line.project_id.id,
@@ -126,7 +150,7 @@ class AccountAnalyticLineClassification(models.Model):
                                type=task.service_type_id.name))
             else:
                 need_learning[line] = classification.features(
-                    line.name, task.name, line.source, line.external_activity_type
+                    name, task.name, line.source, line.external_activity_type
                 )
             decisions[line] = (decision, notes)
         if need_learning:
@@ -140,7 +164,67 @@ class AccountAnalyticLineClassification(models.Model):
                 line._agency_decide_learned(decision, notes, suggestion, threshold, names)
         for decision, notes in decisions.values():
             decision["classification_reason"] = "; ".join(notes) or False
-        self._agency_assign({line: decision for line, (decision, _notes) in decisions.items()})
+        return {line: decision for line, (decision, _notes) in decisions.items()}
+
+    # ------------------------------------------------------------------
+    # A new description that changes no classification changes nothing else
+    # ------------------------------------------------------------------
+
+    def _agency_description_unchanged(self, vals):
+        """Step of ``write`` (see the model's main file): when ``vals`` only changes the
+        description, the entries whose classification the new description leaves as it is.
+
+        Everything the rules decide for an entry follows from its classification, never
+        from its description itself, so for these entries Odoo need not recompute the
+        classification, rate, route, billed time and amount, review flags and the sale
+        lines' delivered time (a grid edit of descriptions would otherwise re-rate every
+        entry it touches). Entries whose classification does change (a keyword a rule
+        matches, a learned word) are recomputed as usual.
+
+        :return: ``(entries, pairs)``: the entries left alone and the (fields, records) to
+            protect from recomputation while writing; ``(None, None)`` when the
+            optimisation does not apply
+        """
+        if vals.keys() != {"name"} or not self or not all(self._ids):
+            return None, None
+        name_field = self._fields["name"]
+        tree = self.pool.get_trigger_tree([name_field], select=_stored_compute)
+        if not tree:
+            return None, None
+        outputs = [self._fields[fname] for fname in CLASSIFICATION_FIELDS]
+        allowed = set(outputs) | _flat_tree(
+            self.pool.get_trigger_tree(outputs, select=_stored_compute))
+        if not _flat_tree(tree) <= allowed:
+            # Another module computes something from the description itself.
+            return None, None
+        # sudo: the rules' own decision (as their computes, which run as superuser).
+        entries = self.sudo()
+        name = name_field.convert_to_cache(vals["name"], entries)
+        todo = entries.filtered(
+            lambda line: line.project_id and not line.classification_locked
+            and line._is_not_billed()
+        )
+        unchanged = entries - todo
+        for company in todo.company_id:
+            lines = todo.filtered(lambda line, c=company: line.company_id == c)
+            decisions = lines._agency_classification_decisions(
+                company, descriptions=dict.fromkeys(lines.ids, name))
+            unchanged |= lines.browse([
+                line.id for line, decision in decisions.items()
+                if all(line._agency_same_value(fname, value)
+                       for fname, value in decision.items())
+            ])
+        if not unchanged:
+            return None, None
+        # The records other models recompute from these entries (the sale lines' delivered
+        # time) are left alone only when no entry of the write changes: another entry may
+        # share them.
+        everything = unchanged == entries
+        pairs = [([field], records & unchanged if records._name == self._name else records)
+                 for field, records, _create
+                 in unchanged.with_context(active_test=False)._modified_triggers(tree)
+                 if everything or records._name == self._name]
+        return self.browse(unchanged.ids), pairs
 
     def _agency_decide_learned(self, decision, notes, suggestion, threshold, names):
         """Apply a confident suggestion, else the project's type, else flag for review."""

@@ -1,4 +1,4 @@
-"""Time entries: company consistency of the addon's links, checked in one pass.
+"""Time entries: company consistency of their links, checked in one pass.
 
 The links of a time entry to records of a company (service type and hint, role, the
 rules that classified and rated it, retainer period: ``check_company`` on their
@@ -26,23 +26,33 @@ class AccountAnalyticLineCompany(models.Model):
     _inherit = "account.analytic.line"
 
     def _check_company(self, fnames=None):
-        """Check the addon's links in one pass per company and field (Odoo's check runs
-        one domain per entry and field, which would weigh on creating many entries)."""
+        """Check the links in one pass per company and field (Odoo's check runs one domain
+        per entry and field, which would weigh on creating many entries): the addon's
+        links and Odoo's own (project, task, sale line, employee...) alike. Odoo's own
+        check still words the error of its fields, and checks company-dependent ones."""
         if fnames is None or {"company_id", "company_ids"} & set(fnames):
             fnames = list(self._fields)
-        ours = [fname for fname in fnames if fname in AGENCY_COMPANY_FIELDS]
-        if not ours:
-            return super()._check_company(fnames)
-        others = [fname for fname in fnames if fname not in AGENCY_COMPANY_FIELDS
+        batched = [fname for fname in fnames
+                   if (field := self._fields[fname]).relational and field.check_company
+                   and not field.company_dependent]
+        others = [fname for fname in fnames if fname not in batched
                   and fname not in ("company_id", "company_ids")]
         if others:
             super()._check_company(others)
-        return self._agency_check_company(ours)
+        wrong = self._agency_check_company(batched)
+        if wrong:
+            # Odoo's own message for its fields (one pass per entry, on these fields only).
+            super()._check_company([fname for _company, fname, _records in wrong])
+            self._agency_raise_company(*wrong[0])
+        return None
 
     def _agency_check_company(self, fnames):
+        """Raise for the addon's links; return ``[(company, field name, records)]`` of
+        Odoo's fields with a link of another company (for Odoo's check to word)."""
         by_company = defaultdict(list)
         for line in self.sudo():
             by_company[line.company_id].append(line.id)
+        wrong_fields = []
         for fname in fnames:
             for company, ids in by_company.items():
                 lines = self.sudo().browse(ids)
@@ -50,12 +60,22 @@ class AccountAnalyticLineCompany(models.Model):
                 if not linked:
                     continue
                 domain = linked._check_company_domain(company)
+                if not domain:
+                    continue
                 wrong = linked - linked.with_context(active_test=False).filtered_domain(domain)
-                if wrong:
-                    raise UserError(_(
-                        "Incompatible companies: time entries of %(company)s cannot use "
-                        "%(records)s (%(field)s) of another company.",
-                        company=company.display_name,
-                        records=", ".join(wrong.mapped("display_name")),
-                        field=self._fields[fname].string,
-                    ))
+                if not wrong:
+                    continue
+                if fname not in AGENCY_COMPANY_FIELDS:
+                    wrong_fields.append((company, fname, wrong))
+                    break
+                self._agency_raise_company(company, fname, wrong)
+        return wrong_fields
+
+    def _agency_raise_company(self, company, fname, wrong):
+        raise UserError(_(
+            "Incompatible companies: time entries of %(company)s cannot use "
+            "%(records)s (%(field)s) of another company.",
+            company=company.display_name,
+            records=", ".join(wrong.mapped("display_name")),
+            field=self._fields[fname].string,
+        ))

@@ -109,12 +109,14 @@ class AccountAnalyticLineInvoicing(models.Model):
         return (super()._is_not_billed() or bool(self.agency_credit_note_id)
                 or self.timesheet_invoice_id.payment_state == "reversed")
 
-    @api.model
     def _agency_invoice_link_vals(self, vals):
         """Step of ``write`` (see the model's main file): entries linked to (or unlinked
         from) an invoice are billed again, or open anyway, whatever a credit note gave
-        back — the values to write."""
-        if "timesheet_invoice_id" in vals and "agency_credit_note_id" not in vals:
+        back — the values to write (the mark is cleared only where an entry has it: a
+        write of an unchanged field still costs its dependencies' traversal)."""
+        # sudo: the mark is read whoever links the time (Odoo links as superuser).
+        if "timesheet_invoice_id" in vals and "agency_credit_note_id" not in vals \
+                and any(line.agency_credit_note_id for line in self.sudo()):
             return dict(vals, agency_credit_note_id=False)
         return vals
 

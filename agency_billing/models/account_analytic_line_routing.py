@@ -195,11 +195,12 @@ class AccountAnalyticLineRouting(models.Model):
         if not create:
             return mapping
         vals_list = []
+        missing = [(key, line) for key, line in keys.items() if key not in mapping]
+        if not missing:
+            return mapping
         next_sequence = {order.id: max(order.order_line.mapped("sequence") or [0]) + 1
-                         for order in orders}
-        for key, line in keys.items():
-            if key in mapping:
-                continue
+                         for order in orders.browse({key[0] for key, _line in missing})}
+        for key, line in missing:
             order = orders.browse(key[0])
             if order.state != "sale" or order.locked:
                 continue

@@ -62,8 +62,11 @@ class AccountMoveClient(models.Model):
         for line, name in names.items():
             if name and name != line.name:
                 by_name[name] |= line
+        # A label changes no amount, tax or due date: no need for Odoo to re-synchronise
+        # the invoices' tax and payment-term lines after each of these writes.
         for name, lines in by_name.items():
-            lines.with_context(check_move_validity=False).write({"name": name})
+            lines.with_context(check_move_validity=False, skip_invoice_sync=True).write(
+                {"name": name})
 
     def _agency_label_time_rows(self):
         """{move id: {sale line id: [(service type, role, task, rule, hours)]}} of the time

@@ -152,3 +152,94 @@ class TestClassification(AgencyBillingCase):
         self.env["account.analytic.line"]._cron_agency_rerate()
         self.assertEqual(entry.service_type_id, self.st_creative)
         self.assertFalse(entry.agency_rerate_needed)
+
+
+@tagged("post_install", "-at_install")
+class TestDescriptionEdits(AgencyBillingCase):
+    """A new description re-classifies only the entries whose classification it changes;
+    the others keep their rate, sale line and billed amount, and the contract's delivered
+    time stays right either way (a grid edit of descriptions)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["agency.classification.rule"].create({
+            "name": "Internal", "sequence": 1, "keywords": "internal",
+            "service_type_id": cls.st_internal.id, "billable": "non_billable",
+        })
+        cls.env["agency.classification.rule"].create({
+            "name": "Copy", "sequence": 20, "keywords": "headline",
+            "service_type_id": cls.st_copy.id,
+        })
+        cls.env["agency.rate.rule"].create({"job_id": cls.job_designer.id, "rate": 130.0})
+
+    def _delivered(self, entries):
+        sale_lines = entries.so_line
+        sale_lines.invalidate_recordset(["qty_delivered"])
+        return {sol.price_unit: sol.qty_delivered for sol in sale_lines}
+
+    def test_description_keeping_classification_keeps_everything(self):
+        first = self._time(self.emp_designer, 1.5, task=self.task_design, name="Key visual")
+        second = self._time(self.emp_designer, 2.25, task=self.task_design, name="Banners")
+        entries = first | second
+        before = [(e.service_type_id, e.rate_rule_id, e.agency_rate, e.so_line,
+                   e.billed_amount, e.classification_reason) for e in entries]
+        self.assertEqual(first.billed_amount, 195.0)
+        self.assertEqual(self._delivered(entries), {130.0: 3.75})
+        first.write({"name": "Key visual, second round"})
+        entries.write({"name": "Banners and key visual"})
+        self.env.flush_all()
+        self.assertEqual(first.name, "Banners and key visual")
+        self.assertEqual([(e.service_type_id, e.rate_rule_id, e.agency_rate, e.so_line,
+                           e.billed_amount, e.classification_reason) for e in entries], before)
+        self.assertEqual(second.billed_amount, 292.5)
+        self.assertEqual(self._delivered(entries), {130.0: 3.75})
+
+    def test_description_changing_classification_rerates(self):
+        first = self._time(self.emp_designer, 1.5, task=self.task_design, name="Key visual")
+        second = self._time(self.emp_designer, 2.0, task=self.task_design, name="Banners")
+        sale_line = first.so_line
+        self.assertEqual(sale_line, second.so_line)
+        self.assertEqual(self._delivered(first | second), {130.0: 3.5})
+        # One write re-classifies both (non-billable): their sale line delivers nothing.
+        (first | second).write({"name": "Internal review"})
+        self.env.flush_all()
+        self.assertEqual(first.service_type_id, self.st_internal)
+        self.assertFalse(first.is_billable)
+        self.assertEqual(first.billed_amount, 0.0)
+        self.assertFalse(first.so_line)
+        self.assertEqual(second.service_type_id, self.st_internal)
+        sale_line.invalidate_recordset(["qty_delivered"])
+        self.assertEqual(sale_line.qty_delivered, 0.0)
+        # Back to a billable description: re-rated on a line at the copy rate card.
+        first.write({"name": "Headline options"})
+        self.env.flush_all()
+        self.assertEqual(first.service_type_id, self.st_copy)
+        self.assertTrue(first.is_billable)
+        self.assertEqual(first.agency_rate, 130.0)
+        self.assertEqual(first.billed_amount, 195.0)
+        self.assertEqual(first.so_line.price_unit, 130.0)
+        self.assertEqual(self._delivered(first), {130.0: 1.5})
+
+    def test_mixed_write_moves_time_between_sale_lines(self):
+        """One write, two entries: one keeps its classification (by its task), the other
+        leaves the copy rule for its task's design work; the design line then delivers
+        both entries' time, the copy line none."""
+        keep = self._time(self.emp_designer, 1.0, task=self.task_design, name="Banner set")
+        moved = self._time(self.emp_designer, 3.0, task=self.task_design,
+                           name="Headline options")
+        self.assertEqual(keep.classification_method, "task")
+        self.assertEqual(moved.service_type_id, self.st_copy)
+        design_line, copy_line = keep.so_line, moved.so_line
+        self.assertNotEqual(design_line, copy_line)
+        self.assertEqual(design_line.product_id, self.st_design.product_id)
+        (keep | moved).write({"name": "Banner set, final"})
+        self.env.flush_all()
+        self.assertEqual(keep.so_line, design_line)
+        self.assertEqual(moved.service_type_id, self.st_design)
+        self.assertEqual(moved.classification_method, "task")
+        self.assertEqual(moved.so_line, design_line)
+        self.assertEqual(moved.billed_amount, 390.0)
+        (design_line | copy_line).invalidate_recordset(["qty_delivered"])
+        self.assertEqual(design_line.qty_delivered, 4.0)
+        self.assertEqual(copy_line.qty_delivered, 0.0)
