@@ -20,6 +20,7 @@
         "views/agency_report_views.xml",
         "views/agency_analytics_views.xml",
         "views/agency_analytics_menus.xml",
+        "views/agency_report_revision_views.xml",
         "data/agency_dashboard_data.xml",
     ],
     "demo": [

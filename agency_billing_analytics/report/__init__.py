@@ -4,3 +4,4 @@ from . import agency_report_invoice
 from . import agency_report_profitability
 from . import agency_report_recovery
 from . import agency_report_utilization
+from . import agency_report_revision

@@ -138,6 +138,31 @@ def is_agency_work(entry="e", project="p"):
             f"({project}.partner_id IS NULL AND {is_agency_person(f'{entry}.employee_id')}))")
 
 
+# Revision rounds of deliverables (agency_billing): which round a time entry belongs to.
+def in_round_sql(entry="e", rnd="r"):
+    """SQL: time entry ``entry`` belongs to round ``rnd`` — it is on a task of the round's
+    deliverable and the round is the deliverable's last one started on or before the
+    entry's date (agency_billing's ``rounds.round_of_day``, as the rounds' own hours)."""
+    return f"""({entry}.task_id IS NOT NULL AND {entry}.project_id IS NOT NULL
+        AND {rnd}.date::date <= {entry}.date
+        AND EXISTS (SELECT 1 FROM agency_deliverable_task_rel dt
+                     WHERE dt.deliverable_id = {rnd}.deliverable_id
+                       AND dt.task_id = {entry}.task_id)
+        AND NOT EXISTS (SELECT 1 FROM agency_deliverable_round nx
+                         WHERE nx.deliverable_id = {rnd}.deliverable_id
+                           AND nx.number > {rnd}.number
+                           AND nx.date::date <= {entry}.date))"""
+
+
+def in_absorbed_round_sql(entry="e"):
+    """SQL: time entry ``entry`` belongs to an extra round the agency absorbs."""
+    return f"""({entry}.task_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM agency_deliverable_task_rel dr
+          JOIN agency_deliverable_round ar ON ar.deliverable_id = dr.deliverable_id
+         WHERE dr.task_id = {entry}.task_id AND ar.is_extra AND ar.state = 'absorbed'
+           AND {in_round_sql(entry, 'ar')}))"""
+
+
 def create_agency_views(cr):
     """Create or replace the views of the agency's work, clients and people."""
     for name, query in AGENCY_VIEWS:

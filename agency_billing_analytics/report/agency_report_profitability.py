@@ -6,6 +6,7 @@ from odoo.tools import SQL
 
 from .agency_report_mixin import (
     convert_sql,
+    in_absorbed_round_sql,
     is_agency_client,
     is_agency_work,
     sale_line_project_sql,
@@ -80,6 +81,12 @@ class AgencyReportProfitability(models.Model):
                                  help="Hours of employees without an hourly cost: "
                                  "their cost is unknown, not zero.")
     no_cost = fields.Boolean(readonly=True, help="The employee has no hourly cost.")
+    revision_leakage_hours = fields.Float(
+        readonly=True,
+        help="Hours logged in extra revision rounds the agency absorbs (not billed).")
+    revision_leakage = fields.Monetary(
+        readonly=True, help="The cost of the time logged in absorbed extra revision rounds "
+        "(part of the cost; that time is not work in progress).")
 
     def init(self):
         # Open work in progress is read whatever its age (smart buttons, the forecast):
@@ -94,6 +101,7 @@ class AgencyReportProfitability(models.Model):
         client = is_agency_client("am.commercial_partner_id")
         # the agency's work, or its people's time on a project of no client (internal)
         work = is_agency_work()
+        absorbed = in_absorbed_round_sql()  # time of an extra revision round, absorbed
         wip_value = convert_sql("e.billed_amount", "e.agency_currency_id", "e.company_id",
                                 "e.date")
         return f"""
@@ -106,7 +114,8 @@ class AgencyReportProfitability(models.Model):
                -aml.balance * k.weight / t.weight AS revenue, 0.0 AS wip, 0.0 AS cost,
                0.0 AS nonbillable_cost, -aml.balance * k.weight / t.weight AS margin,
                100.0 AS margin_percent, 0.0 AS hours, 0.0 AS billable_hours,
-               0.0 AS no_cost_hours, FALSE AS no_cost
+               0.0 AS no_cost_hours, FALSE AS no_cost,
+               0.0 AS revision_leakage_hours, 0.0 AS revision_leakage
           {INVOICE_LINES}
           JOIN LATERAL (SELECT * FROM ({LINKS}) x WHERE x.weight > 0) k ON TRUE
           JOIN LATERAL (SELECT SUM(y.weight) AS weight FROM ({LINKS}) y
@@ -118,7 +127,8 @@ class AgencyReportProfitability(models.Model):
         SELECT -(aml.id::bigint * 100000000) AS id, 'revenue', am.invoice_date,
                am.company_id, am.commercial_partner_id,
                p.id, COALESCE(st.id, p.service_type_id), NULL, NULL, am.id, NULL,
-               -aml.balance, 0.0, 0.0, 0.0, -aml.balance, 100.0, 0.0, 0.0, 0.0, FALSE
+               -aml.balance, 0.0, 0.0, 0.0, -aml.balance, 100.0, 0.0, 0.0, 0.0, FALSE,
+               0.0, 0.0
           {INVOICE_LINES}
      LEFT JOIN LATERAL (
                SELECT MIN(rel.order_line_id) AS id FROM sale_order_line_invoice_rel rel
@@ -140,7 +150,9 @@ class AgencyReportProfitability(models.Model):
                e.amount, NULL, e.unit_amount,
                CASE WHEN e.is_billable THEN e.unit_amount ELSE 0.0 END,
                CASE WHEN COALESCE(emp.hourly_cost, 0) = 0 THEN e.unit_amount ELSE 0.0 END,
-               COALESCE(emp.hourly_cost, 0) = 0
+               COALESCE(emp.hourly_cost, 0) = 0,
+               CASE WHEN {absorbed} THEN e.unit_amount ELSE 0.0 END,
+               CASE WHEN {absorbed} THEN -e.amount ELSE 0.0 END
           FROM account_analytic_line e
           JOIN project_project p ON p.id = e.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
@@ -150,21 +162,22 @@ class AgencyReportProfitability(models.Model):
         -- work in progress: billable time not on an invoice ...
         SELECT e.id * 2 + 1 AS id, 'wip', e.date, e.company_id, pp.commercial_partner_id,
                e.project_id, e.service_type_id, e.job_id, e.employee_id, NULL, e.id,
-               0.0, {wip_value}, 0.0, 0.0, 0.0, NULL, 0.0, 0.0, 0.0, FALSE
+               0.0, {wip_value}, 0.0, 0.0, 0.0, NULL, 0.0, 0.0, 0.0, FALSE, 0.0, 0.0
           FROM account_analytic_line e
           JOIN project_project p ON p.id = e.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
          WHERE e.timesheet_invoice_id IS NULL AND e.is_billable
            AND COALESCE(e.billed_amount, 0) != 0 AND {work}
+           AND NOT {absorbed}
         UNION ALL
         -- ... or only on a draft (or cancelled) one
         SELECT e.id * 2 + 1 AS id, 'wip', e.date, e.company_id, pp.commercial_partner_id,
                e.project_id, e.service_type_id, e.job_id, e.employee_id, NULL, e.id,
-               0.0, {wip_value}, 0.0, 0.0, 0.0, NULL, 0.0, 0.0, 0.0, FALSE
+               0.0, {wip_value}, 0.0, 0.0, 0.0, NULL, 0.0, 0.0, 0.0, FALSE, 0.0, 0.0
           FROM account_move inv
           JOIN account_analytic_line e ON e.timesheet_invoice_id = inv.id
           JOIN project_project p ON p.id = e.project_id
      LEFT JOIN res_partner pp ON pp.id = p.partner_id
          WHERE inv.state != 'posted' AND e.is_billable AND COALESCE(e.billed_amount, 0) != 0
-           AND {work}
+           AND {work} AND NOT {absorbed}
         """

@@ -10,6 +10,7 @@ from .agency_report_mixin import (
     BILLABLE_WORK,
     IS_AGENCY_PROJECT,
     convert_sql,
+    in_absorbed_round_sql,
     is_agency_client,
 )
 from .agency_report_profitability import INVOICE_LINES, INVOICE_WHERE, LINKS
@@ -41,15 +42,17 @@ def card_value_sql():
 
 
 # Where a billable time entry stands. Leakage — value that will not be billed: excluded
-# (written off) or absorbed over scope (a place is kept for revision rounds the agency
-# absorbs). Unbilled work in progress — billable time not on a posted invoice yet: on a
-# draft in the review queue, waiting for its time review, held (over scope until a change
+# (written off), absorbed over scope, or logged in an extra revision round the agency
+# absorbs (a deliverable's *absorb* policy; a billed round's time counts as invoiced).
+# Unbilled work in progress — billable time not on a posted invoice yet: on a draft in
+# the review queue, waiting for its time review, held (over scope until a change
 # request is accepted), or waiting for its billing cycle. Else invoiced.
-STATUS = """
+STATUS = f"""
     CASE WHEN inv.state = 'posted' THEN 'invoiced'
          WHEN COALESCE(e.exclude_from_billing, FALSE) THEN 'excluded'
          WHEN COALESCE(e.over_scope, FALSE) AND e.over_scope_policy = 'absorbed'
              THEN 'absorbed'
+         WHEN {in_absorbed_round_sql()} THEN 'absorbed_revision'
          WHEN inv.id IS NOT NULL AND inv.state = 'draft' THEN 'draft'
          WHEN COALESCE(e.needs_review, FALSE) THEN 'review'
          WHEN COALESCE(e.billing_hold, FALSE) THEN 'held'
@@ -66,8 +69,9 @@ class AgencyReportRecovery(models.Model):
     it is pending (a draft, a time review, a hold). Hour recovery counts only time whose
     cycle has closed: invoiced ÷ billable hours of closed cycles. Billing rows (dated by
     the invoice): the value each invoice or credit note billed for each entry and that
-    entry's value at the rate card (an absorbed over-scope entry bills 0 against its card
-    value). Invoice rows (dated by the invoice): amount invoiced and collected."""
+    entry's value at the rate card (an absorbed over-scope entry, or one of an absorbed
+    extra revision round, bills 0 against its card value). Invoice rows (dated by the
+    invoice): amount invoiced and collected."""
 
     _name = "agency.report.recovery"
     _inherit = "agency.report.work.mixin"
@@ -96,7 +100,8 @@ class AgencyReportRecovery(models.Model):
                                   "including time later excluded or absorbed over scope.")
     invoiced_hours = fields.Float(readonly=True, help="Of those, hours on a posted invoice.")
     leakage_hours = fields.Float(readonly=True, help="Billable hours that will not be "
-                                 "billed: written off, excluded, absorbed over scope.")
+                                 "billed: written off, excluded, absorbed over scope or in "
+                                 "an absorbed extra revision round.")
     wip_hours = fields.Float(string="Unbilled WIP Hours", readonly=True,
                              help="Billable hours not on a posted invoice yet: on a draft "
                              "in review, to review, held, or waiting for their cycle.")
@@ -165,8 +170,8 @@ class AgencyReportRecovery(models.Model):
                     WHEN CURRENT_DATE - t.date <= 90 THEN '61_90' ELSE '90_plus' END
                    AS age_bucket,
                0.0 AS billed_value,
-               CASE WHEN t.billing_status = 'absorbed' THEN t.card ELSE 0.0 END
-                   AS card_value,
+               CASE WHEN t.billing_status IN ('absorbed', 'absorbed_revision') THEN t.card
+                    ELSE 0.0 END AS card_value,
                0.0 AS invoiced_amount, 0.0 AS collected_amount,
                CASE WHEN t.cycle_closed AND t.billable_hours != 0 THEN
                     CASE WHEN t.billing_status = 'invoiced' THEN 100.0 ELSE 0.0 END END
