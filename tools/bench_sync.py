@@ -256,8 +256,10 @@ def measure_run(bench, backend_id, label, count, commit, reset=False, limits=Non
                        "FROM pg_stat_xact_user_tables WHERE relname IN %s", (tuple(tables),))
         writes_before = env.cr.fetchone()[0]
         memory = PeakMemory()
+        slug = "".join(c if c.isalnum() else "-" for c in label).strip("-")
         q0, t0 = odoo.sql_db.sql_counter, time.perf_counter()
-        run = backend.with_context(agency_sync_commit=commit)._agency_sync_run("cron")
+        with _bench_module(bench).profiled(bench, f"sync-{model}-{slug}"):
+            run = backend.with_context(agency_sync_commit=commit)._agency_sync_run("cron")
         seconds = time.perf_counter() - t0
         queries = odoo.sql_db.sql_counter - q0
         peak, _growth = memory.figures()
@@ -278,6 +280,33 @@ def measure_run(bench, backend_id, label, count, commit, reset=False, limits=Non
         if run.state != "done":
             say(f"  run {label}: {run.state} {run.error or ''}\n{run.log}")
     return row
+
+
+def sync_steps(bench):
+    """With ``AGENCY_BENCH_SYNC_STEPS=1``: print the seconds and queries of each record
+    type of HubSpot's syncs (where a run's queries per record go)."""
+    if not os.environ.get("AGENCY_BENCH_SYNC_STEPS"):
+        return
+    syncer = importlib.import_module("odoo.addons.agency_billing_hubspot.components.syncer")
+    cls = syncer.HubSpotSync
+    if getattr(cls, "_bench_steps", False):
+        return
+    original = cls.sync_type
+
+    def sync_type(self, external_type):
+        q0, t0 = bench.odoo.sql_db.sql_counter, time.perf_counter()
+        c0 = self.run.created + self.run.updated + self.run.unchanged
+        try:
+            return original(self, external_type)
+        finally:
+            count = self.run.created + self.run.updated + self.run.unchanged - c0
+            queries = bench.odoo.sql_db.sql_counter - q0
+            say(f"    {external_type}: {count:,} records, "
+                f"{time.perf_counter() - t0:.1f} s, {queries:,} queries"
+                f" ({queries / max(1, count):.2f}/record)")
+
+    cls.sync_type = sync_type
+    cls._bench_steps = True
 
 
 def entry_figures(bench, backend_id, model="agency.hubspot.backend"):
@@ -435,6 +464,7 @@ def webhook_burst(bench, backend_id, fake, ids, signed_delivery):
 def hubspot_part(bench, section, opts):
     """The HubSpot figures (see the module docstring)."""
     fake_module = import_fake("odoo.addons.agency_billing_hubspot.tests.fake_hubspot")
+    sync_steps(bench)
     activities = opts.entries or 20_000
     small = (opts.batch_sizes or (5_000,))[0]
     small = small if small < activities else max(1, activities // 4)

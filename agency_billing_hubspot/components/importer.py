@@ -272,6 +272,19 @@ class ContactImporter(HubSpotImporter):
         item.extra["billing"] = billing
         item.hash_extra = {"billing": billing}
 
+    def create_records(self, items):
+        """Odoo copies the commercial fields of a contact's company onto the contact,
+        reading them company by company as each contact is created (and computing each
+        company's pricelist alone): read them first for all the batch's companies at once.
+        The same values, in a few queries instead of a few per contact."""
+        parent_ids = {item.values.get("parent_id") for item in items} - {None, False}
+        if parent_ids:
+            # sudo: as Odoo's own sync of commercial fields reads them.
+            companies = self.model.sudo().browse(parent_ids).commercial_partner_id
+            for fname in companies._commercial_fields():
+                companies.mapped(fname)
+        return super().create_records(items)
+
     def after_import(self, items):
         changes = defaultdict(list)
         for item in items:
