@@ -237,7 +237,9 @@ class AgencyDeliverableRoundBilling(models.Model):
         return order
 
     def _agency_change_request_accepted(self, order):
-        """The client accepted the change request: the round is billed, its time released."""
+        """The client accepted the change request: the round is billed, its time released
+        (by the hour), or kept out of hourly billing (fixed price: the change request's line
+        is the round's price)."""
         for rnd in self.sudo().filtered(lambda r: r.state in ("to_approve", "declined")):
             values = {"state": "approved"}
             if rnd.deliverable_id.extra_round_pricing == "fixed":
@@ -245,6 +247,8 @@ class AgencyDeliverableRoundBilling(models.Model):
                     lambda line, r=rnd: line.agency_round_id == r)[:1].id
             rnd.write(values)
             rnd._agency_release_time()
+            if rnd.deliverable_id.extra_round_pricing == "fixed":
+                rnd._agency_hold_covered_time()
             rnd.deliverable_id.message_post(body=_(
                 "Change request %(order)s accepted: %(label)s is billed.",
                 order=order.name, label=rnd.label), subtype_xmlid="mail.mt_note")
@@ -270,5 +274,5 @@ class AgencyDeliverableRoundBilling(models.Model):
             rnd._agency_add_fixed_line(rnd.deliverable_id.sale_order_id)
         self._agency_route_hourly(orders)
         rnds.filtered(lambda r: r.state == "absorbed" or (
-            r.state in ("to_bill", "billed") and not r.change_request_id
+            r.state in ("to_bill", "approved", "billed")
             and r.deliverable_id.extra_round_pricing == "fixed"))._agency_hold_covered_time()

@@ -134,12 +134,15 @@ class TestRevisionRounds(AgencyBillingRunCase):
         # The client accepts (the portal signature confirms the quotation).
         request.action_confirm()
         self.assertEqual(third.state, "approved")
-        self.assertFalse(in_round3.billing_hold)
+        # Accepted at its fixed price: the round's hours are not billed on top of it.
+        self.assertTrue(in_round3.billing_hold)
+        self.assertIn("billed at its fixed price", in_round3.billing_hold_reason)
         run = self._run_now(date(2026, 4, 2))
         invoice = run.invoice_ids
         self.assertEqual(self._round_lines(invoice), [(WORDING, 1.0, 450.0, 450.0)])
-        self.assertEqual(invoice.amount_untaxed, 450.0 + 240.0,
-                         "the round at its price and its released time")
+        self.assertEqual(invoice.amount_untaxed, 450.0,
+                         "the round at its price, not its hours as well")
+        self.assertFalse(in_round3.timesheet_invoice_id)
         self.assertEqual(third.state, "billed")
         self.assertFalse(self._run_now(date(2026, 4, 3)).invoice_ids, "once")
 
