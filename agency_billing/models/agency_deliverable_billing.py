@@ -10,6 +10,12 @@
   and the round's time is held until it is accepted; accepted → billed as above (fixed: the
   change request's own line), declined → the time stays held, never billed.
 - *absorb*: the round is recorded, nothing is billed.
+
+On a time-and-materials contract the time of the deliverable's tasks is billed by the hour
+through the contract's delivered-timesheet lines. Before each billing run, the open time of
+an absorbed round, or of a round billed at a fixed price, is held with its own reason
+(``COVERED_PREFIX``): the fixed line already bills the round, an absorbed round is not
+billed at all. Invoiced time is never touched; held time is not held twice.
 """
 
 from collections import defaultdict
@@ -17,6 +23,8 @@ from collections import defaultdict
 from odoo import _, fields, models
 
 HOLD_PREFIX = "revision-round:"
+# Time of a round billed at a fixed price or absorbed: never billed by the hour.
+COVERED_PREFIX = "revision-round-covered:"
 
 
 # One file per concern of the model (see the model's main file): meant, not mergeable.
@@ -167,6 +175,26 @@ class AgencyDeliverableRoundBilling(models.Model):
             if held:
                 held.write({"billing_hold": False, "billing_hold_reason": False})
 
+    def _agency_covered_reason(self):
+        if self.state == "absorbed":
+            return _("%(prefix)s%(id)s %(label)s: absorbed by the agency, not billed",
+                     prefix=COVERED_PREFIX, id=self.id, label=self.label)
+        return _("%(prefix)s%(id)s %(label)s: billed at its fixed price, not by the hour",
+                 prefix=COVERED_PREFIX, id=self.id, label=self.label)
+
+    def _agency_hold_covered_time(self):
+        """Hold the open time these rounds logged on hourly (delivered-timesheet) lines:
+        the round is absorbed, or billed by its fixed-price line."""
+        by_round = self._agency_entries_by_round()
+        for rnd in self:
+            entries = by_round.get(rnd.id, self.env["account.analytic.line"]).sudo().filtered(
+                lambda e: not e.billing_hold and e._is_not_billed() and e.so_line
+                and e.so_line.qty_delivered_method == "timesheet"
+                and e.so_line.product_id.invoice_policy == "delivery")
+            if entries:
+                entries.write({"billing_hold": True,
+                               "billing_hold_reason": rnd._agency_covered_reason()})
+
     def _agency_create_change_request(self):
         """Draft the change request (quotation the client signs in the portal) for this
         extra round: its fixed price, or by the hour at the contract's rates."""
@@ -209,7 +237,9 @@ class AgencyDeliverableRoundBilling(models.Model):
         return order
 
     def _agency_change_request_accepted(self, order):
-        """The client accepted the change request: the round is billed, its time released."""
+        """The client accepted the change request: the round is billed, its time released
+        (by the hour), or kept out of hourly billing (fixed price: the change request's line
+        is the round's price)."""
         for rnd in self.sudo().filtered(lambda r: r.state in ("to_approve", "declined")):
             values = {"state": "approved"}
             if rnd.deliverable_id.extra_round_pricing == "fixed":
@@ -217,6 +247,8 @@ class AgencyDeliverableRoundBilling(models.Model):
                     lambda line, r=rnd: line.agency_round_id == r)[:1].id
             rnd.write(values)
             rnd._agency_release_time()
+            if rnd.deliverable_id.extra_round_pricing == "fixed":
+                rnd._agency_hold_covered_time()
             rnd.deliverable_id.message_post(body=_(
                 "Change request %(order)s accepted: %(label)s is billed.",
                 order=order.name, label=rnd.label), subtype_xmlid="mail.mt_note")
@@ -232,7 +264,8 @@ class AgencyDeliverableRoundBilling(models.Model):
 
     def _agency_prepare_billing(self, orders):
         """Before a billing run invoices ``orders``: hold the time of rounds waiting for
-        the client, add the missing fixed lines, route the hourly rounds' time."""
+        the client, add the missing fixed lines, route the hourly rounds' time, hold the
+        hourly time of absorbed and fixed-price rounds."""
         rnds = self.sudo().search([("deliverable_id.sale_order_id", "in", orders.ids),
                                    ("is_extra", "=", True)])
         rnds.filtered(lambda r: r.state in ("to_approve", "declined"))._agency_hold_time()
@@ -240,3 +273,6 @@ class AgencyDeliverableRoundBilling(models.Model):
                                  and r.deliverable_id.extra_round_pricing == "fixed"):
             rnd._agency_add_fixed_line(rnd.deliverable_id.sale_order_id)
         self._agency_route_hourly(orders)
+        rnds.filtered(lambda r: r.state == "absorbed" or (
+            r.state in ("to_bill", "approved", "billed")
+            and r.deliverable_id.extra_round_pricing == "fixed"))._agency_hold_covered_time()

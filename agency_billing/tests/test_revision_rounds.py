@@ -134,12 +134,15 @@ class TestRevisionRounds(AgencyBillingRunCase):
         # The client accepts (the portal signature confirms the quotation).
         request.action_confirm()
         self.assertEqual(third.state, "approved")
-        self.assertFalse(in_round3.billing_hold)
+        # Accepted at its fixed price: the round's hours are not billed on top of it.
+        self.assertTrue(in_round3.billing_hold)
+        self.assertIn("billed at its fixed price", in_round3.billing_hold_reason)
         run = self._run_now(date(2026, 4, 2))
         invoice = run.invoice_ids
         self.assertEqual(self._round_lines(invoice), [(WORDING, 1.0, 450.0, 450.0)])
-        self.assertEqual(invoice.amount_untaxed, 450.0 + 240.0,
-                         "the round at its price and its released time")
+        self.assertEqual(invoice.amount_untaxed, 450.0,
+                         "the round at its price, not its hours as well")
+        self.assertFalse(in_round3.timesheet_invoice_id)
         self.assertEqual(third.state, "billed")
         self.assertFalse(self._run_now(date(2026, 4, 3)).invoice_ids, "once")
 
@@ -192,3 +195,71 @@ class TestRevisionRounds(AgencyBillingRunCase):
         logo = self.Deliverable.create({"name": "Logo", "sale_order_id": self.order.id})
         self.assertEqual(logo.extra_round_policy, "absorb")
         self.assertEqual(logo.included_rounds, 2)
+
+
+@tagged("post_install", "-at_install")
+class TestRevisionRoundsHourlyContract(AgencyBillingRunCase):
+    """Time and materials (the designer's time billed at 120/h through the contract's
+    delivered-timesheet line), a logo with 2 included rounds and 3 rounds: 2 h in round 1,
+    1 h in round 2, 1.5 h in round 3. The third round's hours are never billed by the hour
+    when the round is billed at a fixed price or absorbed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client.billing_last_period_end = date(2026, 2, 28)
+
+    def _three_rounds(self, policy):
+        logo = self.env["agency.deliverable"].create({
+            "name": "Logo", "sale_order_id": self.order.id, "included_rounds": 2,
+            "project_id": self.project.id, "extra_round_policy": policy,
+            "extra_round_pricing": "fixed", "extra_round_price": 450.0,
+            "task_ids": [(6, 0, self.task_design.ids)]})
+        rounds = [logo._agency_start_round("odoo", when=datetime(2026, 3, day, 9, 0))
+                  for day in (2, 9, 16)]
+        entries = [self._time(self.emp_designer, hours, day=date(2026, 3, day),
+                              task=self.task_design)
+                   for hours, day in ((2.0, 3), (1.0, 10), (1.5, 17))]
+        self.assertEqual([r.hours for r in rounds], [2.0, 1.0, 1.5])
+        return rounds, entries
+
+    def test_fixed_round_time_not_billed_by_the_hour(self):
+        rounds, (first, second, third) = self._three_rounds("bill")
+        invoice = self._run_now(RUN_DAY).invoice_ids
+        self.assertEqual(len(invoice), 1)
+        by_round = invoice.invoice_line_ids.filtered("sale_line_ids.agency_round_id")
+        self.assertEqual(by_round.price_subtotal, 450.0)
+        self.assertEqual(invoice.amount_untaxed, 360.0 + 450.0,
+                         "rounds 1-2: 3 h at 120; round 3: its fixed price only")
+        self.assertEqual((first | second).timesheet_invoice_id, invoice)
+        self.assertFalse(third.timesheet_invoice_id)
+        self.assertTrue(third.billing_hold)
+        self.assertTrue(third.billing_hold_reason.startswith(
+            f"revision-round-covered:{rounds[2].id} "))
+        self.assertFalse(first.billing_hold)
+        self.assertEqual(rounds[2].state, "billed")
+        # Re-runs bill nothing more and leave the invoiced time alone.
+        self.assertFalse(self._run_now(RUN_DAY).invoice_ids)
+        self.assertFalse(self._run_now(date(2026, 5, 1)).invoice_ids)
+        self.assertFalse(first.billing_hold)
+        self.assertEqual(first.timesheet_invoice_id, invoice)
+        # Time logged later in the (billed) fixed round is not billed either.
+        late = self._time(self.emp_designer, 0.5, day=date(2026, 3, 20), task=self.task_design)
+        self.assertFalse(self._run_now(date(2026, 6, 1)).invoice_ids)
+        self.assertTrue(late.billing_hold)
+        self.assertFalse(late.timesheet_invoice_id)
+
+    def test_absorbed_round_time_not_billed(self):
+        rounds, (first, second, third) = self._three_rounds("absorb")
+        self.assertEqual(rounds[2].state, "absorbed")
+        invoice = self._run_now(RUN_DAY).invoice_ids
+        self.assertEqual(invoice.amount_untaxed, 360.0, "rounds 1-2 only: 3 h at 120")
+        self.assertFalse(invoice.invoice_line_ids.filtered("sale_line_ids.agency_round_id"))
+        self.assertEqual((first | second).timesheet_invoice_id, invoice)
+        self.assertFalse(third.timesheet_invoice_id)
+        self.assertTrue(third.billing_hold)
+        self.assertEqual(third.billing_hold_reason,
+                         f"revision-round-covered:{rounds[2].id} {rounds[2].label}: "
+                         "absorbed by the agency, not billed")
+        self.assertFalse(self._run_now(date(2026, 5, 1)).invoice_ids)
+        self.assertEqual(rounds[2].state, "absorbed")

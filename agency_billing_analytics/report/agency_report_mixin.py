@@ -163,6 +163,17 @@ def in_absorbed_round_sql(entry="e"):
            AND {in_round_sql(entry, 'ar')}))"""
 
 
+def in_billed_fixed_round_sql(entry="e"):
+    """SQL: time entry ``entry`` is held because its extra round is billed by a fixed-price
+    line (agency_billing's ``COVERED_PREFIX`` hold) and that round is billed."""
+    return f"""(COALESCE({entry}.billing_hold, FALSE)
+        AND {entry}.billing_hold_reason LIKE 'revision-round-covered:%%' AND EXISTS (
+        SELECT 1 FROM agency_deliverable_task_rel df
+          JOIN agency_deliverable_round fr ON fr.deliverable_id = df.deliverable_id
+         WHERE df.task_id = {entry}.task_id AND fr.is_extra AND fr.state = 'billed'
+           AND {in_round_sql(entry, 'fr')}))"""
+
+
 def create_agency_views(cr):
     """Create or replace the views of the agency's work, clients and people."""
     for name, query in AGENCY_VIEWS:

@@ -11,6 +11,7 @@ from .agency_report_mixin import (
     IS_AGENCY_PROJECT,
     convert_sql,
     in_absorbed_round_sql,
+    in_billed_fixed_round_sql,
     is_agency_client,
 )
 from .agency_report_profitability import INVOICE_LINES, INVOICE_WHERE, LINKS
@@ -43,7 +44,8 @@ def card_value_sql():
 
 # Where a billable time entry stands. Leakage — value that will not be billed: excluded
 # (written off), absorbed over scope, or logged in an extra revision round the agency
-# absorbs (a deliverable's *absorb* policy; a billed round's time counts as invoiced).
+# absorbs (a deliverable's *absorb* policy; a billed round's time counts as invoiced,
+# also the time a fixed-price round holds out of hourly billing once its line is billed).
 # Unbilled work in progress — billable time not on a posted invoice yet: on a draft in
 # the review queue, waiting for its time review, held (over scope until a change
 # request is accepted), or waiting for its billing cycle. Else invoiced.
@@ -53,6 +55,7 @@ STATUS = f"""
          WHEN COALESCE(e.over_scope, FALSE) AND e.over_scope_policy = 'absorbed'
              THEN 'absorbed'
          WHEN {in_absorbed_round_sql()} THEN 'absorbed_revision'
+         WHEN {in_billed_fixed_round_sql()} THEN 'invoiced'
          WHEN inv.id IS NOT NULL AND inv.state = 'draft' THEN 'draft'
          WHEN COALESCE(e.needs_review, FALSE) THEN 'review'
          WHEN COALESCE(e.billing_hold, FALSE) THEN 'held'

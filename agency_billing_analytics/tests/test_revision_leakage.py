@@ -113,6 +113,32 @@ class TestRevisionLeakage(TransactionCase):
                                  groupby=["billing_status"])
         self.assertEqual(by_status["absorbed_revision"]["leakage_hours"], 3.0)
 
+    def test_held_absorbed_round_stays_leakage(self):
+        """Before a billing run the absorbed round's time is held out of hourly billing;
+        Recovery still reports it as absorbed-revision leakage, not held WIP."""
+        self.env["agency.deliverable.round"]._agency_prepare_billing(self.order)
+        self.assertTrue(all(self.in_third.mapped("billing_hold")))
+        self.assertFalse(any((self.before | self.in_first | self.in_second).mapped(
+            "billing_hold")))
+        self.env.flush_all()
+        rows = {r.entry_id: r for r in self.env["agency.report.recovery"].search(
+            [("partner_id", "=", self.client.id), ("kind", "=", "time")])}
+        self.assertEqual({rows[e].billing_status for e in self.in_third},
+                         {"absorbed_revision"})
+        self.assertEqual(sum(rows[e].leakage_hours for e in self.in_third), 3.0)
+        # A fixed-price round billed by its line: its held time counts as invoiced.
+        self.logo.extra_round_policy = "bill"
+        self.rounds[2].state = "billed"
+        self.in_third.write({"billing_hold": False, "billing_hold_reason": False})
+        self.env["agency.deliverable.round"]._agency_prepare_billing(self.order)
+        self.assertTrue(all(self.in_third.mapped("billing_hold")))
+        self.env.flush_all()
+        self.env.invalidate_all()  # the report's rows were read above
+        rows = {r.entry_id: r for r in self.env["agency.report.recovery"].search(
+            [("partner_id", "=", self.client.id), ("kind", "=", "time")])}
+        self.assertEqual({rows[e].billing_status for e in self.in_third}, {"invoiced"})
+        self.assertEqual(sum(rows[e].wip_hours for e in self.in_third), 0.0)
+
     def test_revision_report(self):
         rep = "agency.report.revision"
         totals = self._totals(rep, [

@@ -64,10 +64,12 @@ class TestMondayRevisionRounds(MondayCase):
         # The client accepts in the portal (its signature confirms the quotation).
         request.action_confirm()
         self.assertEqual(third.state, "approved")
-        self.assertFalse(entry.billing_hold)
+        # Accepted at its fixed price: the round's hours are not billed on top of it.
+        self.assertTrue(entry.billing_hold)
+        self.assertIn("billed at its fixed price", entry.billing_hold_reason)
         invoices = self._run_now(date(2026, 4, 2)).invoice_ids
         self.assertEqual(self.round_lines(invoices), [(WORDING, 1.0, 450.0, 450.0)])
-        self.assertTrue(entry.timesheet_invoice_id)
+        self.assertFalse(entry.timesheet_invoice_id)
         self.assertEqual(third.state, "billed")
         self.assertEqual(self.round_lines(self._run_now(date(2026, 4, 3)).invoice_ids), [],
                          "billed once")
