@@ -79,7 +79,7 @@ class HubSpotSync:
                           page=max(1, min(200, self.backend.sync_batch_size or 100)))
         properties = importer.properties()
         # The cursor never passes the server's now minus the lookback (clock skew).
-        limit = epoch_ms(fields.Datetime.now()) - lookback
+        limit = epoch_ms(self.backend._agency_sync_cursor_limit())
         before = self._counts()
         started = time.perf_counter()
         pages = refused = 0

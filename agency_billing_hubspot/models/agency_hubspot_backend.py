@@ -111,10 +111,6 @@ class AgencyHubspotBackend(models.Model):
         string="Search Result Cap", default=10_000,
         help="HubSpot answers at most this many results per search query; the sync starts "
         "a new query from the last modification time it saw before reaching it.")
-    lookback_seconds = fields.Integer(
-        string="Lookback (s)", default=120,
-        help="Each incremental read starts this long before the last change seen, as "
-        "HubSpot's search shows recent edits with a delay.")
     no_contract_policy = fields.Selection(
         [("communication", "Client communication project (non-billable)"),
          ("quarantine", "Quarantine")],

@@ -9,9 +9,7 @@ dicts (see ``importer.py``).
 """
 
 import importlib
-from datetime import timedelta
 
-from odoo import fields
 
 from odoo.addons.agency_billing_sync.lib.errors import SyncConfigError
 
@@ -56,10 +54,5 @@ class PmSync:
             self.backend._agency_sync_checkpoint(self.run)
 
     def cursor_limit(self):
-        """The latest time a cursor may hold: the server's now minus the backend's
-        lookback. A record modified "in the future" (a source clock that runs ahead)
-        must not move a cursor past edits made before that time, which would then never
-        be read; until the clock catches up, such a record is read again (unchanged, it
-        writes nothing)."""
-        return fields.Datetime.now() - timedelta(
-            seconds=max(0, self.backend.lookback_seconds or 0))
+        """The latest time a cursor may hold (see the backend's ``lookback_seconds``)."""
+        return self.backend._agency_sync_cursor_limit()

@@ -131,11 +131,6 @@ class AgencyPmBackend(models.Model):
         help="Asana has no modified-since on time entries: each sync re-reads the entries "
         "of this many past days and compares them (edits and deletions inside the window "
         "are seen; older time is taken as settled).")
-    lookback_seconds = fields.Integer(
-        string="Lookback (s)", default=120,
-        help="A sync cursor (Asana's modified-since, a Monday board's last update) never "
-        "moves past the server's now minus this: a record the source dates in the future "
-        "(a clock that runs ahead) cannot hide edits made before that time.")
     not_billable_policy = fields.Selection(
         [("non_billable", "Import as non-billable"), ("skip", "Do not import")],
         string="Not Billable at Source", default="non_billable", required=True,

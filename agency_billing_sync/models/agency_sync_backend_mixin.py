@@ -105,6 +105,13 @@ class AgencySyncBackendMixin(models.AbstractModel):
         "limit waits what the vendor asks instead).",
     )
     sync_timeout = fields.Float(string="Request Timeout (s)", default=30.0)
+    lookback_seconds = fields.Integer(
+        string="Lookback (s)", default=120,
+        help="Incremental reads start this long before the last change seen (sources show "
+        "recent edits with a delay), and a sync cursor never moves past the server's now "
+        "minus this: a record the source dates in the future (a clock that runs ahead) "
+        "cannot hide edits made before that time.",
+    )
     sync_from = fields.Date(
         help="Time entries dated earlier are not imported (e.g. the day the agency started "
         "billing from Odoo). Empty: all of them.",
@@ -676,6 +683,14 @@ class AgencySyncBackendMixin(models.AbstractModel):
                        "connection_message": redact(message or _("Connected."), secrets),
                        "connection_date": fields.Datetime.now()})
         return True
+
+    def _agency_sync_cursor_limit(self):
+        """The latest time a sync cursor may hold: the server's now minus the lookback.
+        A record modified "in the future" must not move a cursor past edits made before
+        that time, which would then never be read; until the clock catches up, such a
+        record is read again (unchanged, it writes nothing)."""
+        self.ensure_one()
+        return fields.Datetime.now() - timedelta(seconds=max(0, self.lookback_seconds or 0))
 
     @api.returns("agency.sync.run", lambda run: run.id)
     def action_agency_sync(self):
