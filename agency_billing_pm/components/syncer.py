@@ -10,7 +10,6 @@ dicts (see ``importer.py``).
 
 import importlib
 
-
 from odoo.addons.agency_billing_sync.lib.errors import SyncConfigError
 
 SYNCERS = {"asana": ("asana.syncer", "AsanaSync"), "monday": ("monday.syncer", "MondaySync")}
